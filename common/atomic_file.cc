@@ -1,0 +1,136 @@
+#include "common/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+namespace thumbpipe {
+namespace {
+
+std::string TempName(const std::string& name) {
+  return fmt::format(".{}.{}.tmp", name, ::getpid());
+}
+
+}  // namespace
+
+int WriteAll(int fd, std::span<const unsigned char> data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (n == 0) return EIO;
+    data = data.subspan(static_cast<size_t>(n));
+  }
+  return 0;
+}
+
+Status OutputDir::Open(const std::string& path, std::unique_ptr<OutputDir>* dir) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno(errno, "cannot open output folder '{}'", path);
+  dir->reset(new OutputDir(fd, path));
+  return Status::OK();
+}
+
+OutputDir::~OutputDir() { ::close(fd_); }
+
+bool OutputDir::Exists(const std::string& name) const {
+  struct stat st;
+  return ::fstatat(fd_, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+Status OutputDir::WriteOnce(const std::string& name, std::span<const unsigned char> data,
+                            bool* existed) {
+  *existed = false;
+  // An unnamed file, linked into the folder only when complete: nothing half-written is
+  // ever visible, and a worker killed mid-write leaves nothing behind.
+  const int fd = ::openat(fd_, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) {
+      return WriteViaTempName(name, data, existed);  // file system without O_TMPFILE
+    }
+    return Status::FromErrno(errno, "cannot create a file in '{}'", path_);
+  }
+  if (const int err = WriteAll(fd, data); err != 0) {
+    ::close(fd);
+    return Status::FromErrno(err, "cannot write '{}/{}'", path_, name);
+  }
+  const std::string proc_path = fmt::format("/proc/self/fd/{}", fd);
+  const int linked = ::linkat(AT_FDCWD, proc_path.c_str(), fd_, name.c_str(), AT_SYMLINK_FOLLOW);
+  const int err = errno;
+  ::close(fd);
+  if (linked == 0) return Status::OK();
+  if (err == EEXIST) {
+    *existed = true;  // another worker made the same thumbnail meanwhile
+    return Status::OK();
+  }
+  if (err == ENOENT) return WriteViaTempName(name, data, existed);  // no /proc mounted
+  return Status::FromErrno(err, "cannot create '{}/{}'", path_, name);
+}
+
+Status OutputDir::WriteViaTempName(const std::string& name, std::span<const unsigned char> data,
+                                   bool* existed) {
+  const std::string temp = TempName(name);
+  const int fd = ::openat(fd_, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno(errno, "cannot create '{}/{}'", path_, temp);
+  int err = WriteAll(fd, data);
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err == 0 && ::linkat(fd_, temp.c_str(), fd_, name.c_str(), 0) != 0) {
+    if (errno == EEXIST) {
+      *existed = true;
+    } else {
+      err = errno;
+    }
+  }
+  ::unlinkat(fd_, temp.c_str(), 0);
+  if (err != 0) return Status::FromErrno(err, "cannot write '{}/{}'", path_, name);
+  return Status::OK();
+}
+
+Status AtomicFileWriter::Create(const std::string& path, std::unique_ptr<AtomicFileWriter>* writer) {
+  const std::filesystem::path target(path);
+  const std::string temp =
+      (target.parent_path() / TempName(target.filename().string())).string();
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno(errno, "cannot create '{}'", temp);
+  writer->reset(new AtomicFileWriter(fd, path, temp));
+  return Status::OK();
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(temp_path_.c_str());
+}
+
+Status AtomicFileWriter::Append(std::string_view data) {
+  buffer_.append(data);
+  if (buffer_.size() >= (1 << 16)) return Flush();
+  return Status::OK();
+}
+
+Status AtomicFileWriter::Flush() {
+  const int err = WriteAll(fd_, {reinterpret_cast<const unsigned char*>(buffer_.data()),
+                                 buffer_.size()});
+  buffer_.clear();
+  if (err != 0) return Status::FromErrno(err, "cannot write '{}'", temp_path_);
+  return Status::OK();
+}
+
+Status AtomicFileWriter::Commit() {
+  if (Status status = Flush(); !status.ok()) return status;
+  if (::fsync(fd_) != 0) return Status::FromErrno(errno, "cannot flush '{}' to disk", temp_path_);
+  const int closed = ::close(fd_);
+  fd_ = -1;
+  if (closed != 0) return Status::FromErrno(errno, "cannot write '{}'", temp_path_);
+  if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+    return Status::FromErrno(errno, "cannot rename '{}' to '{}'", temp_path_, path_);
+  }
+  committed_ = true;
+  return Status::OK();
+}
+
+}  // namespace thumbpipe

@@ -1,0 +1,136 @@
+#include "common/control_block.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <algorithm>
+
+namespace thumbpipe {
+namespace {
+
+constexpr uint32_t kControlMagic = 0x42435054;  // "TPCB"
+
+void CopyString(const std::string& from, char* to, size_t capacity) {
+  const size_t n = std::min(from.size(), capacity - 1);
+  std::memcpy(to, from.data(), n);
+  to[n] = '\0';
+}
+
+std::string ShmPath(const std::string& name) { return "/" + name; }
+
+}  // namespace
+
+void SlotBeginItem(WorkerSlot* slot, std::string_view path, int64_t now_ns) {
+  slot->sequence.fetch_add(1, std::memory_order_acq_rel);  // now odd
+  const size_t n = std::min(path.size(), kMaxPathBytes);
+  std::memcpy(slot->path, path.data(), n);
+  slot->path[n] = '\0';
+  slot->busy_since_ns.store(now_ns, std::memory_order_relaxed);
+  slot->state.store(static_cast<uint32_t>(SlotState::kBusy), std::memory_order_relaxed);
+  slot->sequence.fetch_add(1, std::memory_order_release);  // even again
+}
+
+void SlotEndItem(WorkerSlot* slot) {
+  slot->items_done.fetch_add(1, std::memory_order_relaxed);
+  slot->state.store(static_cast<uint32_t>(SlotState::kIdle), std::memory_order_release);
+}
+
+bool SlotReadPath(const WorkerSlot& slot, std::string* path) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const uint64_t before = slot.sequence.load(std::memory_order_acquire);
+    if (before % 2 != 0) continue;
+    char copy[sizeof slot.path];
+    std::memcpy(copy, slot.path, sizeof copy);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (slot.sequence.load(std::memory_order_relaxed) == before) {
+      copy[sizeof copy - 1] = '\0';
+      path->assign(copy);
+      return true;
+    }
+  }
+  return false;
+}
+
+Status SharedControl::Create(const std::string& name, const RunOptions& options,
+                             std::unique_ptr<SharedControl>* control) {
+  const int fd = ::shm_open(ShmPath(name).c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::FromErrno(errno, "cannot create shared memory '{}'", name);
+  if (::ftruncate(fd, sizeof(ControlBlock)) != 0) {
+    const int err = errno;
+    ::close(fd);
+    ::shm_unlink(ShmPath(name).c_str());
+    return Status::FromErrno(err, "cannot size shared memory '{}'", name);
+  }
+  void* address = ::mmap(nullptr, sizeof(ControlBlock), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  const int err = errno;
+  ::close(fd);
+  if (address == MAP_FAILED) {
+    ::shm_unlink(ShmPath(name).c_str());
+    return Status::FromErrno(err, "cannot map shared memory '{}'", name);
+  }
+  // The object is fresh and zero-filled; zero is a valid state for every atomic in it.
+  auto* block = static_cast<ControlBlock*>(address);
+  block->magic = kControlMagic;
+  block->version = kProtocolVersion;
+  block->size = sizeof(ControlBlock);
+  block->launcher_pid = static_cast<int32_t>(::getpid());
+  SharedOptions& shared = block->options;
+  CopyString(options.root, shared.root, sizeof shared.root);
+  CopyString(options.output_dir, shared.output_dir, sizeof shared.output_dir);
+  CopyString(options.manifest, shared.manifest, sizeof shared.manifest);
+  shared.workers = options.workers;
+  shared.box_width = options.box_width;
+  shared.box_height = options.box_height;
+  shared.verbosity = static_cast<int32_t>(options.verbosity);
+  control->reset(new SharedControl(block));
+  return Status::OK();
+}
+
+Status SharedControl::Open(const std::string& name, std::unique_ptr<SharedControl>* control) {
+  const int fd = ::shm_open(ShmPath(name).c_str(), O_RDWR | O_CLOEXEC, 0);
+  if (fd < 0) return Status::FromErrno(errno, "cannot open shared memory '{}'", name);
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || static_cast<size_t>(st.st_size) != sizeof(ControlBlock)) {
+    ::close(fd);
+    return Status::Error(fmt::format(
+        "shared memory '{}' is not a control block of this version of thumbpipe", name));
+  }
+  void* address = ::mmap(nullptr, sizeof(ControlBlock), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  const int err = errno;
+  ::close(fd);
+  if (address == MAP_FAILED) return Status::FromErrno(err, "cannot map shared memory '{}'", name);
+  auto* block = static_cast<ControlBlock*>(address);
+  if (block->magic != kControlMagic || block->version != kProtocolVersion ||
+      block->size != sizeof(ControlBlock)) {
+    ::munmap(address, sizeof(ControlBlock));
+    return Status::Error(fmt::format(
+        "shared memory '{}' is not a control block of this version of thumbpipe", name));
+  }
+  control->reset(new SharedControl(block));
+  return Status::OK();
+}
+
+bool SharedControl::Remove(const std::string& name) {
+  return ::shm_unlink(ShmPath(name).c_str()) == 0;
+}
+
+SharedControl::~SharedControl() { ::munmap(block_, sizeof(ControlBlock)); }
+
+RunOptions SharedControl::options() const {
+  const SharedOptions& shared = block_->options;
+  RunOptions options;
+  options.root = shared.root;
+  options.output_dir = shared.output_dir;
+  options.manifest = shared.manifest;
+  options.workers = shared.workers;
+  options.box_width = shared.box_width;
+  options.box_height = shared.box_height;
+  options.verbosity = static_cast<Verbosity>(shared.verbosity);
+  return options;
+}
+
+}  // namespace thumbpipe

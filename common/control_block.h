@@ -1,0 +1,91 @@
+// The control block of a run: a plain struct in POSIX shared memory, created by the launcher
+// and mapped by every role. It carries the run's options, one slot per worker (what it is
+// doing now, so the launcher can name the file a dead worker held), run counters, and the
+// launcher's stop request. Everything that changes during the run is a lock-free atomic.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/message.h"
+#include "common/options.h"
+#include "common/status.h"
+
+namespace thumbpipe {
+
+enum class SlotState : uint32_t { kStarting = 0, kIdle = 1, kBusy = 2, kFinished = 3 };
+
+struct WorkerSlot {
+  std::atomic<int32_t> pid;
+  std::atomic<uint32_t> state;  // SlotState
+  // Even while `path` is stable, odd while the worker rewrites it (a sequence lock): a reader
+  // copies the path and checks that the sequence did not move.
+  std::atomic<uint64_t> sequence;
+  std::atomic<int64_t> busy_since_ns;  // CLOCK_MONOTONIC, when the current item began
+  std::atomic<uint64_t> items_done;
+  char path[kMaxPathBytes + 1];
+};
+
+struct RunCounters {
+  std::atomic<uint64_t> found;       // work items the producer sent
+  std::atomic<uint64_t> thumbnails;  // results the sink received, by kind
+  std::atomic<uint64_t> not_images;
+  std::atomic<uint64_t> failed;
+  std::atomic<uint64_t> bytes_read;
+};
+
+struct SharedOptions {
+  char root[kMaxPathBytes + 1];
+  char output_dir[kMaxPathBytes + 1];
+  char manifest[kMaxPathBytes + 1];
+  int32_t workers;
+  uint32_t box_width;
+  uint32_t box_height;
+  int32_t verbosity;
+};
+
+struct ControlBlock {
+  uint32_t magic;
+  uint32_t version;
+  uint64_t size;
+  int32_t launcher_pid;
+  SharedOptions options;
+  RunCounters counters;
+  std::atomic<uint32_t> stop_requested;  // set by the launcher: finish up, send sentinels
+  WorkerSlot slots[kMaxWorkers];
+};
+
+static_assert(std::atomic<uint64_t>::is_always_lock_free);
+static_assert(std::atomic<int64_t>::is_always_lock_free);
+
+// Records in `slot` that the worker starts on `path` (sequence lock writer side).
+void SlotBeginItem(WorkerSlot* slot, std::string_view path, int64_t now_ns);
+void SlotEndItem(WorkerSlot* slot);
+// Copies the slot's current path; false if it was being rewritten all along.
+bool SlotReadPath(const WorkerSlot& slot, std::string* path);
+
+// A mapping of a run's control block.
+class SharedControl {
+ public:
+  // Creates the object (mode 0600, fails if it exists) and fills in the options.
+  static Status Create(const std::string& name, const RunOptions& options,
+                       std::unique_ptr<SharedControl>* control);
+  static Status Open(const std::string& name, std::unique_ptr<SharedControl>* control);
+  static bool Remove(const std::string& name);
+
+  ~SharedControl();
+  SharedControl(const SharedControl&) = delete;
+  SharedControl& operator=(const SharedControl&) = delete;
+
+  ControlBlock* block() { return block_; }
+  const ControlBlock* block() const { return block_; }
+  RunOptions options() const;
+
+ private:
+  explicit SharedControl(ControlBlock* block) : block_(block) {}
+  ControlBlock* block_;
+};
+
+}  // namespace thumbpipe

@@ -1,0 +1,105 @@
+// Boost 1.74's message_queue guards its state with a plain process-shared mutex that is not
+// robust: a process killed while holding it blocks everyone else forever. With this switch
+// every lock attempt gives up after the duration below and throws, so a blocked process
+// notices; the launcher decides what that means for the run.
+#define BOOST_INTERPROCESS_ENABLE_TIMEOUT_WHEN_LOCKING
+#define BOOST_INTERPROCESS_TIMEOUT_WHEN_LOCKING_DURATION_MS 2000
+
+#include "common/ipc_queue.h"
+
+#include <boost/date_time/posix_time/posix_time_types.hpp>
+#include <boost/interprocess/ipc/message_queue.hpp>
+#include <boost/interprocess/permissions.hpp>
+
+namespace thumbpipe {
+
+namespace bip = boost::interprocess;
+
+struct IpcQueue::Impl {
+  std::string name;
+  std::unique_ptr<bip::message_queue> queue;
+};
+
+namespace {
+
+boost::posix_time::ptime Deadline(std::chrono::milliseconds timeout) {
+  return boost::posix_time::microsec_clock::universal_time() +
+         boost::posix_time::milliseconds(timeout.count());
+}
+
+Status FromException(std::string_view what, const std::string& name, const std::exception& e) {
+  return Status::Error(fmt::format("{} queue '{}': {}", what, name, e.what()));
+}
+
+}  // namespace
+
+IpcQueue::IpcQueue(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+IpcQueue::~IpcQueue() = default;
+
+Status IpcQueue::Create(const std::string& name, size_t capacity, size_t max_message_bytes,
+                        std::unique_ptr<IpcQueue>* queue) {
+  auto impl = std::make_unique<Impl>();
+  impl->name = name;
+  try {
+    impl->queue = std::make_unique<bip::message_queue>(bip::create_only, name.c_str(), capacity,
+                                                       max_message_bytes, bip::permissions(0600));
+  } catch (const std::exception& e) {
+    return FromException("cannot create", name, e);
+  }
+  queue->reset(new IpcQueue(std::move(impl)));
+  return Status::OK();
+}
+
+Status IpcQueue::Open(const std::string& name, std::unique_ptr<IpcQueue>* queue) {
+  auto impl = std::make_unique<Impl>();
+  impl->name = name;
+  try {
+    impl->queue = std::make_unique<bip::message_queue>(bip::open_only, name.c_str());
+  } catch (const std::exception& e) {
+    return FromException("cannot open", name, e);
+  }
+  queue->reset(new IpcQueue(std::move(impl)));
+  return Status::OK();
+}
+
+bool IpcQueue::Remove(const std::string& name) { return bip::message_queue::remove(name.c_str()); }
+
+Status IpcQueue::Send(std::span<const char> message, std::chrono::milliseconds timeout,
+                      bool* sent) {
+  try {
+    *sent = impl_->queue->timed_send(message.data(), message.size(), 0, Deadline(timeout));
+  } catch (const std::exception& e) {
+    *sent = false;
+    return FromException("cannot send to", impl_->name, e);
+  }
+  return Status::OK();
+}
+
+Status IpcQueue::Receive(std::span<char> buffer, std::chrono::milliseconds timeout, size_t* size) {
+  *size = 0;
+  try {
+    bip::message_queue::size_type received = 0;
+    unsigned int priority = 0;
+    if (impl_->queue->timed_receive(buffer.data(), buffer.size(), received, priority,
+                                    Deadline(timeout))) {
+      *size = received;
+      if (received == 0) return Status::Error(fmt::format("empty message on '{}'", impl_->name));
+    }
+  } catch (const std::exception& e) {
+    return FromException("cannot receive from", impl_->name, e);
+  }
+  return Status::OK();
+}
+
+size_t IpcQueue::max_message_bytes() const { return impl_->queue->get_max_msg_size(); }
+
+Status IpcQueue::CountMessages(size_t* count) {
+  try {
+    *count = impl_->queue->get_num_msg();
+  } catch (const std::exception& e) {
+    return FromException("cannot lock", impl_->name, e);
+  }
+  return Status::OK();
+}
+
+}  // namespace thumbpipe

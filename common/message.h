@@ -1,0 +1,60 @@
+// The messages that travel through a run's two queues: work items (producer -> workers) and
+// results (workers -> sink). Fixed maximum sizes, explicit byte layout, a version byte, so a
+// mismatched binary is refused instead of misread. Used by every role.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace thumbpipe {
+
+inline constexpr uint8_t kProtocolVersion = 1;
+
+// Longest path a message carries. Longer paths are reported as failed by the producer.
+inline constexpr size_t kMaxPathBytes = 4096;
+// Longer reasons are cut (they are for people, not for parsing).
+inline constexpr size_t kMaxReasonBytes = 1024;
+// "<64 hex digits>.png"
+inline constexpr size_t kThumbnailNameBytes = 68;
+
+enum class WorkKind : uint8_t { kFile = 1, kEnd = 2 };
+
+struct WorkItem {
+  WorkKind kind = WorkKind::kFile;
+  std::string path;  // absolute; empty for kEnd
+};
+
+enum class ResultKind : uint8_t { kThumbnail = 1, kNotImage = 2, kFailed = 3, kEnd = 4 };
+
+struct Result {
+  ResultKind kind = ResultKind::kThumbnail;
+  uint16_t worker = 0;     // index of the worker that sent it (the producer sends as 0xFFFF)
+  uint32_t width = 0;      // of the thumbnail, for kThumbnail
+  uint32_t height = 0;
+  uint64_t source_bytes = 0;  // size of the source file as read
+  std::string path;           // source path (may be cut to kMaxPathBytes, see producer)
+  std::string thumbnail;      // "<sha256>.png" for kThumbnail, else empty
+  std::string reason;         // why, for kNotImage and kFailed
+};
+
+inline constexpr uint16_t kProducerId = 0xFFFF;
+
+inline constexpr size_t kWorkHeaderBytes = 8;
+inline constexpr size_t kResultHeaderBytes = 32;
+inline constexpr size_t kMaxWorkMessageBytes = kWorkHeaderBytes + kMaxPathBytes;
+inline constexpr size_t kMaxResultMessageBytes =
+    kResultHeaderBytes + kMaxPathBytes + kThumbnailNameBytes + kMaxReasonBytes;
+
+// Encoders return the number of bytes written into buffer, or 0 when the item does not fit
+// (a path longer than kMaxPathBytes); buffer must hold the kMax*MessageBytes of its kind.
+// The result encoder cuts an overlong reason instead of failing.
+size_t EncodeWorkItem(const WorkItem& item, std::span<char> buffer);
+size_t EncodeResult(const Result& result, std::span<char> buffer);
+
+// Decoders return false and describe the problem in *err on a malformed or foreign message.
+bool DecodeWorkItem(std::span<const char> message, WorkItem* item, std::string* err);
+bool DecodeResult(std::span<const char> message, Result* result, std::string* err);
+
+}  // namespace thumbpipe

@@ -1,0 +1,54 @@
+#include "common/sha256.h"
+
+#include <openssl/evp.h>
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+namespace thumbpipe {
+
+struct Sha256::Impl {
+  EVP_MD_CTX* context = nullptr;
+};
+
+namespace {
+
+// The OpenSSL calls below fail only on allocation failure or a broken library; neither is
+// something a caller could act on.
+void Check(int ok, const char* what) {
+  if (ok != 1) {
+    fmt::print(stderr, "thumbpipe: OpenSSL {} failed\n", what);
+    std::abort();
+  }
+}
+
+}  // namespace
+
+Sha256::Sha256() : impl_(std::make_unique<Impl>()) {
+  impl_->context = EVP_MD_CTX_new();
+  Check(impl_->context != nullptr, "EVP_MD_CTX_new");
+  Check(EVP_DigestInit_ex(impl_->context, EVP_sha256(), nullptr), "EVP_DigestInit_ex");
+}
+
+Sha256::~Sha256() { EVP_MD_CTX_free(impl_->context); }
+
+void Sha256::Update(std::span<const unsigned char> bytes) {
+  Check(EVP_DigestUpdate(impl_->context, bytes.data(), bytes.size()), "EVP_DigestUpdate");
+}
+
+void Sha256::Update(std::string_view bytes) {
+  Check(EVP_DigestUpdate(impl_->context, bytes.data(), bytes.size()), "EVP_DigestUpdate");
+}
+
+std::string Sha256::HexDigest() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  Check(EVP_DigestFinal_ex(impl_->context, digest, &size), "EVP_DigestFinal_ex");
+  std::string hex;
+  hex.reserve(size * 2);
+  for (unsigned int i = 0; i < size; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
+}  // namespace thumbpipe

@@ -1,0 +1,18 @@
+#include "common/status.h"
+
+#include <cstring>
+
+namespace thumbpipe {
+
+Status Status::WithContext(std::string_view context) const {
+  if (ok()) return *this;
+  return Status(fmt::format("{}: {}", context, message_));
+}
+
+std::string Status::ErrnoText(int err) {
+  char buffer[256];
+  // GNU strerror_r returns a pointer that may or may not be into buffer.
+  return strerror_r(err, buffer, sizeof buffer);
+}
+
+}  // namespace thumbpipe

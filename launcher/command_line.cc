@@ -1,0 +1,170 @@
+#include "launcher/command_line.h"
+
+#include <sched.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "common/escape.h"
+#include "common/message.h"
+
+namespace thumbpipe {
+namespace {
+
+constexpr std::string_view kExamples = R"(
+Makes a thumbnail of every image under ROOT, fitted in a box (aspect kept, never
+enlarged), named by the SHA-256 of its pixels, and writes a manifest of
+"<name>.png: <source path>" lines.
+
+Examples:
+  thumbpipe ~/Pictures                  thumbnails in ./thumbnails, list in ./processed.txt
+  thumbpipe -j 4 --size 320x240 ~/Pictures --output /tmp/thumbs
+
+Exit status: 0 done (single images may have failed; see the counts), 1 the run could not
+complete, 2 bad usage, 130/143 stopped by SIGINT/SIGTERM.
+)";
+
+bool ParseNumber(std::string_view text, long min, long max, long* value) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *value);
+  return ec == std::errc() && end == text.data() + text.size() && *value >= min && *value <= max;
+}
+
+bool ParseWorkers(std::string_view text, int* workers) {
+  long value = 0;
+  if (!ParseNumber(text, 1, kMaxWorkers, &value)) return false;
+  *workers = static_cast<int>(value);
+  return true;
+}
+
+bool ParseSize(std::string_view text, uint32_t* width, uint32_t* height) {
+  const size_t x = text.find('x');
+  long w = 0, h = 0;
+  if (x == std::string_view::npos || !ParseNumber(text.substr(0, x), 1, kMaxBoxSide, &w) ||
+      !ParseNumber(text.substr(x + 1), 1, kMaxBoxSide, &h)) {
+    return false;
+  }
+  *width = static_cast<uint32_t>(w);
+  *height = static_cast<uint32_t>(h);
+  return true;
+}
+
+std::string Absolute(const std::string& cwd, const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.is_relative()) p = std::filesystem::path(cwd) / p;
+  std::string normal = p.lexically_normal().string();
+  while (normal.size() > 1 && normal.ends_with('/')) normal.pop_back();
+  return normal;
+}
+
+std::string CheckPathLength(std::string_view what, const std::string& path) {
+  if (path.size() <= kMaxPathBytes) return {};
+  return fmt::format("{} is {} bytes long; thumbpipe handles paths of up to {} bytes", what,
+                     path.size(), kMaxPathBytes);
+}
+
+}  // namespace
+
+int AvailableCpus() {
+  cpu_set_t set;
+  if (::sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return 1;
+}
+
+ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLineContext& context,
+                              RunOptions* options, std::string* text) {
+  CLI::App app("thumbpipe: thumbnails of every image in a folder tree, in parallel", "thumbpipe");
+  app.footer(std::string(kExamples));
+  app.set_version_flag("--version", fmt::format("thumbpipe {}", THUMBPIPE_VERSION));
+
+  std::string root, workers_positional, workers_option, size, output = "thumbnails",
+                                                              manifest = "processed.txt";
+  bool verbose = false, quiet = false;
+  app.add_option("ROOT", root, "Folder to walk (recursively)");
+  app.add_option("WORKERS", workers_positional, "Number of worker processes (default: CPUs)");
+  app.add_option("-j,--workers", workers_option, "Number of worker processes (default: CPUs)")
+      ->type_name("N");
+  app.add_option("--size", size, "Box the thumbnails fit in (default: 200x200)")->type_name("WxH");
+  app.add_option("--output", output, "Folder for thumbnails, created if missing")
+      ->type_name("DIR")
+      ->capture_default_str();
+  app.add_option("--manifest", manifest, "Manifest file to write")
+      ->type_name("FILE")
+      ->capture_default_str();
+  auto* verbose_flag = app.add_flag("-v,--verbose", verbose, "Log every file as it is processed");
+  app.add_flag("-q,--quiet", quiet, "Do not report single files that failed")->excludes(verbose_flag);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    *text = app.help();
+    return ParseOutcome::kPrintText;
+  } catch (const CLI::CallForVersion&) {
+    *text = fmt::format("thumbpipe {}\n", THUMBPIPE_VERSION);
+    return ParseOutcome::kPrintText;
+  } catch (const CLI::ExtrasError& e) {
+    const std::string first = e.what();
+    *text = fmt::format("{}; see 'thumbpipe --help'", first);
+    return ParseOutcome::kUsageError;
+  } catch (const CLI::ParseError& e) {
+    *text = fmt::format("{}; see 'thumbpipe --help'", e.what());
+    return ParseOutcome::kUsageError;
+  }
+
+  if (root.empty()) {
+    *text = "missing ROOT, the folder to make thumbnails of (for example: thumbpipe ~/Pictures)";
+    return ParseOutcome::kUsageError;
+  }
+  options->workers = context.default_workers;
+  for (const std::string* given : {&workers_positional, &workers_option}) {
+    if (!given->empty() && !ParseWorkers(*given, &options->workers)) {
+      *text = fmt::format("WORKERS must be a whole number from 1 to {}, not '{}'", kMaxWorkers,
+                          EscapePath(*given));
+      return ParseOutcome::kUsageError;
+    }
+  }
+  if (!workers_positional.empty() && !workers_option.empty() && workers_positional != workers_option) {
+    *text = fmt::format("the number of workers is given twice ({} and -j {}); give it once",
+                        workers_positional, workers_option);
+    return ParseOutcome::kUsageError;
+  }
+  if (!size.empty() && !ParseSize(size, &options->box_width, &options->box_height)) {
+    *text = fmt::format("--size must be WxH with both sides from 1 to {} (for example 200x200), not '{}'",
+                        kMaxBoxSide, EscapePath(size));
+    return ParseOutcome::kUsageError;
+  }
+  if (output.empty() || manifest.empty()) {
+    *text = output.empty() ? "--output must not be empty" : "--manifest must not be empty";
+    return ParseOutcome::kUsageError;
+  }
+  options->verbosity = verbose ? Verbosity::kVerbose : quiet ? Verbosity::kQuiet : Verbosity::kNormal;
+  options->root = Absolute(context.cwd, root);
+  options->output_dir = Absolute(context.cwd, output);
+  options->manifest = Absolute(context.cwd, manifest);
+
+  for (auto [what, path] : {std::pair{"ROOT", &options->root}, {"--output", &options->output_dir},
+                            {"--manifest", &options->manifest}}) {
+    if (std::string err = CheckPathLength(what, *path); !err.empty()) {
+      *text = err;
+      return ParseOutcome::kUsageError;
+    }
+  }
+  struct stat st;
+  if (::stat(options->root.c_str(), &st) != 0) {
+    *text = fmt::format("cannot use ROOT '{}': {}", EscapePath(root), std::strerror(errno));
+    return ParseOutcome::kUsageError;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    *text = fmt::format("ROOT '{}' is not a folder; give the folder that holds the images",
+                        EscapePath(root));
+    return ParseOutcome::kUsageError;
+  }
+  return ParseOutcome::kRun;
+}
+
+}  // namespace thumbpipe

@@ -1,0 +1,30 @@
+// The launcher's command line: `thumbpipe [options] ROOT [WORKERS]`. Parsing only; no side
+// effects, so every message can be tested exactly. Launcher only.
+#pragma once
+
+#include <string>
+
+#include "common/options.h"
+
+namespace thumbpipe {
+
+enum class ParseOutcome {
+  kRun,        // *options is filled in
+  kPrintText,  // --help or --version: print *text to stdout, exit 0
+  kUsageError  // print *text (one line) to stderr, exit 2
+};
+
+struct CommandLineContext {
+  std::string cwd;          // to make relative paths absolute
+  int default_workers = 1;  // the number of CPUs
+};
+
+// On kRun, paths in *options are absolute and lexically normal; ROOT is checked to be an
+// existing folder. The output folder and manifest are not touched here.
+ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLineContext& context,
+                              RunOptions* options, std::string* text);
+
+// The number of CPUs this process may run on.
+int AvailableCpus();
+
+}  // namespace thumbpipe

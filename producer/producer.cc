@@ -1,0 +1,50 @@
+#include "producer/producer.h"
+
+#include "common/escape.h"
+#include "common/log.h"
+#include "common/message.h"
+#include "producer/walker.h"
+
+namespace thumbpipe {
+
+Status Producer::Run(const std::string& root) {
+  buffer_.resize(std::max(kMaxWorkMessageBytes, kMaxResultMessageBytes));
+  WalkCallbacks callbacks;
+  callbacks.file = [this](const std::string& path) { return SendFile(path); };
+  callbacks.skipped = [](const std::string& message) { LogVerbose("{}", message); };
+  callbacks.problem = [](const std::string& message) { LogWarning("{}", message); };
+  WalkTree(root, callbacks);
+  if (!status_.ok()) return status_;
+
+  const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}}, buffer_);
+  for (int i = 0; i < env_.workers; ++i) {
+    if (Status status = SendWaiting(env_.work, {buffer_.data(), size}, env_.give_up); !status.ok()) {
+      return status.WithContext("cannot send end-of-work");
+    }
+  }
+  return Status::OK();
+}
+
+bool Producer::SendFile(const std::string& path) {
+  if (env_.stop_requested()) return false;
+  const size_t size = EncodeWorkItem(WorkItem{WorkKind::kFile, path}, buffer_);
+  status_ = size == 0 ? ReportTooLong(path)
+                      : SendWaiting(env_.work, {buffer_.data(), size}, env_.give_up);
+  if (!status_.ok()) return false;
+  env_.counters->found.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+Status Producer::ReportTooLong(const std::string& path) {
+  Result result;
+  result.kind = ResultKind::kFailed;
+  result.worker = kProducerId;
+  constexpr std::string_view kCut = "...";
+  result.path = path.substr(0, kMaxPathBytes - kCut.size()) + std::string(kCut);
+  result.reason = fmt::format("path is {} bytes long; thumbpipe handles paths of up to {} bytes",
+                              path.size(), kMaxPathBytes);
+  const size_t size = EncodeResult(result, buffer_);
+  return SendWaiting(env_.results, {buffer_.data(), size}, env_.give_up);
+}
+
+}  // namespace thumbpipe

@@ -1,0 +1,41 @@
+// The producer role: walks the tree and sends one work item per file, then one end-of-work
+// sentinel per worker. A path too long for a message is reported to the sink as failed.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "common/control_block.h"
+#include "common/queue.h"
+#include "common/status.h"
+
+namespace thumbpipe {
+
+struct ProducerEnv {
+  MessageQueue* work = nullptr;
+  MessageQueue* results = nullptr;
+  RunCounters* counters = nullptr;
+  int workers = 1;
+  GiveUpCheck give_up;                  // a blocked send stops waiting when this says so
+  std::function<bool()> stop_requested;  // stop walking (the sentinels still go out)
+};
+
+class Producer {
+ public:
+  explicit Producer(ProducerEnv env) : env_(std::move(env)) {}
+
+  // Walks `root` and feeds the queues. An error means the queues could not be fed (the
+  // launcher is gone or a queue broke); sentinels may then be missing.
+  Status Run(const std::string& root);
+
+ private:
+  bool SendFile(const std::string& path);
+  Status ReportTooLong(const std::string& path);
+
+  ProducerEnv env_;
+  Status status_;
+  std::vector<char> buffer_;
+};
+
+}  // namespace thumbpipe

@@ -1,0 +1,140 @@
+#include "producer/walker.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <vector>
+
+#include "common/escape.h"
+#include "common/status.h"
+
+namespace thumbpipe {
+namespace {
+
+enum class Kind { kFile, kFolder, kOther };
+
+struct Entry {
+  std::string name;
+  unsigned char type;  // d_type
+};
+
+std::string Join(const std::string& folder, const std::string& name) {
+  return folder.ends_with('/') ? folder + name : folder + "/" + name;
+}
+
+// Reads all names of the open folder `fd` (which it takes over), sorted.
+bool ReadFolder(int fd, std::vector<Entry>* entries, int* err) {
+  DIR* dir = ::fdopendir(fd);
+  if (dir == nullptr) {
+    *err = errno;
+    ::close(fd);
+    return false;
+  }
+  errno = 0;
+  while (const dirent* d = ::readdir(dir)) {
+    const std::string_view name = d->d_name;
+    if (name != "." && name != "..") entries->push_back({std::string(name), d->d_type});
+    errno = 0;
+  }
+  *err = errno;
+  ::closedir(dir);
+  std::sort(entries->begin(), entries->end(),
+            [](const Entry& a, const Entry& b) { return a.name < b.name; });
+  return *err == 0;
+}
+
+class Walker {
+ public:
+  explicit Walker(const WalkCallbacks& callbacks) : callbacks_(callbacks) {}
+
+  // Walks the folder open as `fd` (taken over) whose path is `path`.
+  bool WalkFolder(int fd, const std::string& path) {
+    std::vector<Entry> entries;
+    int err = 0;
+    // Keep our own handle: fdopendir takes over the one it gets.
+    const int listing_fd = ::dup(fd);
+    if (listing_fd < 0 || !ReadFolder(listing_fd, &entries, &err)) {
+      if (listing_fd < 0) err = errno;
+      callbacks_.problem(Status::FromErrno(err, "cannot read folder '{}'", EscapePath(path)).message());
+      if (entries.empty()) {
+        ::close(fd);
+        return true;
+      }
+    }
+    bool keep_going = true;
+    for (const Entry& entry : entries) {
+      const std::string child = Join(path, entry.name);
+      const Kind kind = Classify(fd, entry, child);
+      if (kind == Kind::kFile) {
+        keep_going = callbacks_.file(child);
+      } else if (kind == Kind::kFolder) {
+        const int child_fd = ::openat(fd, entry.name.c_str(),
+                                      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (child_fd < 0) {
+          callbacks_.problem(
+              Status::FromErrno(errno, "cannot open folder '{}'", EscapePath(child)).message());
+          continue;
+        }
+        keep_going = WalkFolder(child_fd, child);
+      }
+      if (!keep_going) break;
+    }
+    ::close(fd);
+    return keep_going;
+  }
+
+ private:
+  Kind Classify(int dir_fd, const Entry& entry, const std::string& path) {
+    if (entry.type == DT_REG) return Kind::kFile;
+    if (entry.type == DT_DIR) return Kind::kFolder;
+    struct stat st;
+    if (entry.type == DT_UNKNOWN) {
+      if (::fstatat(dir_fd, entry.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        return Kind::kFile;  // vanished or unreadable: the worker reports why
+      }
+      if (S_ISREG(st.st_mode)) return Kind::kFile;
+      if (S_ISDIR(st.st_mode)) return Kind::kFolder;
+      if (!S_ISLNK(st.st_mode)) return Skip(path, st.st_mode);
+    } else if (entry.type != DT_LNK) {
+      return Skip(path, DTTOIF(entry.type));
+    }
+    // A symlink: follow it to a file, never to a folder (that is how loops are avoided).
+    if (::fstatat(dir_fd, entry.name.c_str(), &st, 0) != 0) {
+      return Kind::kFile;  // dangling or a loop: the worker reports why
+    }
+    if (S_ISREG(st.st_mode)) return Kind::kFile;
+    if (S_ISDIR(st.st_mode)) {
+      callbacks_.skipped(fmt::format("not following symlinked folder '{}'", EscapePath(path)));
+      return Kind::kOther;
+    }
+    return Skip(path, st.st_mode);
+  }
+
+  Kind Skip(const std::string& path, mode_t mode) {
+    const char* what = S_ISFIFO(mode)   ? "FIFO"
+                       : S_ISSOCK(mode) ? "socket"
+                       : S_ISCHR(mode) || S_ISBLK(mode) ? "device"
+                                                        : "special file";
+    callbacks_.skipped(fmt::format("skipping {} '{}'", what, EscapePath(path)));
+    return Kind::kOther;
+  }
+
+  const WalkCallbacks& callbacks_;
+};
+
+}  // namespace
+
+bool WalkTree(const std::string& root, const WalkCallbacks& callbacks) {
+  const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    callbacks.problem(Status::FromErrno(errno, "cannot open folder '{}'", EscapePath(root)).message());
+    return true;
+  }
+  return Walker(callbacks).WalkFolder(fd, root);
+}
+
+}  // namespace thumbpipe

@@ -1,0 +1,24 @@
+// Recursive walk of a folder tree for the producer: reports every regular file (and every
+// symlink to one), never descends into symlinked folders, never reports FIFOs, sockets or
+// devices. Folders are opened relative to their parent, so paths of any length are walked.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace thumbpipe {
+
+struct WalkCallbacks {
+  // A file to process; return false to stop the walk.
+  std::function<bool(const std::string& path)> file;
+  // Something skipped that a user may want to know about (verbose), e.g. a FIFO.
+  std::function<void(const std::string& message)> skipped;
+  // Something that went wrong but does not stop the walk, e.g. an unreadable folder.
+  std::function<void(const std::string& message)> problem;
+};
+
+// Walks `root` (absolute, a folder) in name order. Returns false if it was stopped by the
+// `file` callback, true when the whole tree was seen.
+bool WalkTree(const std::string& root, const WalkCallbacks& callbacks);
+
+}  // namespace thumbpipe

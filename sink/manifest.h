@@ -1,0 +1,33 @@
+// The manifest: one line "<name>.png: <escaped absolute source path>" per thumbnail, sorted by
+// source path so that equal runs give equal files. Written by the sink.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace thumbpipe {
+
+class Manifest {
+ public:
+  void Add(std::string thumbnail, std::string source_path);
+  size_t size() const { return entries_.size(); }
+
+  // The whole text, sorted by source path.
+  std::string Render();
+  // Writes Render() to `path` atomically (temporary file, fsync, rename).
+  Status WriteTo(const std::string& path);
+
+ private:
+  struct Entry {
+    std::string source_path;
+    std::string thumbnail;
+  };
+  std::vector<Entry> entries_;
+};
+
+// Parses one manifest line (without its newline) back into its parts.
+bool ParseManifestLine(std::string_view line, std::string* thumbnail, std::string* source_path);
+
+}  // namespace thumbpipe

@@ -1,0 +1,30 @@
+// thumbpipe-sink: started by the launcher, collects results and writes the manifest.
+#include "common/ipc_queue.h"
+#include "common/log.h"
+#include "common/role.h"
+#include "sink/sink.h"
+
+using namespace thumbpipe;
+
+int main(int argc, char** argv) {
+  RoleContext context;
+  std::unique_ptr<IpcQueue> results;
+  Status status = AttachToRun(argc, argv, "sink", /*needs_index=*/false, &context);
+  if (status.ok()) status = IpcQueue::Open(context.names.results(), &results);
+  if (!status.ok()) {
+    LogError("{}", status.message());
+    return kRoleExitSetup;
+  }
+  SinkEnv env;
+  env.results = results.get();
+  env.counters = &context.control->block()->counters;
+  env.workers = context.options.workers;
+  env.manifest_path = context.options.manifest;
+  env.give_up = [&context] { return LauncherGoneReason(context); };
+  status = Sink(std::move(env)).Run();
+  if (!status.ok()) {
+    LogError("{}", status.message());
+    return kRoleExitFailed;
+  }
+  return kRoleExitOk;
+}

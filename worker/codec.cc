@@ -1,0 +1,30 @@
+#include "worker/codec.h"
+
+#include "worker/jpeg_decoder.h"
+#include "worker/opencv_codec.h"
+
+namespace thumbpipe {
+
+const Decoder* DecoderFor(Format format) {
+  static const JpegDecoder jpeg;
+  static const OpenCvDecoder png(Format::kPng), webp(Format::kWebp), tiff(Format::kTiff),
+      bmp(Format::kBmp), pnm(Format::kPnm);
+  switch (format) {
+    case Format::kJpeg: return &jpeg;
+    case Format::kPng: return &png;
+    case Format::kWebp: return &webp;
+    case Format::kTiff: return &tiff;
+    case Format::kBmp: return &bmp;
+    case Format::kPnm: return &pnm;
+    default: return nullptr;
+  }
+}
+
+Status TooManyPixels(Size size, uint64_t max_pixels) {
+  return Status::Error(fmt::format(
+      "image is {}x{} ({:.1f} megapixels), more than the limit of {:.1f} (--max-pixels)",
+      size.width, size.height, static_cast<double>(size.width) * size.height / 1e6,
+      static_cast<double>(max_pixels) / 1e6));
+}
+
+}  // namespace thumbpipe

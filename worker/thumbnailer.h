@@ -1,0 +1,29 @@
+// From the bytes of a file to a named thumbnail: sniff, decode with shrink-on-load, shrink to
+// the box, turn upright, name. Pure computation, no I/O, so tests and the fuzzer call it
+// directly. Worker only.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "worker/image.h"
+
+namespace thumbpipe {
+
+struct ThumbnailRequest {
+  Size box{200, 200};
+  uint64_t max_pixels = 0;  // 0: no limit
+};
+
+struct Thumbnail {
+  enum class Outcome { kThumbnail, kNotImage, kFailed };
+  Outcome outcome = Outcome::kFailed;
+  Image image;       // for kThumbnail
+  std::string name;  // "<sha256>.png", for kThumbnail
+  std::string reason;  // for kNotImage and kFailed
+};
+
+void MakeThumbnail(std::span<const uint8_t> file, const ThumbnailRequest& request, Thumbnail* out);
+
+}  // namespace thumbpipe

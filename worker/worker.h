@@ -1,0 +1,45 @@
+// The worker role: takes work items until its end-of-work sentinel, turns each file into a
+// thumbnail written to the output folder, and sends one result per item to the sink.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/atomic_file.h"
+#include "common/control_block.h"
+#include "common/message.h"
+#include "common/queue.h"
+#include "worker/thumbnailer.h"
+
+namespace thumbpipe {
+
+struct WorkerEnv {
+  MessageQueue* work = nullptr;
+  MessageQueue* results = nullptr;
+  OutputDir* output = nullptr;
+  WorkerSlot* slot = nullptr;  // this worker's slot in the control block
+  uint16_t index = 0;
+  ThumbnailRequest request;
+  GiveUpCheck give_up;
+};
+
+class Worker {
+ public:
+  explicit Worker(WorkerEnv env) : env_(std::move(env)) {}
+
+  // Runs until the sentinel (then forwards it to the sink and returns OK) or until the queues
+  // fail or the launcher goes away (an error).
+  Status Run();
+
+  // Processes one file into `result` (no queues involved).
+  void Process(const std::string& path, Result* result);
+
+ private:
+  Status ReadFile(const std::string& path, uint64_t* size);
+
+  WorkerEnv env_;
+  std::vector<uint8_t> file_;   // reused between files
+  std::vector<uint8_t> png_;
+};
+
+}  // namespace thumbpipe
