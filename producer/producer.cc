@@ -1,5 +1,7 @@
 #include "producer/producer.h"
 
+#include <sys/stat.h>
+
 #include "common/escape.h"
 #include "common/log.h"
 #include "common/message.h"
@@ -13,7 +15,13 @@ Status Producer::Run(const std::string& root) {
   callbacks.file = [this](const std::string& path) { return SendFile(path); };
   callbacks.skipped = [](const std::string& message) { LogVerbose("{}", message); };
   callbacks.problem = [](const std::string& message) { LogWarning("{}", message); };
-  WalkTree(root, callbacks);
+  WalkExclusions exclusions;
+  struct stat st;
+  if (!env_.output_dir.empty() && ::stat(env_.output_dir.c_str(), &st) == 0) {
+    exclusions.folders.insert({st.st_dev, st.st_ino});
+  }
+  if (!env_.manifest.empty()) exclusions.paths.insert(env_.manifest);
+  WalkTree(root, callbacks, exclusions);
   if (!status_.ok()) return status_;
 
   const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}}, buffer_);

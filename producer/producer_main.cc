@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   env.workers = context.options.workers;
   env.give_up = [&context] { return LauncherGoneReason(context); };
   env.stop_requested = [block] { return block->stop_requested.load(std::memory_order_relaxed) != 0; };
+  env.output_dir = context.options.output_dir;
+  env.manifest = context.options.manifest;
   status = Producer(std::move(env)).Run(context.options.root);
   if (!status.ok()) {
     LogError("{}", status.message());

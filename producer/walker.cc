@@ -49,7 +49,8 @@ bool ReadFolder(int fd, std::vector<Entry>* entries, int* err) {
 
 class Walker {
  public:
-  explicit Walker(const WalkCallbacks& callbacks) : callbacks_(callbacks) {}
+  Walker(const WalkCallbacks& callbacks, const WalkExclusions& exclusions)
+      : callbacks_(callbacks), exclusions_(exclusions) {}
 
   // Walks the folder open as `fd` (taken over) whose path is `path`.
   bool WalkFolder(int fd, const std::string& path) {
@@ -69,6 +70,10 @@ class Walker {
     for (const Entry& entry : entries) {
       const std::string child = Join(path, entry.name);
       const Kind kind = Classify(fd, entry, child);
+      if (kind != Kind::kOther && exclusions_.paths.count(child) != 0) {
+        callbacks_.skipped(fmt::format("not walking our own output '{}'", EscapePath(child)));
+        continue;
+      }
       if (kind == Kind::kFile) {
         keep_going = callbacks_.file(child);
       } else if (kind == Kind::kFolder) {
@@ -77,6 +82,11 @@ class Walker {
         if (child_fd < 0) {
           callbacks_.problem(
               Status::FromErrno(errno, "cannot open folder '{}'", EscapePath(child)).message());
+          continue;
+        }
+        if (IsExcluded(child_fd)) {
+          callbacks_.skipped(fmt::format("not walking our own output '{}'", EscapePath(child)));
+          ::close(child_fd);
           continue;
         }
         keep_going = WalkFolder(child_fd, child);
@@ -123,18 +133,26 @@ class Walker {
     return Kind::kOther;
   }
 
+  bool IsExcluded(int folder_fd) const {
+    if (exclusions_.folders.empty()) return false;
+    struct stat st;
+    return ::fstat(folder_fd, &st) == 0 && exclusions_.folders.count({st.st_dev, st.st_ino}) != 0;
+  }
+
   const WalkCallbacks& callbacks_;
+  const WalkExclusions& exclusions_;
 };
 
 }  // namespace
 
-bool WalkTree(const std::string& root, const WalkCallbacks& callbacks) {
+bool WalkTree(const std::string& root, const WalkCallbacks& callbacks,
+              const WalkExclusions& exclusions) {
   const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     callbacks.problem(Status::FromErrno(errno, "cannot open folder '{}'", EscapePath(root)).message());
     return true;
   }
-  return Walker(callbacks).WalkFolder(fd, root);
+  return Walker(callbacks, exclusions).WalkFolder(fd, root);
 }
 
 }  // namespace thumbpipe

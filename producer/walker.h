@@ -3,8 +3,12 @@
 // devices. Folders are opened relative to their parent, so paths of any length are walked.
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
+#include <set>
 #include <string>
+#include <utility>
 
 namespace thumbpipe {
 
@@ -17,8 +21,15 @@ struct WalkCallbacks {
   std::function<void(const std::string& message)> problem;
 };
 
+// What the walk leaves out: our own output, when it lies inside the tree.
+struct WalkExclusions {
+  std::set<std::pair<dev_t, ino_t>> folders;
+  std::set<std::string> paths;
+};
+
 // Walks `root` (absolute, a folder) in name order. Returns false if it was stopped by the
 // `file` callback, true when the whole tree was seen.
-bool WalkTree(const std::string& root, const WalkCallbacks& callbacks);
+bool WalkTree(const std::string& root, const WalkCallbacks& callbacks,
+              const WalkExclusions& exclusions = {});
 
 }  // namespace thumbpipe

@@ -2,13 +2,15 @@
 
 #include "worker/jpeg_decoder.h"
 #include "worker/opencv_codec.h"
+#include "worker/png_decoder.h"
 
 namespace thumbpipe {
 
 const Decoder* DecoderFor(Format format) {
   static const JpegDecoder jpeg;
-  static const OpenCvDecoder png(Format::kPng), webp(Format::kWebp), tiff(Format::kTiff),
-      bmp(Format::kBmp), pnm(Format::kPnm);
+  static const PngDecoder png;
+  static const OpenCvDecoder webp(Format::kWebp), tiff(Format::kTiff), bmp(Format::kBmp),
+      pnm(Format::kPnm);
   switch (format) {
     case Format::kJpeg: return &jpeg;
     case Format::kPng: return &png;

@@ -1,5 +1,9 @@
 #include "worker/opencv_codec.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -11,36 +15,64 @@
 namespace thumbpipe {
 namespace {
 
-// PNG colour type from IHDR (byte 25), or -1.
-int PngColorType(std::span<const uint8_t> file) { return file.size() > 25 ? file[25] : -1; }
-
-// OpenCV hands grey PNGs with transparency back as BGRA; bring them back to grey+alpha.
-bool IsGreyPng(std::span<const uint8_t> file, Format format) {
-  const int type = PngColorType(file);
-  return format == Format::kPng && (type == 0 || type == 4);
+// "imdecode_(''): can't read header: OpenCV(4.6.0) ./modules/x.cpp:149: error: (-215:Assertion
+// failed) a >= 0 in function 'f'" -> "can't read header: a >= 0 in function 'f'"
+std::string Tidy(std::string line) {
+  constexpr std::string_view kCall = "imdecode_(''): ";
+  if (line.starts_with(kCall)) line.erase(0, kCall.size());
+  const size_t opencv = line.find("OpenCV(");
+  const size_t error = line.find("error: (", opencv == std::string::npos ? 0 : opencv);
+  const size_t close = error == std::string::npos ? error : line.find(") ", error);
+  if (opencv != std::string::npos && close != std::string::npos) {
+    line = line.substr(0, opencv) + line.substr(close + 2);
+  }
+  return line;
 }
 
+// OpenCV and the libraries under it (libtiff, libwebp) print their complaints to stderr
+// instead of returning them. While it lives, this sends stderr to a memory file, and
+// Text() returns what was written: the reason for a failure.
+class StderrCapture {
+ public:
+  StderrCapture() {
+    memory_ = ::memfd_create("thumbpipe-stderr", MFD_CLOEXEC);
+    saved_ = memory_ >= 0 ? ::dup(STDERR_FILENO) : -1;
+    if (saved_ >= 0) ::dup2(memory_, STDERR_FILENO);
+  }
+  ~StderrCapture() {
+    if (saved_ >= 0) {
+      std::fflush(stderr);
+      ::dup2(saved_, STDERR_FILENO);
+      ::close(saved_);
+    }
+    if (memory_ >= 0) ::close(memory_);
+  }
+  // The last non-empty line written so far, trimmed.
+  std::string LastLine() const {
+    if (memory_ < 0) return {};
+    std::fflush(stderr);
+    std::string text(4096, '\0');
+    const ssize_t n = ::pread(memory_, text.data(), text.size(), 0);
+    text.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    const size_t newline = text.rfind('\n');
+    return Tidy(newline == std::string::npos ? text : text.substr(newline + 1));
+  }
+
+ private:
+  int memory_ = -1;
+  int saved_ = -1;
+};
+
 // Copies an 8-bit OpenCV image (BGR order) into `image` in our channel order.
-void ToImage(const cv::Mat& mat, bool grey_source, Image* image) {
+void ToImage(const cv::Mat& mat, Image* image) {
   const int channels = mat.channels();
   cv::Mat converted;
-  uint32_t out_channels = static_cast<uint32_t>(channels);
+  const uint32_t out_channels = static_cast<uint32_t>(channels);
   if (channels == 3) {
-    if (grey_source) {
-      cv::extractChannel(mat, converted, 0);
-      out_channels = 1;
-    } else {
-      cv::cvtColor(mat, converted, cv::COLOR_BGR2RGB);
-    }
+    cv::cvtColor(mat, converted, cv::COLOR_BGR2RGB);
   } else if (channels == 4) {
-    if (grey_source) {
-      const int from_to[] = {0, 0, 3, 1};
-      converted.create(mat.rows, mat.cols, CV_8UC2);
-      cv::mixChannels(&mat, 1, &converted, 1, from_to, 2);
-      out_channels = 2;
-    } else {
-      cv::cvtColor(mat, converted, cv::COLOR_BGRA2RGBA);
-    }
+    cv::cvtColor(mat, converted, cv::COLOR_BGRA2RGBA);
   } else {
     converted = mat;
   }
@@ -85,11 +117,14 @@ void Unpremultiply(Image* image) {
 
 Status OpenCvDecoder::Decode(std::span<const uint8_t> file, const DecodeRequest& request,
                              Decoded* decoded) const {
+  StderrCapture capture;
   try {
     const cv::Mat buffer(1, static_cast<int>(file.size()), CV_8UC1, const_cast<uint8_t*>(file.data()));
     cv::Mat mat = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
     if (mat.empty()) {
-      return Status::Error(fmt::format("{} data is damaged or of an unsupported kind", FormatName(format_)));
+      const std::string said = capture.LastLine();
+      return Status::Error(fmt::format("{} data is damaged or of an unsupported kind{}{}",
+                                       FormatName(format_), said.empty() ? "" : ": ", said));
     }
     const Size full{static_cast<uint32_t>(mat.cols), static_cast<uint32_t>(mat.rows)};
     decoded->full_size = full;
@@ -97,7 +132,7 @@ Status OpenCvDecoder::Decode(std::span<const uint8_t> file, const DecodeRequest&
       return TooManyPixels(full, request.max_pixels);
     }
     if (Status status = ToEightBit(&mat); !status.ok()) return status;
-    ToImage(mat, IsGreyPng(file, format_), &decoded->image);
+    ToImage(mat, &decoded->image);
   } catch (const cv::Exception& e) {
     return Status::Error(fmt::format("OpenCV: {}", e.err));
   } catch (const std::exception& e) {

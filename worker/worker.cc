@@ -50,6 +50,7 @@ Status Worker::Run() {
     } else {
       LogVerbose("Processing file {}", EscapePath(BaseName(item.path)));
       SlotBeginItem(env_.slot, item.path, MonotonicNanos());
+      if (env_.before_item) env_.before_item(item.path);
       Process(item.path, &result);
       SlotEndItem(env_.slot);
     }

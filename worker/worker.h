@@ -2,6 +2,7 @@
 // thumbnail written to the output folder, and sends one result per item to the sink.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct WorkerEnv {
   uint16_t index = 0;
   ThumbnailRequest request;
   GiveUpCheck give_up;
+  // Called with each file's path just before it is processed. Empty in thumbpipe-worker;
+  // test stand-ins use it to crash or hang on chosen files.
+  std::function<void(const std::string& path)> before_item;
 };
 
 class Worker {
@@ -41,5 +45,9 @@ class Worker {
   std::vector<uint8_t> file_;   // reused between files
   std::vector<uint8_t> png_;
 };
+
+// The whole worker process: attach to the run, set up, loop. Returns the exit status.
+int WorkerProcessMain(int argc, char** argv,
+                      std::function<void(const std::string& path)> before_item = {});
 
 }  // namespace thumbpipe
