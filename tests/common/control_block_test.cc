@@ -1,0 +1,56 @@
+#include "common/control_block.h"
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "common/run_names.h"
+
+namespace thumbpipe {
+namespace {
+
+TEST(SharedControl, OptionsTravelThroughSharedMemory) {
+  RunNames names;
+  ASSERT_TRUE(NewRunNames(::getpid(), &names).ok());
+  RunOptions options;
+  options.root = "/photos";
+  options.output_dir = "/out";
+  options.manifest = "/out/list.txt";
+  options.workers = 5;
+  options.box_width = 320;
+  options.box_height = 240;
+  options.verbosity = Verbosity::kVerbose;
+  std::unique_ptr<SharedControl> created, opened;
+  ASSERT_TRUE(SharedControl::Create(names.control(), options, &created).ok());
+  ASSERT_TRUE(SharedControl::Open(names.control(), &opened).ok());
+  const RunOptions back = opened->options();
+  EXPECT_EQ(back.root, "/photos");
+  EXPECT_EQ(back.output_dir, "/out");
+  EXPECT_EQ(back.manifest, "/out/list.txt");
+  EXPECT_EQ(back.workers, 5);
+  EXPECT_EQ(back.box_width, 320u);
+  EXPECT_EQ(back.box_height, 240u);
+  EXPECT_EQ(back.verbosity, Verbosity::kVerbose);
+  EXPECT_EQ(opened->block()->launcher_pid, ::getpid());
+
+  created->block()->counters.found.store(3);
+  EXPECT_EQ(opened->block()->counters.found.load(), 3u);
+  EXPECT_TRUE(SharedControl::Remove(names.control()));
+  EXPECT_FALSE(SharedControl::Remove(names.control()));
+}
+
+TEST(WorkerSlot, PathIsReadBackWhole) {
+  auto slot = std::make_unique<WorkerSlot>();
+  SlotBeginItem(slot.get(), "/a/b.jpg", 42);
+  std::string path;
+  ASSERT_TRUE(SlotReadPath(*slot, &path));
+  EXPECT_EQ(path, "/a/b.jpg");
+  EXPECT_EQ(slot->state.load(), static_cast<uint32_t>(SlotState::kBusy));
+  EXPECT_EQ(slot->busy_since_ns.load(), 42);
+  SlotEndItem(slot.get());
+  EXPECT_EQ(slot->state.load(), static_cast<uint32_t>(SlotState::kIdle));
+  EXPECT_EQ(slot->items_done.load(), 1u);
+}
+
+}  // namespace
+}  // namespace thumbpipe

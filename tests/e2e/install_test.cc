@@ -1,0 +1,29 @@
+// `cmake --install` puts the launcher in bin/ and the roles in libexec/thumbpipe/, and the
+// installed launcher finds them.
+#include <filesystem>
+
+#include "tests/e2e/e2e.h"
+
+namespace thumbpipe::testing {
+namespace {
+
+class InstallTest : public E2eTest {};
+
+TEST_F(InstallTest, InstalledLauncherFindsItsRoles) {
+  TempDir prefix;
+  const CommandResult install = RunCommand(
+      {THUMBPIPE_TEST_CMAKE, "--install", THUMBPIPE_TEST_BUILD_DIR, "--prefix", prefix.path()});
+  ASSERT_EQ(install.exit_code, 0) << install.out << install.err;
+  for (const char* role : {"thumbpipe-producer", "thumbpipe-worker", "thumbpipe-sink"}) {
+    EXPECT_TRUE(std::filesystem::exists(prefix / (std::string("libexec/thumbpipe/") + role))) << role;
+    EXPECT_FALSE(std::filesystem::exists(prefix / (std::string("bin/") + role))) << role;
+  }
+  const CommandResult run = RunCommand({prefix / "bin/thumbpipe", CorpusPath("exif-orientation"), "2"},
+                                       InFolder(work().path()));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(ParseSummary(run.err).thumbnails, 18);
+  EXPECT_TRUE(ShmObjectsOf(run.pid).empty());
+}
+
+}  // namespace
+}  // namespace thumbpipe::testing

@@ -1,0 +1,108 @@
+#include "launcher/command_line.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/support.h"
+
+namespace thumbpipe {
+namespace {
+
+class CommandLineTest : public ::testing::Test {
+ protected:
+  ParseOutcome Parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "thumbpipe");
+    std::vector<const char*> argv;
+    for (const std::string& a : args) argv.push_back(a.c_str());
+    CommandLineContext context;
+    context.cwd = dir_.path();
+    context.default_workers = 6;
+    options_ = RunOptions();
+    text_.clear();
+    return ParseCommandLine(static_cast<int>(argv.size()), argv.data(), context, &options_, &text_);
+  }
+  void ExpectUsageError(std::vector<std::string> args, const std::string& message) {
+    EXPECT_EQ(Parse(args), ParseOutcome::kUsageError) << ::testing::PrintToString(args);
+    EXPECT_EQ(text_, message) << ::testing::PrintToString(args);
+    EXPECT_EQ(text_.find('\n'), std::string::npos);
+  }
+  testing::TempDir dir_;
+  RunOptions options_;
+  std::string text_;
+};
+
+TEST_F(CommandLineTest, Defaults) {
+  ASSERT_EQ(Parse({"."}), ParseOutcome::kRun) << text_;
+  EXPECT_EQ(options_.root, dir_.path());
+  EXPECT_EQ(options_.workers, 6);
+  EXPECT_EQ(options_.box_width, 200u);
+  EXPECT_EQ(options_.box_height, 200u);
+  EXPECT_EQ(options_.output_dir, dir_ / "thumbnails");
+  EXPECT_EQ(options_.manifest, dir_ / "processed.txt");
+  EXPECT_EQ(options_.verbosity, Verbosity::kNormal);
+}
+
+TEST_F(CommandLineTest, PositionalWorkersAndOptionAreTheSame) {
+  ASSERT_EQ(Parse({".", "3"}), ParseOutcome::kRun);
+  EXPECT_EQ(options_.workers, 3);
+  ASSERT_EQ(Parse({"-j", "3", "."}), ParseOutcome::kRun);
+  EXPECT_EQ(options_.workers, 3);
+  ASSERT_EQ(Parse({"--workers=4", "."}), ParseOutcome::kRun);
+  EXPECT_EQ(options_.workers, 4);
+  ASSERT_EQ(Parse({".", "3", "-j", "3"}), ParseOutcome::kRun);
+}
+
+TEST_F(CommandLineTest, AllOptions) {
+  ASSERT_EQ(Parse({"--size", "320x240", "--output", "out/thumbs", "--manifest", "/tmp/../list.txt",
+                   "-v", dir_.path() + "/./"}),
+            ParseOutcome::kRun)
+      << text_;
+  EXPECT_EQ(options_.box_width, 320u);
+  EXPECT_EQ(options_.box_height, 240u);
+  EXPECT_EQ(options_.output_dir, dir_ / "out/thumbs");
+  EXPECT_EQ(options_.manifest, "/list.txt");
+  EXPECT_EQ(options_.root, dir_.path());
+  EXPECT_EQ(options_.verbosity, Verbosity::kVerbose);
+  ASSERT_EQ(Parse({"-q", "."}), ParseOutcome::kRun);
+  EXPECT_EQ(options_.verbosity, Verbosity::kQuiet);
+}
+
+TEST_F(CommandLineTest, HelpAndVersion) {
+  ASSERT_EQ(Parse({"--help"}), ParseOutcome::kPrintText);
+  for (const char* word : {"ROOT", "WORKERS", "--workers", "--size", "--output", "--manifest",
+                           "--verbose", "--quiet", "--version", "Exit status"}) {
+    EXPECT_NE(text_.find(word), std::string::npos) << word;
+  }
+  ASSERT_EQ(Parse({"--version"}), ParseOutcome::kPrintText);
+  EXPECT_TRUE(text_.starts_with("thumbpipe ")) << text_;
+}
+
+TEST_F(CommandLineTest, BadUsageSaysWhatAndHowToFix) {
+  testing::WriteFile(dir_ / "file.jpg", "");
+  ExpectUsageError({}, "missing ROOT, the folder to make thumbnails of (for example: thumbpipe ~/Pictures)");
+  ExpectUsageError({"missing"}, "cannot use ROOT 'missing': No such file or directory");
+  ExpectUsageError({"file.jpg"}, "ROOT 'file.jpg' is not a folder; give the folder that holds the images");
+  ExpectUsageError({".", "0"}, "WORKERS must be a whole number from 1 to 1024, not '0'");
+  ExpectUsageError({".", "two"}, "WORKERS must be a whole number from 1 to 1024, not 'two'");
+  ExpectUsageError({".", "-j", "-1"}, "WORKERS must be a whole number from 1 to 1024, not '-1'");
+  ExpectUsageError({".", "2.5"}, "WORKERS must be a whole number from 1 to 1024, not '2.5'");
+  ExpectUsageError({".", "1025"}, "WORKERS must be a whole number from 1 to 1024, not '1025'");
+  ExpectUsageError({".", "3", "-j", "4"},
+                   "the number of workers is given twice (3 and -j 4); give it once");
+  for (const char* size : {"200", "0x200", "200x0", "65536x10", "axb", "200x200x3", "-200x200", "200X200"}) {
+    ExpectUsageError({".", "--size", size},
+                     std::string("--size must be WxH with both sides from 1 to 65535 (for example 200x200), not '") +
+                         size + "'");
+  }
+  ExpectUsageError({".", "--frobnicate"},
+                   "The following argument was not expected: --frobnicate; see 'thumbpipe --help'");
+  ExpectUsageError({".", "3", "extra"},
+                   "The following argument was not expected: extra; see 'thumbpipe --help'");
+  ExpectUsageError({".", "--size"}, "--size: 1 required WxH missing; see 'thumbpipe --help'");
+  ExpectUsageError({".", "-v", "-q"}, "--verbose excludes --quiet; see 'thumbpipe --help'");
+  ExpectUsageError({".", "--output", ""}, "--output must not be empty");
+  ExpectUsageError({"/" + std::string(5000, 'a')},
+                   "ROOT is 5001 bytes long; thumbpipe handles paths of up to 4096 bytes");
+}
+
+}  // namespace
+}  // namespace thumbpipe

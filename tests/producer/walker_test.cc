@@ -1,0 +1,164 @@
+#include "producer/walker.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/support.h"
+
+namespace thumbpipe {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::TempDir;
+using testing::WriteFile;
+
+struct Walk {
+  std::vector<std::string> files, skipped, problems;
+};
+
+Walk WalkAll(const std::string& root) {
+  Walk walk;
+  WalkCallbacks callbacks;
+  callbacks.file = [&](const std::string& path) {
+    walk.files.push_back(path);
+    return true;
+  };
+  callbacks.skipped = [&](const std::string& m) { walk.skipped.push_back(m); };
+  callbacks.problem = [&](const std::string& m) { walk.problems.push_back(m); };
+  EXPECT_TRUE(WalkTree(root, callbacks));
+  return walk;
+}
+
+TEST(WalkTree, ReportsRegularFilesInNameOrder) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "b/c");
+  WriteFile(dir / "z.jpg", "");
+  WriteFile(dir / "a.jpg", "");
+  WriteFile(dir / "b/c/deep.png", "");
+  WriteFile(dir / "b/x", "");
+  const Walk walk = WalkAll(dir.path());
+  EXPECT_THAT(walk.files, ElementsAre(dir / "a.jpg", dir / "b/c/deep.png", dir / "b/x", dir / "z.jpg"));
+  EXPECT_TRUE(walk.problems.empty());
+}
+
+TEST(WalkTree, SkipsSpecialFilesAndSymlinkedFolders) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "real");
+  WriteFile(dir / "real/photo.jpg", "");
+  ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
+  const int sock = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  const std::string sock_path = dir / "sock";
+  ASSERT_LT(sock_path.size(), sizeof address.sun_path);
+  std::strcpy(address.sun_path, sock_path.c_str());
+  ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ::close(sock);
+  std::filesystem::create_directory_symlink(dir / "real", dir / "link-to-folder");
+  std::filesystem::create_directory_symlink(dir.path(), dir / "real/loop");
+  std::filesystem::create_symlink(dir / "real/photo.jpg", dir / "link-to-file.jpg");
+  std::filesystem::create_symlink("dangling-target", dir / "dangling.jpg");
+  std::filesystem::create_symlink(dir / "self", dir / "self");
+
+  const Walk walk = WalkAll(dir.path());
+  // Symlinks to files are files; dangling ones and loops go to a worker, which says why.
+  EXPECT_THAT(walk.files, ElementsAre(dir / "dangling.jpg", dir / "link-to-file.jpg",
+                                      dir / "real/photo.jpg", dir / "self"));
+  EXPECT_THAT(walk.skipped, ElementsAre("skipping FIFO '" + (dir / "fifo") + "'",
+                                        "not following symlinked folder '" + (dir / "link-to-folder") + "'",
+                                        "not following symlinked folder '" + (dir / "real/loop") + "'",
+                                        "skipping socket '" + (dir / "sock") + "'"));
+}
+
+// Root reads everything, so the unreadable-folder case runs as nobody in a child process.
+TEST(WalkTree, UnreadableFolderIsReportedAndSkipped) {
+  TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  std::filesystem::create_directories(dir / "locked");
+  WriteFile(dir / "locked/secret.jpg", "");
+  WriteFile(dir / "open.jpg", "");
+  ::chmod((dir / "locked").c_str(), 0);
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(10);
+    Walk walk;
+    WalkCallbacks callbacks;
+    callbacks.file = [&](const std::string& path) { walk.files.push_back(path); return true; };
+    callbacks.skipped = [](const std::string&) {};
+    callbacks.problem = [&](const std::string& m) { walk.problems.push_back(m); };
+    WalkTree(dir.path(), callbacks);
+    std::string report;
+    for (const auto& f : walk.files) report += "file " + f + "\n";
+    for (const auto& p : walk.problems) report += "problem " + p + "\n";
+    (void)!::write(pipe_fds[1], report.data(), report.size());
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  std::string report;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;) report.append(buffer, n);
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(report, "file " + (dir / "open.jpg") + "\nproblem cannot open folder '" +
+                        (dir / "locked") + "': Permission denied\n");
+}
+
+TEST(WalkTree, PathsLongerThanPathMaxAreWalked) {
+  TempDir dir;
+  // Build a chain of folders whose full path passes 4096 bytes, relative to an open folder
+  // since the full path is too long for the kernel.
+  std::string path = dir.path();
+  int fd = ::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY);
+  const std::string name(200, 'd');
+  while (path.size() < 4500) {
+    ASSERT_EQ(::mkdirat(fd, name.c_str(), 0755), 0);
+    const int next = ::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY);
+    ::close(fd);
+    fd = next;
+    path += "/" + name;
+  }
+  const int file = ::openat(fd, "deep.jpg", O_WRONLY | O_CREAT, 0644);
+  ::close(file);
+  ::close(fd);
+  const Walk walk = WalkAll(dir.path());
+  ASSERT_EQ(walk.files.size(), 1u);
+  EXPECT_EQ(walk.files[0], path + "/deep.jpg");
+  EXPECT_TRUE(walk.problems.empty());
+}
+
+TEST(WalkTree, StopsWhenTold) {
+  TempDir dir;
+  for (const char* name : {"a", "b", "c"}) WriteFile(dir / name, "");
+  int calls = 0;
+  WalkCallbacks callbacks;
+  callbacks.file = [&](const std::string&) { return ++calls < 2; };
+  callbacks.skipped = callbacks.problem = [](const std::string&) {};
+  EXPECT_FALSE(WalkTree(dir.path(), callbacks));
+  EXPECT_EQ(calls, 2);
+}
+
+TEST(WalkTree, MissingRootIsAProblem) {
+  TempDir dir;
+  const Walk walk = WalkAll(dir / "missing");
+  EXPECT_TRUE(walk.files.empty());
+  EXPECT_THAT(walk.problems, ElementsAre(HasSubstr("No such file or directory")));
+}
+
+}  // namespace
+}  // namespace thumbpipe

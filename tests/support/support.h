@@ -1,0 +1,76 @@
+// Helpers for tests: temporary folders, running the real binaries with a time limit, reading
+// manifests and thumbnails back.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace thumbpipe::testing {
+
+// A fresh folder under $TMPDIR (or /tmp), removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+void WriteFile(const std::string& path, const std::string& bytes);
+std::string ReadFile(const std::string& path);
+std::vector<std::string> ListFolder(const std::string& path);  // sorted names, no dot entries
+
+struct CommandResult {
+  int exit_code = -1;   // exit status, or 128 + signal
+  bool timed_out = false;
+  std::string out;
+  std::string err;
+  pid_t pid = 0;
+  double seconds = 0;
+};
+
+struct CommandOptions {
+  std::string cwd;                            // empty: the current folder
+  std::map<std::string, std::string> env;     // added to (or replacing in) the environment
+  std::chrono::seconds timeout{120};          // then the whole process group is killed
+};
+
+// Runs argv[0] (a path) in a new process group, collecting stdout and stderr.
+CommandResult RunCommand(const std::vector<std::string>& argv, const CommandOptions& options = {});
+
+// Paths of the binaries under test and of the test images.
+std::string LauncherPath();
+std::string RoleFolder();
+std::string FakeWorkerPath();
+std::string CorpusPath(const std::string& relative = "");
+
+// "thumbpipe.<pid>.*" objects in /dev/shm.
+std::vector<std::string> ShmObjectsOf(pid_t launcher_pid);
+
+struct ManifestLine {
+  std::string thumbnail;
+  std::string source;  // unescaped
+};
+// Parses a manifest; fails the current test on a malformed line.
+std::vector<ManifestLine> ReadManifest(const std::string& path);
+
+struct Summary {
+  bool found = false;
+  long thumbnails = 0, not_images = 0, failed = 0;
+};
+// Parses the "Finished in ..." line, which must be the last line of stderr.
+Summary ParseSummary(const std::string& err);
+
+// The last line of a text, without its newline.
+std::string LastLine(const std::string& text);
+
+}  // namespace thumbpipe::testing

@@ -1,0 +1,155 @@
+#include "worker/thumbnailer.h"
+
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "common/options.h"
+#include "tests/support/images.h"
+#include "tests/support/support.h"
+#include "worker/codec.h"
+#include "worker/jpeg_decoder.h"
+
+namespace thumbpipe {
+namespace {
+
+using Outcome = Thumbnail::Outcome;
+
+class ThumbnailerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { ConfigureCodecs(kDefaultMaxPixels); }
+
+  Thumbnail Make(const std::string& bytes, Size box = {200, 200}) {
+    ThumbnailRequest request;
+    request.box = box;
+    request.max_pixels = kDefaultMaxPixels;
+    Thumbnail thumbnail;
+    MakeThumbnail({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, request, &thumbnail);
+    return thumbnail;
+  }
+  Thumbnail MakeFromCorpus(const std::string& relative, Size box = {200, 200}) {
+    return Make(testing::ReadFile(testing::CorpusPath(relative)), box);
+  }
+};
+
+TEST(ChooseJpegScaleDenominator, LargestShrinkThatStillCovers) {
+  EXPECT_EQ(ChooseJpegScaleDenominator({1800, 1200}, {200, 133}), 8);  // 225x150
+  EXPECT_EQ(ChooseJpegScaleDenominator({1500, 1000}, {200, 133}), 4);  // 1/8 gives 188
+  EXPECT_EQ(ChooseJpegScaleDenominator({600, 400}, {200, 133}), 2);
+  EXPECT_EQ(ChooseJpegScaleDenominator({1600, 1064}, {200, 133}), 8);  // exactly covers
+  EXPECT_EQ(ChooseJpegScaleDenominator({300, 200}, {200, 133}), 1);
+  EXPECT_EQ(ChooseJpegScaleDenominator({128, 128}, {128, 128}), 1);
+  EXPECT_EQ(ChooseJpegScaleDenominator({1601, 9}, {200, 1}), 8);       // 201x2, rounds up
+}
+
+TEST_F(ThumbnailerTest, ExifOrientedPhotosFitTheBoxUpright) {
+  for (int v = 0; v <= 8; ++v) {
+    const Thumbnail landscape = MakeFromCorpus("exif-orientation/Landscape_" + std::to_string(v) + ".jpg");
+    ASSERT_EQ(landscape.outcome, Outcome::kThumbnail) << landscape.reason;
+    EXPECT_EQ(landscape.image.size(), (Size{200, 133})) << v;
+    const Thumbnail portrait = MakeFromCorpus("exif-orientation/Portrait_" + std::to_string(v) + ".jpg");
+    ASSERT_EQ(portrait.outcome, Outcome::kThumbnail) << portrait.reason;
+    EXPECT_EQ(portrait.image.size(), (Size{133, 200})) << v;
+    EXPECT_EQ(portrait.image.channels, 3u);
+  }
+}
+
+TEST_F(ThumbnailerTest, NonSquareBox) {
+  const Thumbnail t = MakeFromCorpus("exif-orientation/Portrait_6.jpg", {320, 240});
+  ASSERT_EQ(t.outcome, Outcome::kThumbnail) << t.reason;
+  EXPECT_EQ(t.image.size(), (Size{160, 240}));
+}
+
+TEST_F(ThumbnailerTest, SmallImagesAreNotEnlarged) {
+  for (const char* name : {"pillow/formats/hopper.jpg", "pillow/formats/hopper.png",
+                           "pillow/formats/hopper.webp", "pillow/formats/hopper.bmp",
+                           "pillow/formats/hopper.ppm", "pillow/formats/hopper.tif"}) {
+    const Thumbnail t = MakeFromCorpus(name);
+    ASSERT_EQ(t.outcome, Outcome::kThumbnail) << name << ": " << t.reason;
+    EXPECT_EQ(t.image.size(), (Size{128, 128})) << name;
+    EXPECT_EQ(t.image.channels, 3u) << name;
+  }
+}
+
+TEST_F(ThumbnailerTest, GreyAndAlphaAreKept) {
+  struct Case {
+    const char* name;
+    uint32_t channels;
+  };
+  for (const Case& c : {Case{"pillow/formats/hopper_8bit.pgm", 1}, Case{"pillow/formats/mode_grayscale_alpha.png", 2},
+                        Case{"pillow/formats/mode_palette_alpha.png", 4}, Case{"pillow/formats/mode_16bit.png", 4},
+                        Case{"pngsuite/tbbn0g04.png", 2}, Case{"pngsuite/basn0g08.png", 1},
+                        Case{"pillow/formats/1_trns.png", 2},
+                        Case{"pngsuite/basn4a16.png", 2}, Case{"pngsuite/basn6a08.png", 4},
+                        Case{"libjpeg-turbo/monkey16.png", 3}}) {
+    const Thumbnail t = MakeFromCorpus(c.name);
+    ASSERT_EQ(t.outcome, Outcome::kThumbnail) << c.name << ": " << t.reason;
+    EXPECT_EQ(t.image.channels, c.channels) << c.name;
+  }
+}
+
+TEST_F(ThumbnailerTest, SixteenBitComesDownToEightBit) {
+  // basn0g16 is a 16-bit grey ramp; its 8-bit thumbnail must match OpenCV's own reduction.
+  const Thumbnail t = MakeFromCorpus("pngsuite/basn0g16.png");
+  ASSERT_EQ(t.outcome, Outcome::kThumbnail) << t.reason;
+  cv::Mat reference = cv::imread(testing::CorpusPath("pngsuite/basn0g16.png"), cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(reference.depth(), CV_16U);
+  reference.convertTo(reference, CV_8U, 1.0 / 257.0);
+  const cv::Mat got(static_cast<int>(t.image.height), static_cast<int>(t.image.width), CV_8UC1,
+                    const_cast<uint8_t*>(t.image.pixels.data()));
+  EXPECT_EQ(cv::norm(got, reference, cv::NORM_INF), 0);
+}
+
+TEST_F(ThumbnailerTest, CmykJpegComesOutInSaneColours) {
+  const Thumbnail t = MakeFromCorpus("pillow/formats/pil_sample_cmyk.jpg");
+  ASSERT_EQ(t.outcome, Outcome::kThumbnail) << t.reason;
+  ASSERT_EQ(t.image.channels, 3u);
+  // OpenCV converts Adobe CMYK on its own; both must agree closely.
+  cv::Mat reference = cv::imread(testing::CorpusPath("pillow/formats/pil_sample_cmyk.jpg"), cv::IMREAD_COLOR);
+  cv::cvtColor(reference, reference, cv::COLOR_BGR2RGB);
+  const cv::Mat got(static_cast<int>(t.image.height), static_cast<int>(t.image.width), CV_8UC3,
+                    const_cast<uint8_t*>(t.image.pixels.data()));
+  ASSERT_EQ(got.size(), reference.size());
+  EXPECT_GT(cv::PSNR(got, reference), 30);
+}
+
+TEST_F(ThumbnailerTest, NotImages) {
+  Thumbnail t = Make("");
+  EXPECT_EQ(t.outcome, Outcome::kNotImage);
+  EXPECT_EQ(t.reason, "empty file");
+  t = Make("just some text, named photo.jpg by someone\n");
+  EXPECT_EQ(t.outcome, Outcome::kNotImage);
+  EXPECT_EQ(t.reason, "not an image");
+}
+
+TEST_F(ThumbnailerTest, HonestFailures) {
+  Thumbnail t = MakeFromCorpus("pillow/formats/hopper.gif");
+  EXPECT_EQ(t.outcome, Outcome::kFailed);
+  EXPECT_EQ(t.reason, "GIF images are not supported");
+  t = MakeFromCorpus("libjpeg-turbo/monkey12.jpg");
+  EXPECT_EQ(t.outcome, Outcome::kFailed);
+  EXPECT_EQ(t.reason, "decode JPEG: Unsupported JPEG data precision 12");
+}
+
+TEST_F(ThumbnailerTest, TruncatedFilesFail) {
+  const std::string jpeg = testing::ReadFile(testing::CorpusPath("exif-orientation/Landscape_1.jpg"));
+  Thumbnail t = Make(jpeg.substr(0, jpeg.size() / 2));
+  EXPECT_EQ(t.outcome, Outcome::kFailed);
+  EXPECT_EQ(t.reason, "decode JPEG: JPEG data ends early (is the file truncated?)");
+  const std::string png = testing::ReadFile(testing::CorpusPath("pillow/formats/hopper.png"));
+  t = Make(png.substr(0, png.size() / 2));
+  EXPECT_EQ(t.outcome, Outcome::kFailed);
+  EXPECT_TRUE(t.reason.starts_with("decode PNG: ")) << t.reason;
+}
+
+TEST_F(ThumbnailerTest, NameFollowsTheNamingRule) {
+  const Thumbnail t = MakeFromCorpus("pillow/formats/mode_grayscale_alpha.png");
+  ASSERT_EQ(t.outcome, Outcome::kThumbnail);
+  const cv::Mat mat(static_cast<int>(t.image.height), static_cast<int>(t.image.width), CV_8UC2,
+                    const_cast<uint8_t*>(t.image.pixels.data()));
+  EXPECT_EQ(t.name, testing::ExpectedName(mat));
+}
+
+}  // namespace
+}  // namespace thumbpipe
