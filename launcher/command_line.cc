@@ -85,8 +85,9 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   std::string root, workers_positional, workers_option, size, output = "thumbnails",
                                                               manifest = "processed.txt";
   bool verbose = false, quiet = false;
-  app.add_option("ROOT", root, "Folder to walk (recursively)");
-  app.add_option("WORKERS", workers_positional, "Number of worker processes (default: CPUs)");
+  app.add_option("ROOT", root, "Folder to walk (recursively)")->type_name("DIR");
+  app.add_option("WORKERS", workers_positional, "Number of worker processes (default: CPUs)")
+      ->type_name("N");
   app.add_option("-j,--workers", workers_option, "Number of worker processes (default: CPUs)")
       ->type_name("N");
   app.add_option("--size", size, "Box the thumbnails fit in (default: 200x200)")->type_name("WxH");
