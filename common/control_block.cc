@@ -24,7 +24,8 @@ std::string ShmPath(const std::string& name) { return "/" + name; }
 
 }  // namespace
 
-void SlotBeginItem(WorkerSlot* slot, std::string_view path, int64_t now_ns) {
+uint64_t SlotBeginItem(WorkerSlot* slot, std::string_view path, int64_t now_ns) {
+  const uint64_t item = slot->item.fetch_add(1, std::memory_order_relaxed) + 1;
   slot->sequence.fetch_add(1, std::memory_order_acq_rel);  // now odd
   const size_t n = std::min(path.size(), kMaxPathBytes);
   std::memcpy(slot->path, path.data(), n);
@@ -32,11 +33,20 @@ void SlotBeginItem(WorkerSlot* slot, std::string_view path, int64_t now_ns) {
   slot->busy_since_ns.store(now_ns, std::memory_order_relaxed);
   slot->state.store(static_cast<uint32_t>(SlotState::kBusy), std::memory_order_relaxed);
   slot->sequence.fetch_add(1, std::memory_order_release);  // even again
+  return item;
+}
+
+void SlotSetState(WorkerSlot* slot, SlotState state) {
+  slot->state.store(static_cast<uint32_t>(state), std::memory_order_release);
+}
+
+SlotState SlotGetState(const WorkerSlot& slot) {
+  return static_cast<SlotState>(slot.state.load(std::memory_order_acquire));
 }
 
 void SlotEndItem(WorkerSlot* slot) {
   slot->items_done.fetch_add(1, std::memory_order_relaxed);
-  slot->state.store(static_cast<uint32_t>(SlotState::kIdle), std::memory_order_release);
+  SlotSetState(slot, SlotState::kIdle);
 }
 
 bool SlotReadPath(const WorkerSlot& slot, std::string* path) {
@@ -86,6 +96,9 @@ Status SharedControl::Create(const std::string& name, const RunOptions& options,
   shared.box_width = options.box_width;
   shared.box_height = options.box_height;
   shared.verbosity = static_cast<int32_t>(options.verbosity);
+  shared.timeout_seconds = options.timeout_seconds;
+  shared.max_pixels = options.max_pixels;
+  shared.max_memory = options.max_memory;
   control->reset(new SharedControl(block));
   return Status::OK();
 }
@@ -130,6 +143,9 @@ RunOptions SharedControl::options() const {
   options.box_width = shared.box_width;
   options.box_height = shared.box_height;
   options.verbosity = static_cast<Verbosity>(shared.verbosity);
+  options.timeout_seconds = shared.timeout_seconds;
+  options.max_pixels = shared.max_pixels;
+  options.max_memory = shared.max_memory;
   return options;
 }
 

@@ -15,7 +15,9 @@
 
 namespace thumbpipe {
 
-enum class SlotState : uint32_t { kStarting = 0, kIdle = 1, kBusy = 2, kFinished = 3 };
+// A worker slot's life: kStarting until its process is ready, then kIdle and kBusy in turn;
+// kEnding once it has taken its end-of-work sentinel, kFinished once it has passed it on.
+enum class SlotState : uint32_t { kStarting = 0, kIdle = 1, kBusy = 2, kEnding = 3, kFinished = 4 };
 
 struct WorkerSlot {
   std::atomic<int32_t> pid;
@@ -25,6 +27,9 @@ struct WorkerSlot {
   std::atomic<uint64_t> sequence;
   std::atomic<int64_t> busy_since_ns;  // CLOCK_MONOTONIC, when the current item began
   std::atomic<uint64_t> items_done;
+  // Number of the current (or last) item, counted over every process of this slot; results
+  // carry it, so the sink can drop a second report of the same item.
+  std::atomic<uint64_t> item;
   char path[kMaxPathBytes + 1];
 };
 
@@ -44,6 +49,9 @@ struct SharedOptions {
   uint32_t box_width;
   uint32_t box_height;
   int32_t verbosity;
+  double timeout_seconds;
+  uint64_t max_pixels;
+  uint64_t max_memory;
 };
 
 struct ControlBlock {
@@ -60,9 +68,12 @@ struct ControlBlock {
 static_assert(std::atomic<uint64_t>::is_always_lock_free);
 static_assert(std::atomic<int64_t>::is_always_lock_free);
 
-// Records in `slot` that the worker starts on `path` (sequence lock writer side).
-void SlotBeginItem(WorkerSlot* slot, std::string_view path, int64_t now_ns);
+// Records in `slot` that the worker starts on `path` (sequence lock writer side); returns the
+// item's number.
+uint64_t SlotBeginItem(WorkerSlot* slot, std::string_view path, int64_t now_ns);
 void SlotEndItem(WorkerSlot* slot);
+void SlotSetState(WorkerSlot* slot, SlotState state);
+SlotState SlotGetState(const WorkerSlot& slot);
 // Copies the slot's current path; false if it was being rewritten all along.
 bool SlotReadPath(const WorkerSlot& slot, std::string* path);
 

@@ -9,7 +9,11 @@
 
 #include <boost/date_time/posix_time/posix_time_types.hpp>
 #include <boost/interprocess/ipc/message_queue.hpp>
+#include <boost/interprocess/mapped_region.hpp>
 #include <boost/interprocess/permissions.hpp>
+#include <boost/interprocess/shared_memory_object.hpp>
+
+#include <signal.h>
 
 namespace thumbpipe {
 
@@ -28,7 +32,7 @@ boost::posix_time::ptime Deadline(std::chrono::milliseconds timeout) {
 }
 
 Status FromException(std::string_view what, const std::string& name, const std::exception& e) {
-  return Status::Error(fmt::format("{} queue '{}': {}", what, name, e.what()));
+  return Status::QueueBroken(fmt::format("{} queue '{}': {}", what, name, e.what()));
 }
 
 }  // namespace
@@ -100,6 +104,20 @@ Status IpcQueue::CountMessages(size_t* count) {
     return FromException("cannot lock", impl_->name, e);
   }
   return Status::OK();
+}
+
+void IpcQueue::LockAndDieForTesting(const std::string& name) {
+  // The queue's header, with its mutex, starts right after the segment's small preamble.
+  using Header = bip::ipcdetail::mq_hdr_t<bip::offset_ptr<void>>;
+  using Segment =
+      bip::ipcdetail::managed_open_or_create_impl<bip::shared_memory_object, 0, true, false>;
+  bip::shared_memory_object object(bip::open_only, name.c_str(), bip::read_write);
+  bip::mapped_region region(object, bip::read_write);
+  auto* header = reinterpret_cast<Header*>(static_cast<char*>(region.get_address()) +
+                                           Segment::ManagedOpenOrCreateUserOffset);
+  header->m_mutex.lock();
+  ::raise(SIGKILL);
+  for (;;) ::pause();
 }
 
 }  // namespace thumbpipe

@@ -30,6 +30,10 @@ class IpcQueue : public MessageQueue {
   // Number of messages waiting, or an error if the queue's lock cannot be had in time.
   Status CountMessages(size_t* count);
 
+  // For tests of a process that dies holding a queue's lock: takes the lock of queue `name`
+  // and kills the calling process with SIGKILL. Never returns.
+  [[noreturn]] static void LockAndDieForTesting(const std::string& name);
+
  private:
   struct Impl;
   explicit IpcQueue(std::unique_ptr<Impl> impl);

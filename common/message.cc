@@ -135,6 +135,7 @@ size_t EncodeResult(const Result& result, std::span<char> buffer) {
   w.Put(result.width);
   w.Put(result.height);
   w.Put(result.source_bytes);
+  w.Put(result.item);
   w.Put(static_cast<uint32_t>(result.path.size()));
   w.Put(static_cast<uint32_t>(reason.size()));
   w.PutBytes(result.path);
@@ -151,7 +152,7 @@ bool DecodeResult(std::span<const char> message, Result* result, std::string* er
   uint32_t path_size = 0, reason_size = 0;
   if (!r.Get(&kind) || !r.Skip(1) || !r.Get(&result->worker) || !r.Get(&thumbnail_size) ||
       !r.Get(&result->width) || !r.Get(&result->height) || !r.Get(&result->source_bytes) ||
-      !r.Get(&path_size) || !r.Get(&reason_size)) {
+      !r.Get(&result->item) || !r.Get(&path_size) || !r.Get(&reason_size)) {
     *err = "result header cut short";
     return false;
   }

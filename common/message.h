@@ -34,6 +34,7 @@ struct Result {
   uint32_t width = 0;      // of the thumbnail, for kThumbnail
   uint32_t height = 0;
   uint64_t source_bytes = 0;  // size of the source file as read
+  uint64_t item = 0;          // the worker slot's item number (see WorkerSlot::item); 0: none
   std::string path;           // source path (may be cut to kMaxPathBytes, see producer)
   std::string thumbnail;      // "<sha256>.png" for kThumbnail, else empty
   std::string reason;         // why, for kNotImage and kFailed
@@ -42,7 +43,7 @@ struct Result {
 inline constexpr uint16_t kProducerId = 0xFFFF;
 
 inline constexpr size_t kWorkHeaderBytes = 8;
-inline constexpr size_t kResultHeaderBytes = 32;
+inline constexpr size_t kResultHeaderBytes = 40;
 inline constexpr size_t kMaxWorkMessageBytes = kWorkHeaderBytes + kMaxPathBytes;
 inline constexpr size_t kMaxResultMessageBytes =
     kResultHeaderBytes + kMaxPathBytes + kThumbnailNameBytes + kMaxReasonBytes;

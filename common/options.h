@@ -13,6 +13,7 @@ inline constexpr uint32_t kDefaultBoxSide = 200;
 inline constexpr uint32_t kMaxBoxSide = 65535;
 inline constexpr int kMaxWorkers = 1024;
 inline constexpr uint64_t kDefaultMaxPixels = 200'000'000;
+inline constexpr double kDefaultTimeoutSeconds = 30;
 
 struct RunOptions {
   std::string root;
@@ -22,6 +23,13 @@ struct RunOptions {
   std::string output_dir;
   std::string manifest;
   Verbosity verbosity = Verbosity::kNormal;
+  double timeout_seconds = kDefaultTimeoutSeconds;  // per image; 0: no limit
+  uint64_t max_pixels = kDefaultMaxPixels;          // per image, as its header claims; 0: none
+  uint64_t max_memory = 0;                          // address space per worker; 0: no limit
 };
+
+// Where the sink lists thumbnails as they arrive, so that nothing is lost if it dies:
+// "<manifest folder>/.<manifest name>.<launcher pid>.journal".
+std::string JournalPath(const std::string& manifest, int launcher_pid);
 
 }  // namespace thumbpipe

@@ -51,6 +51,7 @@ Status AttachToRun(int argc, char** argv, std::string_view role, bool needs_inde
   ::signal(SIGINT, SIG_IGN);
   ::signal(SIGTERM, SIG_IGN);
   ::signal(SIGPIPE, SIG_IGN);
+  ::signal(SIGXFSZ, SIG_IGN);  // a file size limit must fail the write, not kill us
 
   if (Status status = SharedControl::Open(context->names.control(), &context->control);
       !status.ok()) {
@@ -73,6 +74,12 @@ Status AttachToRun(int argc, char** argv, std::string_view role, bool needs_inde
 std::string LauncherGoneReason(const RoleContext& context) {
   if (::getppid() != context.launcher_pid) return "the launcher is gone";
   return {};
+}
+
+int RoleExitStatus(const Status& status) {
+  if (status.ok()) return kRoleExitOk;
+  LogError("{}", status.message());
+  return status.IsQueueBroken() ? kRoleExitQueueBroken : kRoleExitFailed;
 }
 
 }  // namespace thumbpipe

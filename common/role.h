@@ -18,6 +18,7 @@ namespace thumbpipe {
 inline constexpr int kRoleExitOk = 0;
 inline constexpr int kRoleExitFailed = 1;    // gave up during the run
 inline constexpr int kRoleExitSetup = 2;     // could not start: never worth a respawn
+inline constexpr int kRoleExitQueueBroken = 3;  // a queue failed (its lock is held by the dead?)
 
 struct RoleContext {
   RunNames names;
@@ -34,5 +35,8 @@ Status AttachToRun(int argc, char** argv, std::string_view role, bool needs_inde
 
 // Non-empty when the launcher is gone (the role should exit).
 std::string LauncherGoneReason(const RoleContext& context);
+
+// The exit status for a role that stopped on `status` during the run.
+int RoleExitStatus(const Status& status);
 
 }  // namespace thumbpipe

@@ -6,7 +6,9 @@ namespace thumbpipe {
 
 Status Status::WithContext(std::string_view context) const {
   if (ok()) return *this;
-  return Status(fmt::format("{}: {}", context, message_));
+  Status status(fmt::format("{}: {}", context, message_));
+  status.queue_broken_ = queue_broken_;
+  return status;
 }
 
 std::string Status::ErrnoText(int err) {

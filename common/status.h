@@ -15,6 +15,13 @@ class Status {
 
   static Status OK() { return Status(); }
   static Status Error(std::string message) { return Status(std::move(message)); }
+  // A shared-memory queue failed: its lock could not be had in time (held by a process that
+  // died?) or its memory is not a queue. The run cannot go on.
+  static Status QueueBroken(std::string message) {
+    Status status(std::move(message));
+    status.queue_broken_ = true;
+    return status;
+  }
 
   // "<what>: <strerror(err)>", the shape of every OS error we report.
   template <typename... Args>
@@ -23,6 +30,7 @@ class Status {
   }
 
   bool ok() const { return message_.empty(); }
+  bool IsQueueBroken() const { return queue_broken_; }
   const std::string& message() const { return message_; }
 
   // Prefixes the message with context: "decode '/a.jpg'" + ": " + message.
@@ -35,6 +43,7 @@ class Status {
   static std::string ErrnoText(int err);
 
   std::string message_;
+  bool queue_broken_ = false;
 };
 
 }  // namespace thumbpipe

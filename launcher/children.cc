@@ -85,7 +85,10 @@ Status SpawnRole(const std::string& program, const std::vector<std::string>& arg
     sigset_t all;
     ::sigemptyset(&all);
     ::sigprocmask(SIG_SETMASK, &all, nullptr);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE}) ::signal(sig, SIG_DFL);
+    for (int sig : {SIGHUP, SIGCHLD, SIGPIPE}) ::signal(sig, SIG_DFL);
+    // Interrupts reach the whole process group; the launcher alone acts on them. Ignored
+    // dispositions survive exec, so there is no moment in which a role dies of one.
+    for (int sig : {SIGINT, SIGTERM}) ::signal(sig, SIG_IGN);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != launcher) ::_exit(127);  // the launcher died before prctl took effect
     ::execv(program.c_str(), argv.data());

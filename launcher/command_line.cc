@@ -1,12 +1,15 @@
 #include "launcher/command_line.h"
 
 #include <sched.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -54,6 +57,32 @@ bool ParseSize(std::string_view text, uint32_t* width, uint32_t* height) {
   return true;
 }
 
+// "1073741824", "512M", "2G", "1.5G" (binary units: K, M, G, T).
+bool ParseBytes(std::string_view text, uint64_t* bytes) {
+  if (text.empty()) return false;
+  uint64_t unit = 1;
+  switch (text.back()) {
+    case 'K': case 'k': unit = uint64_t{1} << 10; break;
+    case 'M': case 'm': unit = uint64_t{1} << 20; break;
+    case 'G': case 'g': unit = uint64_t{1} << 30; break;
+    case 'T': case 't': unit = uint64_t{1} << 40; break;
+    default: break;
+  }
+  if (unit != 1) text.remove_suffix(1);
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || !(value >= 0) || value * unit > 1e18) {
+    return false;
+  }
+  *bytes = static_cast<uint64_t>(value * static_cast<double>(unit));
+  return true;
+}
+
+bool ParseSeconds(std::string_view text, double* seconds) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *seconds);
+  return ec == std::errc() && end == text.data() + text.size() && *seconds >= 0 && *seconds <= 1e6;
+}
+
 std::string Absolute(const std::string& cwd, const std::string& path) {
   std::filesystem::path p(path);
   if (p.is_relative()) p = std::filesystem::path(cwd) / p;
@@ -70,6 +99,18 @@ std::string CheckPathLength(std::string_view what, const std::string& path) {
 
 }  // namespace
 
+uint64_t PhysicalMemory() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page_size = ::sysconf(_SC_PAGESIZE);
+  return pages > 0 && page_size > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size) : 0;
+}
+
+uint64_t DefaultMaxMemory(uint64_t memory_bytes, int workers) {
+  constexpr uint64_t kGiB = uint64_t{1} << 30;
+  const uint64_t share = memory_bytes / 4 * 3 / static_cast<uint64_t>(std::max(workers, 1));
+  return std::clamp(share, kGiB, 16 * kGiB);
+}
+
 int AvailableCpus() {
   cpu_set_t set;
   if (::sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
@@ -84,6 +125,7 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
 
   std::string root, workers_positional, workers_option, size, output = "thumbnails",
                                                               manifest = "processed.txt";
+  std::string timeout, max_pixels, max_memory;
   bool verbose = false, quiet = false;
   app.add_option("ROOT", root, "Folder to walk (recursively)")->type_name("DIR");
   app.add_option("WORKERS", workers_positional, "Number of worker processes (default: CPUs)")
@@ -97,6 +139,18 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   app.add_option("--manifest", manifest, "Manifest file to write")
       ->type_name("FILE")
       ->capture_default_str();
+  app.add_option("--timeout", timeout,
+                 "Seconds one image may take before its worker is stopped and it is counted "
+                 "failed; 0 for no limit (default: 30)")
+      ->type_name("SECONDS");
+  app.add_option("--max-pixels", max_pixels,
+                 "Images whose header claims more pixels fail before decoding; 0 for no limit "
+                 "(default: 200000000)")
+      ->type_name("N");
+  app.add_option("--max-memory", max_memory,
+                 "Address space of each worker, e.g. 2G; 0 for no limit (default: a share of "
+                 "the machine's memory, 1G to 16G)")
+      ->type_name("BYTES");
   auto* verbose_flag = app.add_flag("-v,--verbose", verbose, "Log every file as it is processed");
   app.add_flag("-q,--quiet", quiet, "Do not report single files that failed")->excludes(verbose_flag);
 
@@ -138,6 +192,30 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
     *text = fmt::format("--size must be WxH with both sides from 1 to {} (for example 200x200), not '{}'",
                         kMaxBoxSide, EscapePath(size));
     return ParseOutcome::kUsageError;
+  }
+  if (!timeout.empty() && !ParseSeconds(timeout, &options->timeout_seconds)) {
+    *text = fmt::format("--timeout must be a number of seconds from 0 to 1000000, not '{}'",
+                        EscapePath(timeout));
+    return ParseOutcome::kUsageError;
+  }
+  if (!max_pixels.empty()) {
+    long value = 0;
+    if (!ParseNumber(max_pixels, 0, std::numeric_limits<long>::max(), &value)) {
+      *text = fmt::format("--max-pixels must be a whole number (0 for no limit), not '{}'",
+                          EscapePath(max_pixels));
+      return ParseOutcome::kUsageError;
+    }
+    options->max_pixels = static_cast<uint64_t>(value);
+  }
+  options->max_memory = DefaultMaxMemory(context.memory_bytes, options->workers);
+  if (!max_memory.empty()) {
+    if (!ParseBytes(max_memory, &options->max_memory) ||
+        (options->max_memory != 0 && options->max_memory < (uint64_t{64} << 20))) {
+      *text = fmt::format("--max-memory must be a size of at least 64M such as 512M or 2G (0 for "
+                          "no limit), not '{}'",
+                          EscapePath(max_memory));
+      return ParseOutcome::kUsageError;
+    }
   }
   if (output.empty() || manifest.empty()) {
     *text = output.empty() ? "--output must not be empty" : "--manifest must not be empty";

@@ -15,8 +15,9 @@ enum class ParseOutcome {
 };
 
 struct CommandLineContext {
-  std::string cwd;          // to make relative paths absolute
-  int default_workers = 1;  // the number of CPUs
+  std::string cwd;                // to make relative paths absolute
+  int default_workers = 1;        // the number of CPUs
+  uint64_t memory_bytes = 0;      // the machine's memory, to size --max-memory's default
 };
 
 // On kRun, paths in *options are absolute and lexically normal; ROOT is checked to be an
@@ -26,5 +27,11 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
 
 // The number of CPUs this process may run on.
 int AvailableCpus();
+// The machine's physical memory in bytes.
+uint64_t PhysicalMemory();
+
+// --max-memory when not given: a fair share of three quarters of the machine's memory per
+// worker, at least 1 GiB and at most 16 GiB.
+uint64_t DefaultMaxMemory(uint64_t memory_bytes, int workers);
 
 }  // namespace thumbpipe

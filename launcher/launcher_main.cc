@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   context.default_workers = AvailableCpus();
+  context.memory_bytes = PhysicalMemory();
 
   RunOptions options;
   std::string text;

@@ -20,7 +20,7 @@ Status Producer::Run(const std::string& root) {
   if (!env_.output_dir.empty() && ::stat(env_.output_dir.c_str(), &st) == 0) {
     exclusions.folders.insert({st.st_dev, st.st_ino});
   }
-  if (!env_.manifest.empty()) exclusions.paths.insert(env_.manifest);
+  exclusions.paths.insert(env_.output_files.begin(), env_.output_files.end());
   WalkTree(root, callbacks, exclusions);
   if (!status_.ok()) return status_;
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "common/control_block.h"
 #include "common/queue.h"
@@ -21,7 +22,7 @@ struct ProducerEnv {
   std::function<bool()> stop_requested;  // stop walking (the sentinels still go out)
   // The run's own output, left out of the walk when it lies inside the tree.
   std::string output_dir;
-  std::string manifest;
+  std::vector<std::string> output_files;  // the manifest and its journal
 };
 
 class Producer {

@@ -42,11 +42,8 @@ int main(int argc, char** argv) {
   env.give_up = [&context] { return LauncherGoneReason(context); };
   env.stop_requested = [block] { return block->stop_requested.load(std::memory_order_relaxed) != 0; };
   env.output_dir = context.options.output_dir;
-  env.manifest = context.options.manifest;
+  env.output_files = {context.options.manifest,
+                      JournalPath(context.options.manifest, context.launcher_pid)};
   status = Producer(std::move(env)).Run(context.options.root);
-  if (!status.ok()) {
-    LogError("{}", status.message());
-    return kRoleExitFailed;
-  }
-  return kRoleExitOk;
+  return RoleExitStatus(status);
 }

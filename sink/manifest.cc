@@ -1,6 +1,10 @@
 #include "sink/manifest.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <fstream>
 #include <memory>
 
 #include "common/atomic_file.h"
@@ -17,9 +21,7 @@ std::string Manifest::Render() {
     return a.source_path != b.source_path ? a.source_path < b.source_path : a.thumbnail < b.thumbnail;
   });
   std::string text;
-  for (const Entry& entry : entries_) {
-    text.append(entry.thumbnail).append(": ").append(EscapePath(entry.source_path)).push_back('\n');
-  }
+  for (const Entry& entry : entries_) text += ManifestLine(entry.thumbnail, entry.source_path);
   return text;
 }
 
@@ -29,6 +31,28 @@ Status Manifest::WriteTo(const std::string& path) {
   if (status.ok()) status = writer->Append(Render());
   if (status.ok()) status = writer->Commit();
   return status;
+}
+
+std::string ManifestLine(std::string_view thumbnail, std::string_view source_path) {
+  return fmt::format("{}: {}\n", thumbnail, EscapePath(source_path));
+}
+
+Status WriteManifestFromJournal(const std::string& journal, const std::string& manifest,
+                                size_t* lines) {
+  *lines = 0;
+  std::ifstream in(journal, std::ios::binary);
+  if (!in) return Status::FromErrno(errno, "cannot read the journal '{}'", EscapePath(journal));
+  Manifest result;
+  std::string line, thumbnail, source;
+  while (std::getline(in, line)) {
+    // A line without its newline was being written when the sink died.
+    if (in.eof()) break;
+    if (ParseManifestLine(line, &thumbnail, &source)) result.Add(thumbnail, source);
+  }
+  *lines = result.size();
+  if (Status status = result.WriteTo(manifest); !status.ok()) return status;
+  ::unlink(journal.c_str());
+  return Status::OK();
 }
 
 bool ParseManifestLine(std::string_view line, std::string* thumbnail, std::string* source_path) {

@@ -30,4 +30,12 @@ class Manifest {
 // Parses one manifest line (without its newline) back into its parts.
 bool ParseManifestLine(std::string_view line, std::string* thumbnail, std::string* source_path);
 
+// One manifest line for a thumbnail, with its newline.
+std::string ManifestLine(std::string_view thumbnail, std::string_view source_path);
+
+// Makes the manifest from a journal of manifest lines (in any order; a last line cut short is
+// dropped) and removes the journal. *lines is set to the number of thumbnails listed.
+Status WriteManifestFromJournal(const std::string& journal, const std::string& manifest,
+                                size_t* lines);
+
 }  // namespace thumbpipe

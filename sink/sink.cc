@@ -1,7 +1,13 @@
 #include "sink/sink.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include <vector>
 
+#include "common/atomic_file.h"
 #include "common/escape.h"
 #include "common/log.h"
 #include "common/message.h"
@@ -9,6 +15,12 @@
 namespace thumbpipe {
 
 Status Sink::Run() {
+  journal_fd_ = ::open(env_.journal_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (journal_fd_ < 0) {
+    return Status::FromErrno(errno, "cannot create the journal '{}'", EscapePath(env_.journal_path));
+  }
+  ended_.assign(static_cast<size_t>(env_.workers), false);
+  last_item_.assign(static_cast<size_t>(env_.workers), 0);
   std::vector<char> buffer(kMaxResultMessageBytes);
   int ends = 0;
   while (ends < env_.workers) {
@@ -22,12 +34,41 @@ Status Sink::Run() {
       return Status::Error("bad result: " + err);
     }
     if (result.kind == ResultKind::kEnd) {
-      ++ends;
-    } else {
+      if (result.worker < ended_.size() && !ended_[result.worker]) {
+        ended_[result.worker] = true;
+        ++ends;
+      }
+    } else if (!IsRepeat(result)) {
       Record(result);
     }
   }
-  return manifest_.WriteTo(env_.manifest_path).WithContext("cannot write the manifest");
+  ::close(journal_fd_);
+  journal_fd_ = -1;
+  if (Status status = manifest_.WriteTo(env_.manifest_path); !status.ok()) {
+    return Status::Error(fmt::format("cannot write the manifest: {}; the thumbnails made are listed in '{}'",
+                                     status.message(), EscapePath(env_.journal_path)));
+  }
+  ::unlink(env_.journal_path.c_str());
+  return Status::OK();
+}
+
+bool Sink::IsRepeat(const Result& result) {
+  if (result.item == 0 || result.worker >= last_item_.size()) return false;
+  uint64_t& last = last_item_[result.worker];
+  if (result.item <= last) return true;
+  last = result.item;
+  return false;
+}
+
+void Sink::Journal(const std::string& line) {
+  if (journal_failed_) return;
+  if (const int err = WriteAll(journal_fd_, {reinterpret_cast<const unsigned char*>(line.data()), line.size()});
+      err != 0) {
+    journal_failed_ = true;
+    LogWarning("{}", Status::FromErrno(err, "cannot write the journal '{}' (the manifest is still written at the end)",
+                                       EscapePath(env_.journal_path))
+                         .message());
+  }
 }
 
 void Sink::Record(Result& result) {
@@ -35,6 +76,7 @@ void Sink::Record(Result& result) {
   counters.bytes_read.fetch_add(result.source_bytes, std::memory_order_relaxed);
   switch (result.kind) {
     case ResultKind::kThumbnail:
+      Journal(ManifestLine(result.thumbnail, result.path));
       manifest_.Add(std::move(result.thumbnail), std::move(result.path));
       counters.thumbnails.fetch_add(1, std::memory_order_relaxed);
       break;

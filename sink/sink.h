@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/control_block.h"
 #include "common/queue.h"
@@ -15,6 +16,7 @@ struct SinkEnv {
   RunCounters* counters = nullptr;
   int workers = 1;
   std::string manifest_path;
+  std::string journal_path;  // thumbnails are listed here as they arrive
   GiveUpCheck give_up;
 };
 
@@ -22,14 +24,22 @@ class Sink {
  public:
   explicit Sink(SinkEnv env) : env_(std::move(env)) {}
 
-  // Returns OK once all sentinels arrived and the manifest is written.
+  // Returns OK once every worker's end-of-work has arrived and the manifest is written.
+  // End-of-work counts once per worker index, and a result counts once per (worker, item):
+  // the launcher may report again what a dying worker had already sent.
   Status Run();
 
  private:
+  bool IsRepeat(const Result& result);
   void Record(Result& result);
+  void Journal(const std::string& line);
 
   SinkEnv env_;
   Manifest manifest_;
+  std::vector<bool> ended_;
+  std::vector<uint64_t> last_item_;
+  int journal_fd_ = -1;
+  bool journal_failed_ = false;
 };
 
 }  // namespace thumbpipe

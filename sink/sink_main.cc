@@ -20,11 +20,8 @@ int main(int argc, char** argv) {
   env.counters = &context.control->block()->counters;
   env.workers = context.options.workers;
   env.manifest_path = context.options.manifest;
+  env.journal_path = JournalPath(context.options.manifest, context.launcher_pid);
   env.give_up = [&context] { return LauncherGoneReason(context); };
   status = Sink(std::move(env)).Run();
-  if (!status.ok()) {
-    LogError("{}", status.message());
-    return kRoleExitFailed;
-  }
-  return kRoleExitOk;
+  return RoleExitStatus(status);
 }

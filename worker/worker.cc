@@ -2,23 +2,17 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include "common/clock.h"
 #include "common/escape.h"
 #include "common/log.h"
 #include "worker/png_encoder.h"
 
 namespace thumbpipe {
 namespace {
-
-int64_t MonotonicNanos() {
-  timespec ts;
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 std::string_view BaseName(std::string_view path) {
   const size_t slash = path.rfind('/');
@@ -32,7 +26,7 @@ constexpr uint64_t kMaxFileBytes = uint64_t{2} << 30;
 
 Status Worker::Run() {
   std::vector<char> in(kMaxWorkMessageBytes), out(kMaxResultMessageBytes);
-  env_.slot->state.store(static_cast<uint32_t>(SlotState::kIdle), std::memory_order_release);
+  SlotSetState(env_.slot, SlotState::kIdle);
   for (;;) {
     size_t size = 0;
     if (Status status = ReceiveWaiting(env_.work, in, env_.give_up, &size); !status.ok()) {
@@ -46,13 +40,16 @@ Status Worker::Run() {
     Result result;
     result.worker = env_.index;
     if (item.kind == WorkKind::kEnd) {
+      // From here the launcher knows our sentinel is taken: if we die now, it passes one on.
+      SlotSetState(env_.slot, SlotState::kEnding);
       result.kind = ResultKind::kEnd;
+    } else if (env_.stop_requested && env_.stop_requested()) {
+      continue;  // stopping: files not yet started stay undone
     } else {
       LogVerbose("Processing file {}", EscapePath(BaseName(item.path)));
-      SlotBeginItem(env_.slot, item.path, MonotonicNanos());
+      result.item = SlotBeginItem(env_.slot, item.path, MonotonicNanos());
       if (env_.before_item) env_.before_item(item.path);
       Process(item.path, &result);
-      SlotEndItem(env_.slot);
     }
     const size_t out_size = EncodeResult(result, out);
     if (Status status = SendWaiting(env_.results, {out.data(), out_size}, env_.give_up);
@@ -60,9 +57,12 @@ Status Worker::Run() {
       return status;
     }
     if (item.kind == WorkKind::kEnd) {
-      env_.slot->state.store(static_cast<uint32_t>(SlotState::kFinished), std::memory_order_release);
+      SlotSetState(env_.slot, SlotState::kFinished);
       return Status::OK();
     }
+    // After the result is out: dying between the two leaves a second report of this item,
+    // which the sink recognises by its number; the other order could lose the item.
+    SlotEndItem(env_.slot);
   }
 }
 

@@ -22,6 +22,8 @@ struct WorkerEnv {
   uint16_t index = 0;
   ThumbnailRequest request;
   GiveUpCheck give_up;
+  // True once the run is being stopped: files still queued are passed over.
+  std::function<bool()> stop_requested;
   // Called with each file's path just before it is processed. Empty in thumbpipe-worker;
   // test stand-ins use it to crash or hang on chosen files.
   std::function<void(const std::string& path)> before_item;

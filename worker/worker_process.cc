@@ -1,4 +1,7 @@
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include "common/atomic_file.h"
 #include "common/ipc_queue.h"
@@ -8,6 +11,26 @@
 #include "worker/worker.h"
 
 namespace thumbpipe {
+namespace {
+
+// Caps the worker's address space, so that an image that needs more memory than it should
+// fails (or kills this worker alone) instead of pushing the machine into swap. AddressSanitizer
+// reserves terabytes of address space up front, so sanitizer builds skip it.
+Status LimitMemory(uint64_t bytes) {
+#if defined(__SANITIZE_ADDRESS__)
+  (void)bytes;
+  return Status::OK();
+#else
+  if (bytes == 0) return Status::OK();
+  rlimit limit{bytes, bytes};
+  if (::setrlimit(RLIMIT_AS, &limit) != 0) {
+    return Status::FromErrno(errno, "cannot limit memory to {} bytes", bytes);
+  }
+  return Status::OK();
+#endif
+}
+
+}  // namespace
 
 int WorkerProcessMain(int argc, char** argv, std::function<void(const std::string&)> before_item) {
   RoleContext context;
@@ -21,7 +44,11 @@ int WorkerProcessMain(int argc, char** argv, std::function<void(const std::strin
     LogError("{}", status.message());
     return kRoleExitSetup;
   }
-  ConfigureCodecs(kDefaultMaxPixels);
+  ConfigureCodecs(context.options.max_pixels);
+  if (Status limited = LimitMemory(context.options.max_memory); !limited.ok()) {
+    LogError("{}", limited.message());
+    return kRoleExitSetup;
+  }
 
   WorkerSlot* slot = &context.control->block()->slots[context.index];
   slot->pid.store(static_cast<int32_t>(::getpid()), std::memory_order_relaxed);
@@ -32,15 +59,12 @@ int WorkerProcessMain(int argc, char** argv, std::function<void(const std::strin
   env.slot = slot;
   env.index = static_cast<uint16_t>(context.index);
   env.request.box = {context.options.box_width, context.options.box_height};
-  env.request.max_pixels = kDefaultMaxPixels;
+  env.request.max_pixels = context.options.max_pixels;
   env.give_up = [&context] { return LauncherGoneReason(context); };
+  const ControlBlock* block = context.control->block();
+  env.stop_requested = [block] { return block->stop_requested.load(std::memory_order_relaxed) != 0; };
   env.before_item = std::move(before_item);
-  status = Worker(std::move(env)).Run();
-  if (!status.ok()) {
-    LogError("{}", status.message());
-    return kRoleExitFailed;
-  }
-  return kRoleExitOk;
+  return RoleExitStatus(Worker(std::move(env)).Run());
 }
 
 }  // namespace thumbpipe

@@ -25,12 +25,16 @@ class SinkTest : public ::testing::Test {
     env.counters = &counters_;
     env.workers = workers;
     env.manifest_path = dir_ / "processed.txt";
+    env.journal_path = dir_ / ".processed.txt.1.journal";
     env.give_up = [] { return std::string("nothing more will come"); };
     return env;
   }
-  static Result Make(ResultKind kind, std::string path, std::string thumbnail = "") {
+  static Result Make(ResultKind kind, std::string path, std::string thumbnail = "", uint16_t worker = 0,
+                     uint64_t item = 0) {
     Result r;
     r.kind = kind;
+    r.worker = worker;
+    r.item = item;
     r.path = std::move(path);
     r.thumbnail = std::move(thumbnail);
     r.source_bytes = 10;
@@ -43,24 +47,70 @@ class SinkTest : public ::testing::Test {
 
 TEST_F(SinkTest, CountsEverythingAndWritesTheManifestAfterAllSentinels) {
   Put(Make(ResultKind::kThumbnail, "/b.jpg", "b.png"));
-  Put(Make(ResultKind::kEnd, ""));
+  Put(Make(ResultKind::kEnd, "", "", 1));
   Put(Make(ResultKind::kNotImage, "/notes.txt"));
   Put(Make(ResultKind::kThumbnail, "/a.jpg", "a.png"));
   Put(Make(ResultKind::kFailed, "/bad.jpg"));
-  Put(Make(ResultKind::kEnd, ""));
+  Put(Make(ResultKind::kEnd, "", "", 0));
   ASSERT_TRUE(Sink(Env(2)).Run().ok());
   EXPECT_EQ(testing::ReadFile(dir_ / "processed.txt"), "a.png: /a.jpg\nb.png: /b.jpg\n");
+  // The journal is gone once the manifest is written.
+  EXPECT_EQ(testing::ListFolder(dir_.path()), std::vector<std::string>{"processed.txt"});
   EXPECT_EQ(counters_.thumbnails.load(), 2u);
   EXPECT_EQ(counters_.not_images.load(), 1u);
   EXPECT_EQ(counters_.failed.load(), 1u);
   EXPECT_EQ(counters_.bytes_read.load(), 40u);  // sentinels carry no file
 }
 
-TEST_F(SinkTest, MissingSentinelMeansNoManifest) {
+TEST_F(SinkTest, MissingSentinelMeansNoManifestButAJournal) {
   Put(Make(ResultKind::kThumbnail, "/a.jpg", "a.png"));
+  Put(Make(ResultKind::kThumbnail, "/new\nline.jpg", "b.png"));
   Put(Make(ResultKind::kEnd, ""));
   EXPECT_EQ(Sink(Env(2)).Run().message(), "nothing more will come");
-  EXPECT_TRUE(testing::ListFolder(dir_.path()).empty());
+  EXPECT_EQ(testing::ListFolder(dir_.path()), std::vector<std::string>{".processed.txt.1.journal"});
+  // What was received is not lost: the manifest can be made from the journal.
+  size_t lines = 0;
+  ASSERT_TRUE(WriteManifestFromJournal(dir_ / ".processed.txt.1.journal", dir_ / "processed.txt", &lines).ok());
+  EXPECT_EQ(lines, 2u);
+  EXPECT_EQ(testing::ReadFile(dir_ / "processed.txt"), "a.png: /a.jpg\nb.png: /new\\nline.jpg\n");
+  EXPECT_EQ(testing::ListFolder(dir_.path()), std::vector<std::string>{"processed.txt"});
+}
+
+TEST_F(SinkTest, RepeatedReportsCountOnce) {
+  // A worker reported item 7, then died; the launcher reports item 7 failed on its behalf,
+  // and also passes on the end-of-work the worker had already sent.
+  Put(Make(ResultKind::kThumbnail, "/a.jpg", "a.png", 0, 7));
+  Put(Make(ResultKind::kEnd, "", "", 0));
+  Put(Make(ResultKind::kFailed, "/a.jpg", "", 0, 7));
+  Put(Make(ResultKind::kEnd, "", "", 0));
+  Put(Make(ResultKind::kThumbnail, "/b.jpg", "b.png", 1, 7));
+  Put(Make(ResultKind::kThumbnail, "/c.jpg", "c.png", 0, 8));
+  Put(Make(ResultKind::kEnd, "", "", 1));
+  ASSERT_TRUE(Sink(Env(2)).Run().ok());
+  EXPECT_EQ(counters_.thumbnails.load(), 3u);
+  EXPECT_EQ(counters_.failed.load(), 0u);
+}
+
+TEST_F(SinkTest, JournalCutShortLosesOnlyItsLastLine) {
+  testing::WriteFile(dir_ / "j", "a.png: /a.jpg\nb.png: /b.j");
+  size_t lines = 0;
+  ASSERT_TRUE(WriteManifestFromJournal(dir_ / "j", dir_ / "m", &lines).ok());
+  EXPECT_EQ(lines, 1u);
+  EXPECT_EQ(testing::ReadFile(dir_ / "m"), "a.png: /a.jpg\n");
+}
+
+TEST_F(SinkTest, ManifestThatCannotBeWrittenFailsAndKeepsTheJournal) {
+  Put(Make(ResultKind::kThumbnail, "/a.jpg", "a.png"));
+  Put(Make(ResultKind::kEnd, ""));
+  SinkEnv env = Env(1);
+  env.manifest_path = dir_ / "missing-folder/processed.txt";
+  const Status status = Sink(env).Run();
+  EXPECT_TRUE(status.message().starts_with("cannot write the manifest: cannot create '" + (dir_ / "missing-folder/.processed.txt.")))
+      << status.message();
+  EXPECT_TRUE(status.message().ends_with(".tmp': No such file or directory; the thumbnails made are listed in '" +
+                                         (dir_ / ".processed.txt.1.journal") + "'"))
+      << status.message();
+  EXPECT_EQ(testing::ReadFile(dir_ / ".processed.txt.1.journal"), "a.png: /a.jpg\n");
 }
 
 TEST_F(SinkTest, ForeignMessageIsAnError) {
