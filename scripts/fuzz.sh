@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# scripts/fuzz.sh [SECONDS]: fuzzes the worker's decode-and-thumbnail path (Debian 12).
+# Builds tests/fuzz with clang, libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer in
+# build/fuzz, seeds it with every file under ../shared/corpus (or $THUMBPIPE_CORPUS_DIR) and a
+# few tiny hand-made files, and fuzzes for SECONDS (default 60). What it learns is kept in
+# build/fuzz/corpus for the next run. Exits 1 if the fuzzer found a crash, a sanitizer report,
+# a leak, a timeout or ran out of memory; the input is written to build/fuzz/artifacts/.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh"
+
+seconds=${1:-60}
+if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
+  say "usage: scripts/fuzz.sh [SECONDS] (a whole number of seconds, default 60)"
+  exit 2
+fi
+
+dir="$THUMBPIPE_ROOT/build/fuzz"
+images="${THUMBPIPE_CORPUS_DIR:-$THUMBPIPE_ROOT/../shared/corpus}"
+# Large enough for whole files of most of the corpus (the big photos are cut, which is a test
+# of its own); larger inputs would only slow every mutation down.
+max_len=262144
+
+ensure_packages "${THUMBPIPE_BUILD_PACKAGES[@]}" clang-14 libfuzzer-14-dev libclang-rt-14-dev
+build_thumbpipe "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
+  -DTHUMBPIPE_FUZZ=ON -DBUILD_TESTING=OFF
+fuzzer="$dir/bin/thumbnail_fuzzer"
+
+# unhex HEX: the bytes written as hex digits (spaces allowed).
+unhex() { printf "$(sed 's/[[:space:]]//g; s/../\\x&/g' <<<"$1")"; }
+
+# Tiny files that reach each decoder and the EXIF reader in a few bytes, so that mutations
+# start close to the interesting headers.
+seeds="$dir/seeds"
+rm -rf "$seeds"
+mkdir -p "$seeds" "$dir/corpus" "$dir/artifacts"
+printf 'P1\n3 2\n1 0 1\n0 1 0\n' >"$seeds/ascii.pbm"
+printf 'P5\n2 2\n255\n\x00\x40\x80\xff' >"$seeds/grey.pgm"
+printf 'P6\n1 1\n65535\n\x00\x01\x80\x00\xff\xff' >"$seeds/deep.ppm"
+printf 'P7\nWIDTH 1\nHEIGHT 1\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n\x10\x20\x30\x40' \
+  >"$seeds/rgba.pam"
+# 1x1 24-bit BMP.
+unhex '424d 3a000000 00000000 36000000 28000000 01000000 01000000 0100 1800 00000000
+       04000000 130b0000 130b0000 00000000 00000000 ff000000' >"$seeds/pixel.bmp"
+# 1x1 8-bit grey TIFF, uncompressed, Orientation 6.
+unhex '49492a00 08000000 0a00
+       0001 0300 01000000 01000000  0101 0300 01000000 01000000
+       0201 0300 01000000 08000000  0301 0300 01000000 01000000
+       0601 0300 01000000 01000000  1101 0400 01000000 86000000
+       1201 0300 01000000 06000000  1501 0300 01000000 01000000
+       1601 0300 01000000 01000000  1701 0400 01000000 01000000
+       00000000 7f' >"$seeds/orientation6.tif"
+# JPEG with nothing but an EXIF block (big-endian, Orientation 8).
+unhex 'ffd8 ffe1 0022 457869660000 4d4d002a 00000008 0001 0112 0003 00000001 00080000
+       00000000 ffd9' >"$seeds/exif-only.jpg"
+
+log="$dir/last-run.log"
+before=$(ls "$dir/artifacts" | wc -l)
+say "fuzzing for $seconds s (log: build/fuzz/last-run.log)"
+status=0
+# -close_fd_mask=2: the OpenCV adapter borrows stderr while it decodes; libFuzzer and the
+# sanitizers keep their own copy of it, so no report is lost in there.
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "$fuzzer" \
+  -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len="$max_len" \
+  -dict="$THUMBPIPE_ROOT/tests/fuzz/thumbnail_fuzzer.dict" -close_fd_mask=2 \
+  -print_final_stats=1 -artifact_prefix="$dir/artifacts/" \
+  "$dir/corpus" "$seeds" "$images" >"$log" 2>&1 || status=$?
+
+# The last status line: "#123456 pulse  cov: 4321 ft: 9876 corp: 1234/5678Kb ...".
+last=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
+runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -n 1)
+cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
+features=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+units=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$last")
+found=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log")
+found=${found//$THUMBPIPE_ROOT\//}
+after=$(ls "$dir/artifacts" | wc -l)
+
+if [ "$status" -eq 0 ]; then
+  verdict="nothing was found"
+else
+  verdict="the fuzzer stopped with status $status: $(grep -m 1 -E 'ERROR:|SUMMARY:|ALARM' "$log" || echo 'see the log')"
+  verdict+="; input: ${found:-none written}"
+  verdict+="; reproduce with: build/fuzz/bin/thumbnail_fuzzer ${found:-}"
+fi
+printf 'thumbpipe fuzz: %s s, %s executions (%s/s), %s coverage edges, %s features, %s inputs in the corpus, peak RSS %s MB; %s; build/fuzz/artifacts holds %s files (%s new).\n' \
+  "$seconds" "${runs:-?}" "${rate:-?}" "${cov:-?}" "${features:-?}" "${units:-?}" "${rss:-?}" \
+  "$verdict" "$after" "$((after - before))"
+[ "$status" -eq 0 ] || exit 1
