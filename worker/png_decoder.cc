@@ -52,11 +52,16 @@ Status PngDecoder::Decode(std::span<const uint8_t> file, const DecodeRequest& re
     return Status::Error(source.error);
   }
   png_set_read_fn(png, &source, Read);
+  // Only the pixels are wanted (EXIF is read elsewhere), so every ancillary chunk but tRNS is
+  // skipped unread. libpng would otherwise allocate a text, eXIf or sPLT chunk's claimed
+  // length (up to 2 GiB, even past its own limit) before finding the file is far shorter.
+  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, nullptr, -1);
   png_read_info(png, info);
 
   const Size full{png_get_image_width(png, info), png_get_image_height(png, info)};
   decoded->full_size = full;
-  if (request.max_pixels != 0 && static_cast<uint64_t>(full.width) * full.height > request.max_pixels) {
+  if (request.max_pixels != 0 &&
+      static_cast<uint64_t>(full.width) * full.height > request.max_pixels) {
     png_destroy_read_struct(&png, &info, nullptr);
     return TooManyPixels(full, request.max_pixels);
   }
