@@ -2,18 +2,26 @@
 // robust: a process killed while holding it blocks everyone else forever. With this switch
 // every lock attempt gives up after the duration below and throws, so a blocked process
 // notices; the launcher decides what that means for the run.
+//
+// Its blocking calls also wait on process-shared condition variables, and glibc's are not
+// safe against a waiter that is killed: a later signal can wait forever for the dead waiter.
+// So this file never blocks inside the queue: it only uses try_send and try_receive, which
+// hold the mutex for one copy and, with no blocked waiters, never touch the condition
+// variables, and it sleeps outside the queue between attempts.
 #define BOOST_INTERPROCESS_ENABLE_TIMEOUT_WHEN_LOCKING
 #define BOOST_INTERPROCESS_TIMEOUT_WHEN_LOCKING_DURATION_MS 2000
 
 #include "common/ipc_queue.h"
 
-#include <boost/date_time/posix_time/posix_time_types.hpp>
 #include <boost/interprocess/ipc/message_queue.hpp>
 #include <boost/interprocess/mapped_region.hpp>
 #include <boost/interprocess/permissions.hpp>
 #include <boost/interprocess/shared_memory_object.hpp>
 
 #include <signal.h>
+
+#include <algorithm>
+#include <thread>
 
 namespace thumbpipe {
 
@@ -26,9 +34,20 @@ struct IpcQueue::Impl {
 
 namespace {
 
-boost::posix_time::ptime Deadline(std::chrono::milliseconds timeout) {
-  return boost::posix_time::microsec_clock::universal_time() +
-         boost::posix_time::milliseconds(timeout.count());
+// Retries `attempt` (which returns true on success) with sleeps growing from 50 us to 2 ms
+// until it succeeds or `timeout` has passed. Returns whether it succeeded.
+template <typename Attempt>
+bool Retry(std::chrono::milliseconds timeout, Attempt attempt) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point deadline = Clock::now() + timeout;
+  std::chrono::microseconds pause(50);
+  for (;;) {
+    if (attempt()) return true;
+    const Clock::time_point now = Clock::now();
+    if (now >= deadline) return false;
+    std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - now));
+    pause = std::min(pause * 2, std::chrono::microseconds(2000));
+  }
 }
 
 Status FromException(std::string_view what, const std::string& name, const std::exception& e) {
@@ -71,7 +90,7 @@ bool IpcQueue::Remove(const std::string& name) { return bip::message_queue::remo
 Status IpcQueue::Send(std::span<const char> message, std::chrono::milliseconds timeout,
                       bool* sent) {
   try {
-    *sent = impl_->queue->timed_send(message.data(), message.size(), 0, Deadline(timeout));
+    *sent = Retry(timeout, [&] { return impl_->queue->try_send(message.data(), message.size(), 0); });
   } catch (const std::exception& e) {
     *sent = false;
     return FromException("cannot send to", impl_->name, e);
@@ -84,8 +103,9 @@ Status IpcQueue::Receive(std::span<char> buffer, std::chrono::milliseconds timeo
   try {
     bip::message_queue::size_type received = 0;
     unsigned int priority = 0;
-    if (impl_->queue->timed_receive(buffer.data(), buffer.size(), received, priority,
-                                    Deadline(timeout))) {
+    if (Retry(timeout, [&] {
+          return impl_->queue->try_receive(buffer.data(), buffer.size(), received, priority);
+        })) {
       *size = received;
       if (received == 0) return Status::Error(fmt::format("empty message on '{}'", impl_->name));
     }

@@ -210,8 +210,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   options->max_memory = DefaultMaxMemory(context.memory_bytes, options->workers);
   if (!max_memory.empty()) {
     if (!ParseBytes(max_memory, &options->max_memory) ||
-        (options->max_memory != 0 && options->max_memory < (uint64_t{64} << 20))) {
-      *text = fmt::format("--max-memory must be a size of at least 64M such as 512M or 2G (0 for "
+        (options->max_memory != 0 && options->max_memory < (uint64_t{512} << 20))) {
+      *text = fmt::format("--max-memory must be a size of at least 512M such as 1G or 1.5G (0 for "
                           "no limit), not '{}'",
                           EscapePath(max_memory));
       return ParseOutcome::kUsageError;

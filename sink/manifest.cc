@@ -13,15 +13,18 @@
 namespace thumbpipe {
 
 void Manifest::Add(std::string thumbnail, std::string source_path) {
-  entries_.push_back({std::move(source_path), std::move(thumbnail)});
+  source_path.push_back('\0');
+  source_path.append(thumbnail);
+  entries_.push_back(std::move(source_path));
 }
 
 std::string Manifest::Render() {
-  std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
-    return a.source_path != b.source_path ? a.source_path < b.source_path : a.thumbnail < b.thumbnail;
-  });
+  std::sort(entries_.begin(), entries_.end());
   std::string text;
-  for (const Entry& entry : entries_) text += ManifestLine(entry.thumbnail, entry.source_path);
+  for (const std::string& entry : entries_) {
+    const size_t split = entry.find('\0');
+    text += ManifestLine(std::string_view(entry).substr(split + 1), std::string_view(entry).substr(0, split));
+  }
   return text;
 }
 

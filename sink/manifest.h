@@ -20,11 +20,9 @@ class Manifest {
   Status WriteTo(const std::string& path);
 
  private:
-  struct Entry {
-    std::string source_path;
-    std::string thumbnail;
-  };
-  std::vector<Entry> entries_;
+  // "<source path>\0<thumbnail>": one allocation per thumbnail, sorted as a whole string
+  // (by path, then name).
+  std::vector<std::string> entries_;
 };
 
 // Parses one manifest line (without its newline) back into its parts.

@@ -29,4 +29,9 @@ Status TooManyPixels(Size size, uint64_t max_pixels) {
       static_cast<double>(max_pixels) / 1e6));
 }
 
+Status OutOfMemory(Size size) {
+  return Status::Error(fmt::format("not enough memory for a {}x{} image (--max-memory)", size.width,
+                                   size.height));
+}
+
 }  // namespace thumbpipe

@@ -36,6 +36,8 @@ const Decoder* DecoderFor(Format format);
 
 // The message for an image whose header claims more than max_pixels.
 Status TooManyPixels(Size size, uint64_t max_pixels);
+// The message for an image whose pixels do not fit in the worker's memory.
+Status OutOfMemory(Size size);
 
 // Process-wide codec set-up, once, before the first decode: single-threaded, quiet, limits.
 void ConfigureCodecs(uint64_t max_pixels);

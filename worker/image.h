@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <vector>
 
 namespace thumbpipe {
@@ -25,6 +26,16 @@ struct Image {
     height = h;
     channels = c;
     pixels.assign(static_cast<size_t>(w) * h * c, 0);
+  }
+  // Allocate() that reports running out of memory (under --max-memory) instead of throwing.
+  bool TryAllocate(uint32_t w, uint32_t h, uint32_t c) {
+    try {
+      Allocate(w, h, c);
+      return true;
+    } catch (const std::bad_alloc&) {
+      *this = Image();
+      return false;
+    }
   }
   size_t stride() const { return static_cast<size_t>(width) * channels; }
   uint8_t* row(uint32_t y) { return pixels.data() + y * stride(); }

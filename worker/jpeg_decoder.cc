@@ -100,7 +100,10 @@ Status JpegDecoder::Decode(std::span<const uint8_t> file, const DecodeRequest& r
 
   Image& image = decoded->image;
   const uint32_t channels = cmyk ? 3 : static_cast<uint32_t>(cinfo.output_components);
-  image.Allocate(cinfo.output_width, cinfo.output_height, channels);
+  if (!image.TryAllocate(cinfo.output_width, cinfo.output_height, channels)) {
+    jpeg_destroy_decompress(&cinfo);
+    return OutOfMemory({cinfo.output_width, cinfo.output_height});
+  }
   if (cmyk) cmyk_row.resize(static_cast<size_t>(cinfo.output_width) * 4);
   while (cinfo.output_scanline < cinfo.output_height) {
     const uint32_t y = cinfo.output_scanline;

@@ -77,8 +77,16 @@ Status PngDecoder::Decode(std::span<const uint8_t> file, const DecodeRequest& re
     return Status::Error("unexpected PNG layout after conversion");
   }
   Image& image = decoded->image;
-  image.Allocate(full.width, full.height, channels);
-  rows.resize(full.height);
+  if (!image.TryAllocate(full.width, full.height, channels)) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    return OutOfMemory(full);
+  }
+  try {
+    rows.resize(full.height);
+  } catch (const std::bad_alloc&) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    return OutOfMemory(full);
+  }
   for (uint32_t y = 0; y < full.height; ++y) rows[y] = image.row(y);
   png_read_image(png, rows.data());
   // Chunks after the image data (and a missing IEND) do not change the pixels: not read.

@@ -17,9 +17,10 @@ void Fail(Thumbnail* out, std::string reason) {
   out->reason = std::move(reason);
 }
 
-}  // namespace
-
-void MakeThumbnail(std::span<const uint8_t> file, const ThumbnailRequest& request, Thumbnail* out) {
+// Decoders report their own allocation failures; std::bad_alloc from anywhere else ends up
+// in MakeThumbnail below.
+void MakeThumbnailOrThrow(std::span<const uint8_t> file, const ThumbnailRequest& request,
+                          Thumbnail* out) {
   const Format format = SniffFormat(file);
   if (format == Format::kUnknown) {
     out->outcome = Thumbnail::Outcome::kNotImage;
@@ -51,6 +52,17 @@ void MakeThumbnail(std::span<const uint8_t> file, const ThumbnailRequest& reques
   out->image = ApplyOrientation(std::move(shrunk), orientation);
   out->name = ThumbnailName(out->image);
   out->outcome = Thumbnail::Outcome::kThumbnail;
+}
+
+}  // namespace
+
+void MakeThumbnail(std::span<const uint8_t> file, const ThumbnailRequest& request, Thumbnail* out) {
+  try {
+    MakeThumbnailOrThrow(file, request, out);
+  } catch (const std::bad_alloc&) {
+    *out = Thumbnail();
+    Fail(out, "out of memory (--max-memory)");
+  }
 }
 
 }  // namespace thumbpipe

@@ -42,6 +42,7 @@ Status Worker::Run() {
     if (item.kind == WorkKind::kEnd) {
       // From here the launcher knows our sentinel is taken: if we die now, it passes one on.
       SlotSetState(env_.slot, SlotState::kEnding);
+      if (env_.before_item) env_.before_item("");
       result.kind = ResultKind::kEnd;
     } else if (env_.stop_requested && env_.stop_requested()) {
       continue;  // stopping: files not yet started stay undone

@@ -24,8 +24,9 @@ struct WorkerEnv {
   GiveUpCheck give_up;
   // True once the run is being stopped: files still queued are passed over.
   std::function<bool()> stop_requested;
-  // Called with each file's path just before it is processed. Empty in thumbpipe-worker;
-  // test stand-ins use it to crash or hang on chosen files.
+  // Called with each file's path just before it is processed, and with "" once the
+  // end-of-work sentinel is taken. Empty in thumbpipe-worker; test stand-ins use it to crash
+  // or hang at chosen moments.
   std::function<void(const std::string& path)> before_item;
 };
 

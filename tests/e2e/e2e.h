@@ -3,6 +3,8 @@
 // their names and fit the box.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -14,6 +16,17 @@
 
 namespace thumbpipe::testing {
 
+// A role folder with the real producer and sink and tests/fakes/fake_worker.cc standing in
+// for thumbpipe-worker; env() makes the launcher use it, with the misbehaviour `mode`.
+class StandInRoles {
+ public:
+  StandInRoles();
+  std::map<std::string, std::string> env(const std::string& mode) const;
+
+ private:
+  TempDir folder_;
+};
+
 class E2eTest : public ::testing::Test {
  protected:
   // Runs thumbpipe with `args` in work(). Checks it did not time out and left no shared memory.
@@ -22,6 +35,20 @@ class E2eTest : public ::testing::Test {
     argv.insert(argv.end(), args.begin(), args.end());
     if (options.cwd.empty()) options.cwd = work_.path();
     CommandResult result = RunCommand(argv, options);
+    EXPECT_FALSE(result.timed_out) << "thumbpipe hung; stderr:\n" << result.err;
+    EXPECT_EQ(ShmObjectsOf(result.pid), std::vector<std::string>{}) << "shared memory left behind";
+    return result;
+  }
+
+  // Starts thumbpipe with `args` in work() without waiting; Finish() it.
+  std::unique_ptr<Command> Start(const std::vector<std::string>& args, CommandOptions options = {}) {
+    std::vector<std::string> argv = {LauncherPath()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    if (options.cwd.empty()) options.cwd = work_.path();
+    return std::make_unique<Command>(argv, options);
+  }
+  CommandResult Finish(Command& command) {
+    CommandResult result = command.Wait();
     EXPECT_FALSE(result.timed_out) << "thumbpipe hung; stderr:\n" << result.err;
     EXPECT_EQ(ShmObjectsOf(result.pid), std::vector<std::string>{}) << "shared memory left behind";
     return result;
@@ -38,8 +65,9 @@ class E2eTest : public ::testing::Test {
   std::string manifest() const { return work_ / "processed.txt"; }
 
   // Every manifest line names an existing PNG within `box` whose pixels hash to its name;
-  // the thumbnail folder holds nothing else. Returns the lines.
-  std::vector<ManifestLine> VerifyOutputs(int box_width = 200, int box_height = 200) {
+  // unless `others_allowed`, the thumbnail folder holds nothing else. Returns the lines.
+  std::vector<ManifestLine> VerifyOutputs(int box_width = 200, int box_height = 200,
+                                          bool others_allowed = false) {
     const std::vector<ManifestLine> lines = ReadManifest(manifest());
     std::set<std::string> named;
     for (const ManifestLine& line : lines) {
@@ -57,7 +85,8 @@ class E2eTest : public ::testing::Test {
       verified_.insert(line.thumbnail);
     }
     for (const std::string& name : ListFolder(thumbnails())) {
-      EXPECT_TRUE(named.count(name) == 1) << "unexpected file in the thumbnail folder: " << name;
+      EXPECT_TRUE(named.count(name) == 1 || (others_allowed && name.ends_with(".png") && name[0] != '.'))
+          << "unexpected file in the thumbnail folder: " << name;
     }
     return lines;
   }

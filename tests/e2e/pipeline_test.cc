@@ -35,20 +35,24 @@ bool E2eTest::SourceFitsInBox(const std::string& source, int box_width, int box_
   return w > 0 && ((w <= box_width && h <= box_height) || (h <= box_width && w <= box_height));
 }
 
+StandInRoles::StandInRoles() {
+  std::filesystem::create_symlink(RoleFolder() + "/thumbpipe-producer", folder_ / "thumbpipe-producer");
+  std::filesystem::create_symlink(RoleFolder() + "/thumbpipe-sink", folder_ / "thumbpipe-sink");
+  std::filesystem::create_symlink(FakeWorkerPath(), folder_ / "thumbpipe-worker");
+}
+
+std::map<std::string, std::string> StandInRoles::env(const std::string& mode) const {
+  return {{"THUMBPIPE_LIBEXEC_DIR", folder_.path()},
+          {"FAKE_WORKER", mode},
+          // Let the stand-in die of its signal under the sanitizers too.
+          {"ASAN_OPTIONS", "handle_segv=0:handle_abort=0"}};
+}
+
 namespace {
 
 using ::testing::HasSubstr;
 
-// A JPEG of w x h made with OpenCV: a gradient, so that sizes give distinct pixels.
-void MakeJpeg(const std::string& path, int w, int h, int seed = 0) {
-  cv::Mat image(h, w, CV_8UC3);
-  for (int y = 0; y < h; ++y) {
-    for (int x = 0; x < w; ++x) {
-      image.at<cv::Vec3b>(y, x) = cv::Vec3b((x * 255 / w + seed) % 256, (y * 255 / h) % 256, (x + y + seed) % 256);
-    }
-  }
-  ASSERT_TRUE(cv::imwrite(path, image));
-}
+void MakeJpeg(const std::string& path, int w, int h) { WriteTestImage(path, w, h); }
 
 class PipelineTest : public E2eTest {};
 

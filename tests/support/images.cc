@@ -1,8 +1,11 @@
 #include "tests/support/images.h"
 
 #include <openssl/sha.h>
+#include <zlib.h>
 
 #include <cstdio>
+#include <stdexcept>
+#include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -48,6 +51,68 @@ std::string ExpectedName(const cv::Mat& pixels) {
     hex += two;
   }
   return hex + ".png";
+}
+
+void WriteTestImage(const std::string& path, int w, int h, int seed) {
+  cv::Mat image(h, w, CV_8UC3);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      image.at<cv::Vec3b>(y, x) =
+          cv::Vec3b((x * 255 / w + seed) % 256, (y * 255 / h + seed / 256) % 256, (x + y + seed) % 256);
+    }
+  }
+  if (!cv::imwrite(path, image)) throw std::runtime_error("cannot write " + path);
+}
+
+void WriteNoiseImage(const std::string& path, int w, int h, int seed) {
+  cv::Mat image(h, w, CV_8UC3);
+  cv::RNG rng(static_cast<uint64_t>(seed) + 1);
+  rng.fill(image, cv::RNG::UNIFORM, 0, 256);
+  if (!cv::imwrite(path, image)) throw std::runtime_error("cannot write " + path);
+}
+
+namespace {
+
+void AppendBe32(std::string* out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>((v >> shift) & 0xFF));
+}
+
+void AppendChunk(std::string* out, const char* type, const std::string& data) {
+  AppendBe32(out, static_cast<uint32_t>(data.size()));
+  const std::string body = std::string(type, 4) + data;
+  out->append(body);
+  AppendBe32(out, static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size())));
+}
+
+}  // namespace
+
+std::string PngClaiming(uint32_t w, uint32_t h, uint32_t zero_rows) {
+  std::string png("\x89PNG\r\n\x1A\n", 8);
+  std::string ihdr;
+  AppendBe32(&ihdr, w);
+  AppendBe32(&ihdr, h);
+  ihdr += std::string("\x08\x02\x00\x00\x00", 5);  // 8-bit RGB, deflate, no filter, no interlace
+  AppendChunk(&png, "IHDR", ihdr);
+  z_stream z{};
+  deflateInit(&z, 1);
+  const std::string row(1 + static_cast<size_t>(w) * 3, '\0');
+  std::string idat;
+  std::vector<char> buffer(1 << 16);
+  for (uint32_t y = 0; y < zero_rows; ++y) {
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(row.data()));
+    z.avail_in = static_cast<uInt>(row.size());
+    const int flush = y + 1 == zero_rows ? Z_FINISH : Z_NO_FLUSH;
+    do {
+      z.next_out = reinterpret_cast<Bytef*>(buffer.data());
+      z.avail_out = static_cast<uInt>(buffer.size());
+      deflate(&z, flush);
+      idat.append(buffer.data(), buffer.size() - z.avail_out);
+    } while (z.avail_out == 0);
+  }
+  deflateEnd(&z);
+  AppendChunk(&png, "IDAT", idat);
+  AppendChunk(&png, "IEND", "");
+  return png;
 }
 
 double PsnrGrey(const cv::Mat& a, const cv::Mat& b) {

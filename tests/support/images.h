@@ -15,6 +15,17 @@ cv::Mat LoadThumbnail(const std::string& path);
 // SHA-256("<w>x<h>x<c>\n" + rows) + ".png".
 std::string ExpectedName(const cv::Mat& pixels);
 
+// Writes a w x h test image (a gradient shifted by `seed`, so sizes and seeds give distinct
+// pixels) in the format of the path's extension (.jpg, .png, .webp, ...).
+void WriteTestImage(const std::string& path, int w, int h, int seed = 0);
+
+// Writes a w x h image of random pixels (it does not compress), in the path's format.
+void WriteNoiseImage(const std::string& path, int w, int h, int seed = 0);
+
+// A PNG whose header claims w x h 8-bit RGB pixels, with `zero_rows` rows of zero pixels as
+// data (deflated, so a huge claim stays a small file).
+std::string PngClaiming(uint32_t w, uint32_t h, uint32_t zero_rows);
+
 // PSNR of two same-sized images converted to grey (so channel order does not matter).
 double PsnrGrey(const cv::Mat& a, const cv::Mat& b);
 

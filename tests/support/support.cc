@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -70,17 +69,14 @@ std::vector<std::string> ListFolder(const std::string& path) {
   return names;
 }
 
-CommandResult RunCommand(const std::vector<std::string>& argv, const CommandOptions& options) {
-  CommandResult result;
-  int out_pipe[2], err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    throw std::runtime_error("pipe failed");
-  }
+Command::Command(const std::vector<std::string>& argv, const CommandOptions& options) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, (output_ / "out").c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, (output_ / "err").c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
@@ -106,57 +102,102 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const CommandOpti
   for (std::string& s : argv_copy) args.push_back(s.data());
   args.push_back(nullptr);
 
-  const auto start = std::chrono::steady_clock::now();
-  const int spawned = ::posix_spawn(&result.pid, args[0], &actions, &attr, args.data(), envp.data());
+  start_ = std::chrono::steady_clock::now();
+  deadline_ = start_ + options.timeout;
+  const int spawned = ::posix_spawn(&pid_, args[0], &actions, &attr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  if (spawned != 0) {
-    ::close(out_pipe[0]);
-    ::close(err_pipe[0]);
-    throw std::runtime_error("cannot run " + argv[0] + ": " + std::strerror(spawned));
-  }
+  if (spawned != 0) throw std::runtime_error("cannot run " + argv[0] + ": " + std::strerror(spawned));
+}
 
-  const auto deadline = start + options.timeout;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  std::string* sinks[2] = {&result.out, &result.err};
-  int open_pipes = 2;
-  while (open_pipes > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      result.timed_out = true;
-      ::killpg(result.pid, SIGKILL);
-      break;
-    }
-    if (::poll(fds, 2, static_cast<int>(std::min<long>(left.count(), 1000))) < 0 && errno != EINTR) {
-      break;
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buffer[65536];
-      const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
-      if (n > 0) {
-        sinks[i]->append(buffer, static_cast<size_t>(n));
-      } else {
-        ::close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_pipes;
-      }
-    }
+Command::~Command() {
+  if (!waited_) {
+    ::killpg(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
   }
-  for (pollfd& fd : fds) {
-    if (fd.fd >= 0) ::close(fd.fd);
-  }
+}
+
+std::string Command::ErrSoFar() const { return ReadFile(output_ / "err"); }
+
+CommandResult Command::Wait() {
+  CommandResult result;
+  result.pid = pid_;
   int status = 0;
-  ::waitpid(result.pid, &status, 0);
+  for (;;) {
+    const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) break;
+    if (std::chrono::steady_clock::now() > deadline_) {
+      result.timed_out = true;
+      ::killpg(pid_, SIGKILL);
+      ::waitpid(pid_, &status, 0);
+      break;
+    }
+    ::usleep(5000);
+  }
+  waited_ = true;
   // Nothing of the group may outlive the test, even if the command misbehaved.
-  ::killpg(result.pid, SIGKILL);
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ::killpg(pid_, SIGKILL);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = ReadFile(output_ / "out");
+  result.err = ReadFile(output_ / "err");
   return result;
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv, const CommandOptions& options) {
+  return Command(argv, options).Wait();
+}
+
+namespace {
+
+// (ppid, comm, state) of a process from /proc/<pid>/stat; false if it is gone.
+bool ReadStat(pid_t pid, pid_t* ppid, std::string* comm, char* state) {
+  const std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  const size_t open = stat.find('('), close = stat.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close + 4 > stat.size()) return false;
+  *comm = stat.substr(open + 1, close - open - 1);
+  *state = stat[close + 2];
+  *ppid = static_cast<pid_t>(std::atol(stat.c_str() + close + 4));
+  return true;
+}
+
+}  // namespace
+
+std::vector<pid_t> ChildrenOf(pid_t parent, const std::string& name) {
+  std::vector<pid_t> children;
+  for (const std::string& entry : ListFolder("/proc")) {
+    if (entry.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::atol(entry.c_str()));
+    pid_t ppid = 0;
+    std::string comm;
+    char state = 0;
+    if (ReadStat(pid, &ppid, &comm, &state) && ppid == parent && state != 'Z' &&
+        comm.starts_with(name.substr(0, 15))) {
+      children.push_back(pid);
+    }
+  }
+  return children;
+}
+
+bool ProcessEnded(pid_t pid) {
+  pid_t ppid = 0;
+  std::string comm;
+  char state = 0;
+  return !ReadStat(pid, &ppid, &comm, &state) || state == 'Z' || state == 'X';
+}
+
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    ::usleep(20000);
+  }
+  return true;
+}
+
+size_t CountLines(const std::string& path) {
+  const std::string text = ReadFile(path);
+  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
 std::string LauncherPath() { return THUMBPIPE_TEST_BIN_DIR "/thumbpipe"; }

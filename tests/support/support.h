@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -44,8 +45,39 @@ struct CommandOptions {
   std::chrono::seconds timeout{120};          // then the whole process group is killed
 };
 
-// Runs argv[0] (a path) in a new process group, collecting stdout and stderr.
+// A command running in its own process group, its stdout and stderr going to files (so it
+// never blocks on a full pipe). The destructor kills what is left of the group.
+class Command {
+ public:
+  Command(const std::vector<std::string>& argv, const CommandOptions& options = {});
+  ~Command();
+  Command(const Command&) = delete;
+  Command& operator=(const Command&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // Waits for it to exit (or kills the group at the time limit) and collects its output.
+  CommandResult Wait();
+  // stderr so far.
+  std::string ErrSoFar() const;
+
+ private:
+  TempDir output_;
+  pid_t pid_ = 0;
+  bool waited_ = false;
+  std::chrono::steady_clock::time_point start_, deadline_;
+};
+
+// Runs argv[0] (a path) to the end; see Command.
 CommandResult RunCommand(const std::vector<std::string>& argv, const CommandOptions& options = {});
+
+// Live children of `parent` whose name (comm, at most 15 bytes) starts with `name`.
+std::vector<pid_t> ChildrenOf(pid_t parent, const std::string& name = "");
+// True when `pid` has exited (gone or a zombie).
+bool ProcessEnded(pid_t pid);
+// Polls `condition` every 20 ms until it holds or `timeout` passes; returns whether it held.
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+// Number of lines in a file (0 if missing).
+size_t CountLines(const std::string& path);
 
 // Paths of the binaries under test and of the test images.
 std::string LauncherPath();
