@@ -1,5 +1,7 @@
 #include "worker/codec.h"
 
+#include <cstring>
+
 #include "worker/jpeg_decoder.h"
 #include "worker/opencv_codec.h"
 #include "worker/png_decoder.h"
@@ -9,15 +11,14 @@ namespace thumbpipe {
 const Decoder* DecoderFor(Format format) {
   static const JpegDecoder jpeg;
   static const PngDecoder png;
-  static const OpenCvDecoder webp(Format::kWebp), tiff(Format::kTiff), bmp(Format::kBmp),
-      pnm(Format::kPnm);
+  static const OpenCvDecoder opencv;
   switch (format) {
     case Format::kJpeg: return &jpeg;
     case Format::kPng: return &png;
-    case Format::kWebp: return &webp;
-    case Format::kTiff: return &tiff;
-    case Format::kBmp: return &bmp;
-    case Format::kPnm: return &pnm;
+    case Format::kWebp:
+    case Format::kTiff:
+    case Format::kBmp:
+    case Format::kPnm: return &opencv;
     default: return nullptr;
   }
 }
@@ -27,6 +28,21 @@ Status TooManyPixels(Size size, uint64_t max_pixels) {
       "image is {}x{} ({:.1f} megapixels), more than the limit of {:.1f} (--max-pixels)",
       size.width, size.height, static_cast<double>(size.width) * size.height / 1e6,
       static_cast<double>(max_pixels) / 1e6));
+}
+
+bool WithinPixelLimit(Size size, uint64_t max_pixels) {
+  return max_pixels == 0 || uint64_t{size.width} * size.height <= max_pixels;
+}
+
+Status ImageSink::Begin(Size full, Size rows, uint32_t channels) {
+  full_ = full;
+  next_row_ = 0;
+  if (!image_.TryAllocate(rows.width, rows.height, channels)) return OutOfMemory(rows);
+  return Status::OK();
+}
+
+void ImageSink::Row(const uint8_t* row) {
+  if (next_row_ < image_.height) std::memcpy(image_.row(next_row_++), row, image_.stride());
 }
 
 Status OutOfMemory(Size size) {

@@ -1,6 +1,8 @@
-// Decoders, chosen by sniffed format. A decoder is told how small the image may come out
-// (so JPEG can shrink on load) and how many pixels the header may claim at most. Every
-// third-party error or exception becomes a Status; decoders never throw. Worker only.
+// Decoders, chosen by sniffed format. A decoder is told how small the image may come out (so
+// JPEG and WebP can shrink while decoding) and how many pixels its header may claim, and hands
+// the pixels over row by row, so a caller can shrink them as they come and never hold the
+// whole image. Every third-party error or exception becomes a Status; decoders never throw.
+// Worker only.
 #pragma once
 
 #include <cstdint>
@@ -14,21 +16,43 @@
 namespace thumbpipe {
 
 struct DecodeRequest {
-  // Given the image's full size (as stored), the smallest size the decoder may return.
+  // Given the image's full size (as stored), the smallest size the decoder may deliver.
   std::function<Size(Size full)> needed_size;
   uint64_t max_pixels = 0;  // 0: no limit
 };
 
-struct Decoded {
-  Image image;     // 8-bit, as stored (EXIF orientation not applied), at least needed_size
-  Size full_size;  // as stored, before any shrink-on-load
+// Receives a decoded image: Begin once, then its rows top to bottom, as stored (EXIF
+// orientation not applied), 8 bits per sample, grey / grey+alpha / RGB / RGBA.
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  // `full` is the image's size as stored; `rows` the size of what follows (at least the
+  // needed size, or the full size). An error stops the decoder, which returns it.
+  virtual Status Begin(Size full, Size rows, uint32_t channels) = 0;
+  virtual void Row(const uint8_t* row) = 0;
 };
 
 class Decoder {
  public:
   virtual ~Decoder() = default;
+  // Decodes `file` into `sink`. Returns an error if the data is damaged or the sink refused;
+  // the sink then may have seen only some rows.
   virtual Status Decode(std::span<const uint8_t> file, const DecodeRequest& request,
-                        Decoded* decoded) const = 0;
+                        RowSink* sink) const = 0;
+};
+
+// A RowSink that keeps the whole image, for tests and for callers that want it all.
+class ImageSink : public RowSink {
+ public:
+  Status Begin(Size full, Size rows, uint32_t channels) override;
+  void Row(const uint8_t* row) override;
+  Image& image() { return image_; }
+  Size full() const { return full_; }
+
+ private:
+  Image image_;
+  Size full_;
+  uint32_t next_row_ = 0;
 };
 
 // The decoder for a format FormatIsDecodable() accepts; never null for those.
@@ -36,10 +60,9 @@ const Decoder* DecoderFor(Format format);
 
 // The message for an image whose header claims more than max_pixels.
 Status TooManyPixels(Size size, uint64_t max_pixels);
+// True when `size` is within max_pixels (0: no limit).
+bool WithinPixelLimit(Size size, uint64_t max_pixels);
 // The message for an image whose pixels do not fit in the worker's memory.
 Status OutOfMemory(Size size);
-
-// Process-wide codec set-up, once, before the first decode: single-threaded, quiet, limits.
-void ConfigureCodecs(uint64_t max_pixels);
 
 }  // namespace thumbpipe

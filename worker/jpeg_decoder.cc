@@ -58,11 +58,12 @@ int ChooseJpegScaleDenominator(Size full, Size needed) {
 }
 
 Status JpegDecoder::Decode(std::span<const uint8_t> file, const DecodeRequest& request,
-                           Decoded* decoded) const {
+                           RowSink* sink) const {
   // Everything with a destructor lives outside the setjmp region below.
   jpeg_decompress_struct cinfo;
   ErrorManager errors{};
-  std::vector<uint8_t> cmyk_row;
+  std::vector<uint8_t> row, cmyk_row;
+  Status status;
   cinfo.err = jpeg_std_error(&errors.base);
   errors.base.error_exit = OnError;
   errors.base.emit_message = OnMessage;
@@ -79,13 +80,10 @@ Status JpegDecoder::Decode(std::span<const uint8_t> file, const DecodeRequest& r
   jpeg_read_header(&cinfo, TRUE);
 
   const Size full{cinfo.image_width, cinfo.image_height};
-  decoded->full_size = full;
-  if (request.max_pixels != 0 &&
-      static_cast<uint64_t>(full.width) * full.height > request.max_pixels) {
+  if (!WithinPixelLimit(full, request.max_pixels)) {
     jpeg_destroy_decompress(&cinfo);
     return TooManyPixels(full, request.max_pixels);
   }
-
   const bool cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
   if (cinfo.jpeg_color_space == JCS_GRAYSCALE) {
     cinfo.out_color_space = JCS_GRAYSCALE;
@@ -98,18 +96,26 @@ Status JpegDecoder::Decode(std::span<const uint8_t> file, const DecodeRequest& r
   cinfo.scale_denom = static_cast<unsigned>(ChooseJpegScaleDenominator(full, request.needed_size(full)));
   jpeg_start_decompress(&cinfo);
 
-  Image& image = decoded->image;
+  const Size rows{cinfo.output_width, cinfo.output_height};
   const uint32_t channels = cmyk ? 3 : static_cast<uint32_t>(cinfo.output_components);
-  if (!image.TryAllocate(cinfo.output_width, cinfo.output_height, channels)) {
-    jpeg_destroy_decompress(&cinfo);
-    return OutOfMemory({cinfo.output_width, cinfo.output_height});
+  status = sink->Begin(full, rows, channels);
+  if (status.ok()) {
+    try {
+      row.resize(static_cast<size_t>(rows.width) * channels);
+      if (cmyk) cmyk_row.resize(static_cast<size_t>(rows.width) * 4);
+    } catch (const std::bad_alloc&) {
+      status = OutOfMemory(rows);
+    }
   }
-  if (cmyk) cmyk_row.resize(static_cast<size_t>(cinfo.output_width) * 4);
+  if (!status.ok()) {
+    jpeg_destroy_decompress(&cinfo);
+    return status;
+  }
   while (cinfo.output_scanline < cinfo.output_height) {
-    const uint32_t y = cinfo.output_scanline;
-    JSAMPROW row = cmyk ? cmyk_row.data() : image.row(y);
-    if (jpeg_read_scanlines(&cinfo, &row, 1) != 1) break;
-    if (cmyk) CmykRowToRgb(cmyk_row.data(), image.row(y), image.width, cinfo.saw_Adobe_marker);
+    JSAMPROW out = cmyk ? cmyk_row.data() : row.data();
+    if (jpeg_read_scanlines(&cinfo, &out, 1) != 1) break;
+    if (cmyk) CmykRowToRgb(cmyk_row.data(), row.data(), rows.width, cinfo.saw_Adobe_marker);
+    sink->Row(row.data());
   }
   const bool complete = cinfo.output_scanline == cinfo.output_height;
   if (complete) jpeg_finish_decompress(&cinfo);

@@ -1,5 +1,6 @@
-// The OpenCV adapter: decoding of the formats without a direct decoder (PNG, WebP, TIFF, BMP,
-// PNM) and area resizing. The only files that include OpenCV are opencv_codec.cc and tests.
+// Decoding through OpenCV's image codecs, for the formats without a direct decoder. OpenCV
+// lives in the plug-in thumbpipe-opencv.so (see opencv_plugin.h), loaded next to the running
+// program on first use.
 #pragma once
 
 #include "worker/codec.h"
@@ -8,17 +9,8 @@ namespace thumbpipe {
 
 class OpenCvDecoder : public Decoder {
  public:
-  explicit OpenCvDecoder(Format format) : format_(format) {}
   Status Decode(std::span<const uint8_t> file, const DecodeRequest& request,
-                Decoded* decoded) const override;
-
- private:
-  Format format_;
+                RowSink* sink) const override;
 };
-
-// Shrinks `image` to `size` by area averaging (INTER_AREA). Colour is averaged weighted by
-// alpha, so fully transparent pixels do not bleed into their neighbours; `image` is
-// premultiplied in place for that (it is scratch afterwards).
-Status ResizeArea(Image* image, Size size, Image* out);
 
 }  // namespace thumbpipe

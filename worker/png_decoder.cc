@@ -37,8 +37,11 @@ void Read(png_structp png, png_bytep out, size_t size) {
 }  // namespace
 
 Status PngDecoder::Decode(std::span<const uint8_t> file, const DecodeRequest& request,
-                          Decoded* decoded) const {
+                          RowSink* sink) const {
+  // Everything with a destructor lives outside the setjmp region below.
   Source source{file, 0, {}};
+  std::vector<uint8_t> row;
+  Image whole;  // interlaced images only: their rows are complete only after the last pass
   std::vector<png_bytep> rows;
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &source, OnError, OnWarning);
   if (png == nullptr) return Status::Error("out of memory");
@@ -59,36 +62,52 @@ Status PngDecoder::Decode(std::span<const uint8_t> file, const DecodeRequest& re
   png_read_info(png, info);
 
   const Size full{png_get_image_width(png, info), png_get_image_height(png, info)};
-  decoded->full_size = full;
-  if (request.max_pixels != 0 &&
-      static_cast<uint64_t>(full.width) * full.height > request.max_pixels) {
+  if (!WithinPixelLimit(full, request.max_pixels)) {
     png_destroy_read_struct(&png, &info, nullptr);
     return TooManyPixels(full, request.max_pixels);
   }
   png_set_expand(png);    // palette to RGB, grey below 8 bits to 8, tRNS to alpha
   png_set_scale_16(png);  // 16 bits to 8, rounded
-  png_set_interlace_handling(png);
+  const bool interlaced = png_set_interlace_handling(png) > 1;
   png_read_update_info(png, info);
 
   const uint32_t channels = png_get_channels(png, info);
+  const size_t row_bytes = static_cast<size_t>(full.width) * channels;
   if (png_get_bit_depth(png, info) != 8 || channels < 1 || channels > 4 ||
-      png_get_rowbytes(png, info) != static_cast<size_t>(full.width) * channels) {
+      png_get_rowbytes(png, info) != row_bytes) {
     png_destroy_read_struct(&png, &info, nullptr);
     return Status::Error("unexpected PNG layout after conversion");
   }
-  Image& image = decoded->image;
-  if (!image.TryAllocate(full.width, full.height, channels)) {
-    png_destroy_read_struct(&png, &info, nullptr);
-    return OutOfMemory(full);
+  Status status = sink->Begin(full, full, channels);
+  if (status.ok()) {
+    try {
+      if (interlaced) {
+        rows.resize(full.height);
+      } else {
+        row.resize(row_bytes);
+      }
+    } catch (const std::bad_alloc&) {
+      status = OutOfMemory(full);
+    }
+    if (interlaced && status.ok() && !whole.TryAllocate(full.width, full.height, channels)) {
+      status = OutOfMemory(full);
+    }
   }
-  try {
-    rows.resize(full.height);
-  } catch (const std::bad_alloc&) {
+  if (!status.ok()) {
     png_destroy_read_struct(&png, &info, nullptr);
-    return OutOfMemory(full);
+    return status;
   }
-  for (uint32_t y = 0; y < full.height; ++y) rows[y] = image.row(y);
-  png_read_image(png, rows.data());
+  if (interlaced) {
+    for (uint32_t y = 0; y < full.height; ++y) rows[y] = whole.row(y);
+    png_read_image(png, rows.data());
+    for (uint32_t y = 0; y < full.height; ++y) sink->Row(whole.row(y));
+  } else {
+    // Row by row: memory stays one row, whatever the image's size.
+    for (uint32_t y = 0; y < full.height; ++y) {
+      png_read_row(png, row.data(), nullptr);
+      sink->Row(row.data());
+    }
+  }
   // Chunks after the image data (and a missing IEND) do not change the pixels: not read.
   png_destroy_read_struct(&png, &info, nullptr);
   return Status::OK();

@@ -5,7 +5,7 @@
 #include "worker/codec.h"
 #include "worker/exif.h"
 #include "worker/geometry.h"
-#include "worker/opencv_codec.h"
+#include "worker/area_reducer.h"
 #include "worker/sniff.h"
 #include "worker/thumbnail_name.h"
 
@@ -16,6 +16,28 @@ void Fail(Thumbnail* out, std::string reason) {
   out->outcome = Thumbnail::Outcome::kFailed;
   out->reason = std::move(reason);
 }
+
+// Shrinks the decoder's rows to the thumbnail's size as they come.
+class ShrinkingSink : public RowSink {
+ public:
+  explicit ShrinkingSink(std::function<Size(Size)> thumbnail_size)
+      : thumbnail_size_(std::move(thumbnail_size)) {}
+
+  Status Begin(Size full, Size rows, uint32_t channels) override {
+    began_ = true;
+    return reducer_.Begin(rows, thumbnail_size_(full), channels);
+  }
+  void Row(const uint8_t* row) override { reducer_.PushRow(row); }
+  Status Finish(Image* out) {
+    if (!began_) return Status::Error("the decoder delivered no image");
+    return reducer_.Finish(out);
+  }
+
+ private:
+  std::function<Size(Size)> thumbnail_size_;
+  AreaReducer reducer_;
+  bool began_ = false;
+};
 
 // Decoders report their own allocation failures; std::bad_alloc from anywhere else ends up
 // in MakeThumbnail below.
@@ -38,17 +60,11 @@ void MakeThumbnailOrThrow(std::span<const uint8_t> file, const ThumbnailRequest&
   DecodeRequest decode_request;
   decode_request.needed_size = thumbnail_size;
   decode_request.max_pixels = request.max_pixels;
-  Decoded decoded;
-  if (Status status = DecoderFor(format)->Decode(file, decode_request, &decoded); !status.ok()) {
-    return Fail(out, fmt::format("decode {}: {}", FormatName(format), status.message()));
-  }
-  const Size target = thumbnail_size(decoded.full_size);
+  ShrinkingSink sink(thumbnail_size);
   Image shrunk;
-  if (decoded.image.size() == target) {
-    shrunk = std::move(decoded.image);
-  } else if (Status status = ResizeArea(&decoded.image, target, &shrunk); !status.ok()) {
-    return Fail(out, status.message());
-  }
+  Status status = DecoderFor(format)->Decode(file, decode_request, &sink);
+  if (status.ok()) status = sink.Finish(&shrunk);
+  if (!status.ok()) return Fail(out, fmt::format("decode {}: {}", FormatName(format), status.message()));
   out->image = ApplyOrientation(std::move(shrunk), orientation);
   out->name = ThumbnailName(out->image);
   out->outcome = Thumbnail::Outcome::kThumbnail;

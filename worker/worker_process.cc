@@ -44,7 +44,6 @@ int WorkerProcessMain(int argc, char** argv, std::function<void(const std::strin
     LogError("{}", status.message());
     return kRoleExitSetup;
   }
-  ConfigureCodecs(context.options.max_pixels);
   if (Status limited = LimitMemory(context.options.max_memory); !limited.ok()) {
     LogError("{}", limited.message());
     return kRoleExitSetup;

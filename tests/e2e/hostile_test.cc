@@ -129,11 +129,26 @@ TEST_F(HostileTest, PixelLimitIsEnforcedBeforeDecoding) {
   EXPECT_EQ(ParseSummary(run.err).thumbnails, 1);
 }
 
-// A decompression bomb: 12000x12000 RGB (432 MB of pixels) in a file of half a megabyte. With
-// no pixel limit, the memory limit is what stops it; the rest of the run goes on.
+// A decompression bomb: 12000x12000 RGB (432 MB of pixels) in a file of half a megabyte. Read
+// row by row, it is shrunk in little memory...
+TEST_F(HostileTest, HugePngIsShrunkRowByRowInLittleMemory) {
+  TempDir photos;
+  WriteFile(photos / "huge.png", PngClaiming(12000, 12000, 12000));
+  const CommandResult run =
+      Thumbpipe({"--max-pixels", "0", "--max-memory", "512M", photos.path(), "1"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto lines = VerifyOutputs();
+  ASSERT_EQ(lines.size(), 1u);
+  const cv::Mat thumb = LoadThumbnail(thumbnails() + "/" + lines[0].thumbnail);
+  EXPECT_EQ(thumb.cols, 200);
+  EXPECT_EQ(thumb.rows, 200);
+}
+
+// ... but interlaced, its rows are complete only at the end: 14000x14000 needs all 588 MB. With no
+// pixel limit, the memory limit is what stops it; the rest of the run goes on.
 TEST_F(HostileTest, MemoryLimitStopsADecompressionBomb) {
   TempDir photos;
-  WriteFile(photos / "bomb.png", PngClaiming(12000, 12000, 12000));
+  WriteFile(photos / "bomb.png", PngClaiming(14000, 14000, 0, /*interlaced=*/true));
   WriteTestImage(photos / "fine.jpg", 300, 200);
   CommandOptions options = InFolder(work().path());
   // Sanitizer builds do not limit the address space; their allocator is told the same limit.
@@ -141,7 +156,7 @@ TEST_F(HostileTest, MemoryLimitStopsADecompressionBomb) {
   const CommandResult run = Thumbpipe({"--max-pixels", "0", "--max-memory", "512M", photos.path(), "2"}, options);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos / "bomb.png") +
-                                 "': decode PNG: not enough memory for a 12000x12000 image (--max-memory)\n"));
+                                 "': decode PNG: not enough memory for a 14000x14000 image (--max-memory)\n"));
   EXPECT_EQ(ParseSummary(run.err).thumbnails, 1);
 }
 

@@ -38,11 +38,6 @@ void CheckThumbnail(const Thumbnail& thumbnail) {
 }  // namespace
 }  // namespace thumbpipe
 
-extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
-  thumbpipe::ConfigureCodecs(thumbpipe::kMaxPixels);
-  return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using thumbpipe::Thumbnail;
   thumbpipe::ThumbnailRequest request;

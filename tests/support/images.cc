@@ -86,29 +86,47 @@ void AppendChunk(std::string* out, const char* type, const std::string& data) {
 
 }  // namespace
 
-std::string PngClaiming(uint32_t w, uint32_t h, uint32_t zero_rows) {
+std::string PngClaiming(uint32_t w, uint32_t h, uint32_t zero_rows, bool interlaced) {
   std::string png("\x89PNG\r\n\x1A\n", 8);
   std::string ihdr;
   AppendBe32(&ihdr, w);
   AppendBe32(&ihdr, h);
-  ihdr += std::string("\x08\x02\x00\x00\x00", 5);  // 8-bit RGB, deflate, no filter, no interlace
+  ihdr += std::string("\x08\x02\x00\x00", 4);  // 8-bit RGB, deflate, no filter
+  ihdr += interlaced ? '\x01' : '\x00';
   AppendChunk(&png, "IHDR", ihdr);
+  // Rows of filter byte 0 and zero samples; an interlaced image has the rows of its seven
+  // passes, each pass's rows as wide as its share of the columns.
+  std::vector<std::pair<uint32_t, uint32_t>> rows;  // (count, samples per row)
+  if (interlaced) {
+    const uint32_t x0[] = {0, 4, 0, 2, 0, 1, 0}, dx[] = {8, 8, 4, 4, 2, 2, 1};
+    const uint32_t y0[] = {0, 0, 4, 0, 2, 0, 1}, dy[] = {8, 8, 8, 4, 4, 2, 2};
+    for (int pass = 0; pass < 7; ++pass) {
+      const uint32_t cols = w > x0[pass] ? (w - x0[pass] + dx[pass] - 1) / dx[pass] : 0;
+      const uint32_t count = h > y0[pass] ? (h - y0[pass] + dy[pass] - 1) / dy[pass] : 0;
+      if (cols != 0 && count != 0) rows.push_back({count, cols});
+    }
+  } else {
+    rows.push_back({zero_rows, w});
+  }
   z_stream z{};
   deflateInit(&z, 1);
   const std::string row(1 + static_cast<size_t>(w) * 3, '\0');
   std::string idat;
   std::vector<char> buffer(1 << 16);
-  for (uint32_t y = 0; y < zero_rows; ++y) {
+  const auto feed = [&](size_t bytes, int flush) {
     z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(row.data()));
-    z.avail_in = static_cast<uInt>(row.size());
-    const int flush = y + 1 == zero_rows ? Z_FINISH : Z_NO_FLUSH;
+    z.avail_in = static_cast<uInt>(bytes);
     do {
       z.next_out = reinterpret_cast<Bytef*>(buffer.data());
       z.avail_out = static_cast<uInt>(buffer.size());
       deflate(&z, flush);
       idat.append(buffer.data(), buffer.size() - z.avail_out);
     } while (z.avail_out == 0);
+  };
+  for (const auto& [count, cols] : rows) {
+    for (uint32_t y = 0; y < count; ++y) feed(1 + static_cast<size_t>(cols) * 3, Z_NO_FLUSH);
   }
+  feed(0, Z_FINISH);
   deflateEnd(&z);
   AppendChunk(&png, "IDAT", idat);
   AppendChunk(&png, "IEND", "");

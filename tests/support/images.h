@@ -23,8 +23,8 @@ void WriteTestImage(const std::string& path, int w, int h, int seed = 0);
 void WriteNoiseImage(const std::string& path, int w, int h, int seed = 0);
 
 // A PNG whose header claims w x h 8-bit RGB pixels, with `zero_rows` rows of zero pixels as
-// data (deflated, so a huge claim stays a small file).
-std::string PngClaiming(uint32_t w, uint32_t h, uint32_t zero_rows);
+// data (deflated, so a huge claim stays a small file). Interlaced: all of the data, zero.
+std::string PngClaiming(uint32_t w, uint32_t h, uint32_t zero_rows, bool interlaced = false);
 
 // PSNR of two same-sized images converted to grey (so channel order does not matter).
 double PsnrGrey(const cv::Mat& a, const cv::Mat& b);

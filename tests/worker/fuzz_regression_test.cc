@@ -44,7 +44,6 @@ uint64_t PeakAddressSpace() {
 
 class FuzzRegressionTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { ConfigureCodecs(kDefaultMaxPixels); }
 
   static Thumbnail Make(const std::string& bytes) {
     ThumbnailRequest request;

@@ -18,7 +18,6 @@ using Outcome = Thumbnail::Outcome;
 
 class ThumbnailerTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { ConfigureCodecs(kDefaultMaxPixels); }
 
   Thumbnail Make(const std::string& bytes, Size box = {200, 200}) {
     ThumbnailRequest request;

@@ -1,0 +1,96 @@
+#include "worker/area_reducer.h"
+
+#include <random>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+namespace thumbpipe {
+namespace {
+
+Image Random(uint32_t w, uint32_t h, uint32_t c, uint32_t seed) {
+  std::mt19937 random(seed);
+  Image image;
+  image.Allocate(w, h, c);
+  // Smooth plus noise, like a photo.
+  for (uint32_t y = 0; y < h; ++y) {
+    for (uint32_t x = 0; x < w * c; ++x) {
+      image.row(y)[x] = static_cast<uint8_t>((x * 7 + y * 3) % 200 + random() % 56);
+    }
+  }
+  return image;
+}
+
+cv::Mat View(const Image& image) {
+  return cv::Mat(static_cast<int>(image.height), static_cast<int>(image.width),
+                 CV_8UC(static_cast<int>(image.channels)), const_cast<uint8_t*>(image.pixels.data()));
+}
+
+// Without alpha, the reducer is OpenCV's INTER_AREA done in integers: the same up to rounding.
+TEST(AreaReducer, MatchesOpenCvAreaResize) {
+  const struct {
+    Size from, to;
+  } cases[] = {{{1800, 1200}, {200, 133}}, {{225, 150}, {200, 133}}, {{640, 480}, {320, 240}},
+               {{1001, 7}, {13, 3}},       {{5, 5000}, {1, 200}},     {{3, 3}, {2, 2}},
+               {{200, 133}, {200, 133}}};
+  for (uint32_t channels : {1u, 3u}) {
+    for (const auto& c : cases) {
+      const Image source = Random(c.from.width, c.from.height, channels, c.from.width);
+      Image ours;
+      ASSERT_TRUE(ReduceImage(source, c.to, &ours).ok());
+      ASSERT_EQ(ours.size(), c.to);
+      cv::Mat theirs;
+      cv::resize(View(source), theirs, cv::Size(static_cast<int>(c.to.width), static_cast<int>(c.to.height)), 0,
+                 0, cv::INTER_AREA);
+      EXPECT_LE(cv::norm(View(ours), theirs, cv::NORM_INF), 1)
+          << c.from.width << "x" << c.from.height << " -> " << c.to.width << "x" << c.to.height;
+    }
+  }
+}
+
+TEST(AreaReducer, WholeBlocksAreExactAverages) {
+  Image image;
+  image.Allocate(4, 2, 1);
+  image.pixels = {0, 1, 10, 20, 2, 4, 30, 41};
+  Image out;
+  ASSERT_TRUE(ReduceImage(image, {2, 1}, &out).ok());
+  EXPECT_EQ(out.pixels, (std::vector<uint8_t>{2, 25}));  // 7/4 = 1.75 -> 2, 101/4 = 25.25 -> 25
+}
+
+TEST(AreaReducer, TransparentPixelsDoNotBleed) {
+  // Red opaque next to green fully transparent: the average is pure red, half transparent.
+  Image image;
+  image.Allocate(2, 1, 4);
+  image.pixels = {255, 0, 0, 255, 0, 255, 0, 0};
+  Image out;
+  ASSERT_TRUE(ReduceImage(image, {1, 1}, &out).ok());
+  EXPECT_EQ(out.pixels, (std::vector<uint8_t>{255, 0, 0, 128}));
+  // Fully transparent everywhere: colour 0.
+  image.pixels = {255, 10, 10, 0, 1, 2, 3, 0};
+  ASSERT_TRUE(ReduceImage(image, {1, 1}, &out).ok());
+  EXPECT_EQ(out.pixels, (std::vector<uint8_t>{0, 0, 0, 0}));
+  // Grey and alpha: weighted by alpha.
+  image.Allocate(2, 1, 2);
+  image.pixels = {200, 255, 100, 85};  // (200*255 + 100*85) / 340 = 175
+  ASSERT_TRUE(ReduceImage(image, {1, 1}, &out).ok());
+  EXPECT_EQ(out.pixels, (std::vector<uint8_t>{175, 170}));
+}
+
+TEST(AreaReducer, RefusesToEnlarge) {
+  AreaReducer reducer;
+  EXPECT_EQ(reducer.Begin({10, 10}, {11, 10}, 3).message(), "cannot shrink 10x10 to 11x10");
+  EXPECT_FALSE(reducer.Begin({10, 10}, {0, 10}, 3).ok());
+  EXPECT_FALSE(reducer.Begin({10, 10}, {5, 5}, 5).ok());
+}
+
+TEST(AreaReducer, MissingRowsAreAnError) {
+  AreaReducer reducer;
+  ASSERT_TRUE(reducer.Begin({4, 4}, {2, 2}, 1).ok());
+  const uint8_t row[4] = {1, 2, 3, 4};
+  for (int i = 0; i < 3; ++i) reducer.PushRow(row);
+  Image out;
+  EXPECT_EQ(reducer.Finish(&out).message(), "image ended after 3 of 4 rows");
+}
+
+}  // namespace
+}  // namespace thumbpipe

@@ -1,0 +1,137 @@
+#include "worker/area_reducer.h"
+
+#include <cstring>
+#include <new>
+
+#include <fmt/format.h>
+
+#include "worker/codec.h"
+
+namespace thumbpipe {
+
+// Coordinates: along x, a source pixel is to.width units wide and an output pixel from.width
+// units, so both tile [0, from.width * to.width) exactly; the same along y. An output pixel's
+// weights then add up to from.width * from.height (in units of a source pixel's area of
+// to.width * to.height), and every weight is a whole number.
+
+Status AreaReducer::Begin(Size from, Size to, uint32_t channels) {
+  if (to.width == 0 || to.height == 0 || to.width > from.width || to.height > from.height ||
+      channels < 1 || channels > 4) {
+    return Status::Error(fmt::format("cannot shrink {}x{} to {}x{}", from.width, from.height,
+                                     to.width, to.height));
+  }
+  from_ = from;
+  to_ = to;
+  channels_ = channels;
+  alpha_ = channels == 2 || channels == 4;
+  source_y_ = out_y_ = 0;
+  try {
+    first_.assign(to.width, 0);
+    count_.assign(to.width, 0);
+    offset_.assign(to.width, 0);
+    weight_.clear();
+    weight_.reserve(static_cast<size_t>(from.width) + to.width);
+    const uint64_t unit_in = to.width, unit_out = from.width;
+    for (uint32_t x = 0; x < to.width; ++x) {
+      const uint64_t begin = x * unit_out, end = (x + 1) * unit_out;
+      const uint32_t first = static_cast<uint32_t>(begin / unit_in);
+      const uint32_t last = static_cast<uint32_t>((end - 1) / unit_in);
+      first_[x] = first;
+      count_[x] = last - first + 1;
+      offset_[x] = static_cast<uint32_t>(weight_.size());
+      for (uint32_t i = first; i <= last; ++i) {
+        const uint64_t lo = std::max<uint64_t>(begin, i * unit_in);
+        const uint64_t hi = std::min<uint64_t>(end, (i + 1) * unit_in);
+        weight_.push_back(static_cast<uint32_t>(hi - lo));
+      }
+    }
+    // With alpha, each colour is summed premultiplied, plus the alpha sum.
+    row_sum_.assign(static_cast<size_t>(to.width) * channels, 0);
+    acc_.assign(static_cast<size_t>(to.width) * channels, 0);
+    if (!out_.TryAllocate(to.width, to.height, channels)) return OutOfMemory(to);
+  } catch (const std::bad_alloc&) {
+    return Status::Error("not enough memory to shrink the image (--max-memory)");
+  }
+  return Status::OK();
+}
+
+void AreaReducer::ReduceRow(const uint8_t* row) {
+  const uint32_t c = channels_;
+  for (uint32_t x = 0; x < to_.width; ++x) {
+    uint64_t sum[4] = {0, 0, 0, 0};
+    const uint8_t* px = row + static_cast<size_t>(first_[x]) * c;
+    const uint32_t* w = &weight_[offset_[x]];
+    for (uint32_t k = 0; k < count_[x]; ++k, px += c) {
+      if (alpha_) {
+        const uint64_t aw = uint64_t{px[c - 1]} * w[k];
+        for (uint32_t ch = 0; ch + 1 < c; ++ch) sum[ch] += px[ch] * aw;
+        sum[c - 1] += aw;
+      } else {
+        for (uint32_t ch = 0; ch < c; ++ch) sum[ch] += uint64_t{px[ch]} * w[k];
+      }
+    }
+    std::memcpy(&row_sum_[static_cast<size_t>(x) * c], sum, c * sizeof(uint64_t));
+  }
+}
+
+void AreaReducer::PushRow(const uint8_t* row) {
+  if (source_y_ >= from_.height) return;
+  if (from_ == to_) {  // nothing to shrink
+    std::memcpy(out_.row(source_y_), row, out_.stride());
+    ++source_y_;
+    ++out_y_;
+    return;
+  }
+  ReduceRow(row);
+  // Source row y spans [y * to.height, (y + 1) * to.height); output row Y spans
+  // [Y * from.height, (Y + 1) * from.height).
+  const uint64_t begin = uint64_t{source_y_} * to_.height, end = begin + to_.height;
+  uint64_t at = begin;
+  while (at < end && out_y_ < to_.height) {
+    const uint64_t out_end = (uint64_t{out_y_} + 1) * from_.height;
+    const uint64_t weight = std::min(end, out_end) - at;
+    for (size_t i = 0; i < acc_.size(); ++i) acc_[i] += row_sum_[i] * weight;
+    at += weight;
+    if (at == out_end) EmitRow();
+  }
+  ++source_y_;
+}
+
+void AreaReducer::EmitRow() {
+  const uint32_t c = channels_;
+  const uint64_t area = uint64_t{from_.width} * from_.height;
+  uint8_t* out = out_.row(out_y_);
+  for (uint32_t x = 0; x < to_.width; ++x) {
+    const uint64_t* sum = &acc_[static_cast<size_t>(x) * c];
+    if (alpha_) {
+      // Colour sums carry an extra factor alpha (up to 255); their weight is the alpha sum.
+      const uint64_t alpha_sum = sum[c - 1];
+      for (uint32_t ch = 0; ch + 1 < c; ++ch) {
+        out[ch] = alpha_sum == 0 ? 0 : static_cast<uint8_t>((2 * sum[ch] + alpha_sum) / (2 * alpha_sum));
+      }
+      out[c - 1] = static_cast<uint8_t>((2 * alpha_sum + area) / (2 * area));
+    } else {
+      for (uint32_t ch = 0; ch < c; ++ch) out[ch] = static_cast<uint8_t>((2 * sum[ch] + area) / (2 * area));
+    }
+    out += c;
+  }
+  std::fill(acc_.begin(), acc_.end(), 0);
+  ++out_y_;
+}
+
+Status AreaReducer::Finish(Image* out) {
+  if (source_y_ != from_.height || out_y_ != to_.height) {
+    return Status::Error(fmt::format("image ended after {} of {} rows", source_y_, from_.height));
+  }
+  *out = std::move(out_);
+  return Status::OK();
+}
+
+Status ReduceImage(const Image& image, Size to, Image* out) {
+  AreaReducer reducer;
+  if (Status status = reducer.Begin(image.size(), to, image.channels); !status.ok()) return status;
+  for (uint32_t y = 0; y < image.height; ++y) reducer.PushRow(image.row(y));
+  return reducer.Finish(out);
+}
+
+}  // namespace thumbpipe

@@ -1,0 +1,52 @@
+// Exact area averaging, fed one source row at a time: the streaming shrink behind every
+// decoder. Memory is one row of accumulators of the output's width, whatever the source's size.
+//
+// Each output pixel is the average of the source area it covers, partial pixels weighted by
+// the part covered, computed in integers (source and output coordinates scaled to a common
+// unit) and rounded half up. With alpha, colour is averaged weighted by alpha, so transparent
+// pixels do not bleed into their neighbours. Worker only.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "common/status.h"
+#include "worker/image.h"
+
+namespace thumbpipe {
+
+class AreaReducer {
+ public:
+  // Shrinks `from` to `to` (no side may grow; equal sizes copy) with `channels` 1..4 (2 and 4
+  // carry alpha).
+  // On failure (a side would grow, or no memory) the status says why.
+  Status Begin(Size from, Size to, uint32_t channels);
+
+  // Takes the next source row (from.width * channels bytes).
+  void PushRow(const uint8_t* row);
+
+  // After from.height rows: the result.
+  Status Finish(Image* out);
+
+ private:
+  void ReduceRow(const uint8_t* row);
+  void EmitRow();
+
+  Size from_, to_;
+  uint32_t channels_ = 0;
+  bool alpha_ = false;
+  // Horizontal: for output column x, the source columns [first_[x], first_[x] + count_[x])
+  // with weights weight_[offset_[x] + k]; all in units of 1/to.width of a source pixel.
+  std::vector<uint32_t> first_, count_, offset_;
+  std::vector<uint32_t> weight_;
+  std::vector<uint64_t> row_sum_;  // one source row reduced horizontally
+  std::vector<uint64_t> acc_;      // the output row being built
+  uint32_t source_y_ = 0;
+  uint32_t out_y_ = 0;
+  Image out_;
+};
+
+// Shrinks a whole image; the non-streaming form of AreaReducer.
+Status ReduceImage(const Image& image, Size to, Image* out);
+
+}  // namespace thumbpipe
