@@ -9,8 +9,10 @@ seen every worker's sentinel.
 
 Changes from the post, beyond Python 2 -> 3: the missing lines are filled in; EXIF
 orientation is applied to the thumbnail (as thumbpipe does, so that their outputs compare);
-modes PNG cannot store (CMYK, ...) are converted; the workers report non-images and failures
-to the sink so the last line can count them like thumbpipe's does.
+modes PNG cannot store (CMYK, ...) are converted; any error while reading an image is caught
+(the post caught IOError on open only, so a decompression bomb or a damaged file killed its
+worker and the sink then waited forever for that worker's sentinel); the workers report
+non-images and failures to the sink so the last line can count them like thumbpipe's does.
 
 Usage: original.py ROOT [WORKERS] [--size WxH] [--output DIR] [--manifest FILE] [-v]
 """

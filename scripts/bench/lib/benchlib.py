@@ -29,7 +29,8 @@ REPO = BENCH_DIR.parent.parent
 RESULTS = REPO / "bench-results"
 CORPORA = RESULTS / "corpora"
 SHARED_CORPUS = REPO.parent / "shared" / "corpus"
-THUMBPIPE = REPO / "build" / "release" / "bin" / "thumbpipe"
+# scripts/bench/all measures a copy of the build (so that a rebuild meanwhile changes nothing).
+THUMBPIPE = Path(os.environ.get("THUMBPIPE_BENCH_BIN") or REPO / "build" / "release" / "bin" / "thumbpipe")
 PYTHON = "/usr/bin/python3"
 ORIGINAL = BENCH_DIR / "original.py"
 SETUP_SH = REPO / "scripts" / "lib" / "setup.sh"
@@ -785,7 +786,8 @@ def versions():
 
     return {
         "thumbpipe": first_line([str(THUMBPIPE), "--version"]),
-        "thumbpipe commit": first_line(["git", "-C", str(REPO), "describe", "--always", "--dirty"]),
+        "thumbpipe commit": os.environ.get("THUMBPIPE_BENCH_COMMIT") or
+        first_line(["git", "-C", str(REPO), "describe", "--always", "--dirty"]) + " (working tree)",
         "vipsthumbnail": first_line(["vipsthumbnail", "--version"]),
         "imagemagick": first_line(["convert", "-version"], "^Version").replace("Version: ", ""),
         "graphicsmagick": first_line(["gm", "-version"], "^GraphicsMagick"),
