@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <cstring>
 #include <filesystem>
 #include <string>
 
@@ -41,10 +42,23 @@ const Plugin& LoadPlugin() {
   return plugin;
 }
 
+// OpenCV picks its decoder by its own signature checks, not by our sniffing: when the decoder
+// for the format we sniffed declines the file (its WebP decoder does so for any header libwebp
+// cannot parse), OpenCV tries the rest of its list, and its DICOM decoder claims every file
+// with "DICM" at byte 128. gdcm then aborts the process on damaged data (an assertion), after
+// OpenCV has copied the file to a temporary file it never removes. No such file is one of
+// ours, so it never reaches OpenCV.
+bool LooksLikeDicom(std::span<const uint8_t> file) {
+  return file.size() >= 132 && std::memcmp(file.data() + 128, "DICM", 4) == 0;
+}
+
 }  // namespace
 
 Status OpenCvDecoder::Decode(std::span<const uint8_t> file, const DecodeRequest& request,
                              RowSink* sink) const {
+  if (LooksLikeDicom(file)) {
+    return Status::Error("damaged header, and a DICOM signature that OpenCV would follow");
+  }
   const Plugin& plugin = LoadPlugin();
   if (!plugin.error.empty()) return Status::Error(plugin.error);
   ThumbpipeDecodedImage image{};

@@ -5,6 +5,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cmath>
+
 #include "common/options.h"
 #include "tests/support/images.h"
 #include "tests/support/support.h"
@@ -148,6 +150,134 @@ TEST_F(ThumbnailerTest, NameFollowsTheNamingRule) {
   const cv::Mat mat(static_cast<int>(t.image.height), static_cast<int>(t.image.width), CV_8UC2,
                     const_cast<uint8_t*>(t.image.pixels.data()));
   EXPECT_EQ(t.name, testing::ExpectedName(mat));
+}
+
+}  // namespace
+}  // namespace thumbpipe
+
+namespace thumbpipe {
+namespace {
+
+std::string EncodeWithOpenCv(const cv::Mat& image, const std::string& extension, std::vector<int> params = {}) {
+  std::vector<uchar> bytes;
+  EXPECT_TRUE(cv::imencode(extension, image, bytes, params));
+  return std::string(bytes.begin(), bytes.end());
+}
+
+// What the thumbnail should look like: full decode, exact area average (OpenCV's INTER_AREA).
+cv::Mat Reference(const std::string& bytes, cv::Size size) {
+  cv::Mat full = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data())),
+                              cv::IMREAD_COLOR);
+  cv::Mat out;
+  cv::resize(full, out, size, 0, 0, cv::INTER_AREA);
+  cv::cvtColor(out, out, cv::COLOR_BGR2RGB);
+  return out;
+}
+
+cv::Mat Photo(int w, int h) {
+  cv::Mat image(h, w, CV_8UC3);
+  cv::RNG rng(5);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      image.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uchar>(128 + 100 * std::sin(x / 37.0)),
+                                            static_cast<uchar>(128 + 100 * std::cos(y / 23.0)),
+                                            static_cast<uchar>((x + y) % 256));
+    }
+  }
+  cv::Mat noise(h, w, CV_8UC3);
+  rng.fill(noise, cv::RNG::UNIFORM, 0, 12);
+  return image + noise;
+}
+
+class WebpTest : public ::testing::Test {
+ protected:
+  Thumbnail Make(const std::string& bytes) {
+    ThumbnailRequest request;
+    request.max_pixels = kDefaultMaxPixels;
+    Thumbnail thumbnail;
+    MakeThumbnail({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, request, &thumbnail);
+    return thumbnail;
+  }
+};
+
+TEST_F(WebpTest, ShrinksWhileDecodingAsWellAsAFullDecode) {
+  const std::string webp = EncodeWithOpenCv(Photo(1500, 1000), ".webp", {cv::IMWRITE_WEBP_QUALITY, 95});
+  const Thumbnail t = Make(webp);
+  ASSERT_EQ(t.outcome, Thumbnail::Outcome::kThumbnail) << t.reason;
+  ASSERT_EQ(t.image.size(), (Size{200, 133}));
+  const cv::Mat got(133, 200, CV_8UC3, const_cast<uint8_t*>(t.image.pixels.data()));
+  EXPECT_GT(cv::PSNR(got, Reference(webp, {200, 133})), 40);
+}
+
+TEST_F(WebpTest, AlphaIsKept) {
+  cv::Mat rgba;
+  cv::cvtColor(Photo(800, 600), rgba, cv::COLOR_BGR2BGRA);
+  rgba(cv::Rect(0, 0, 400, 600)).setTo(cv::Scalar(0, 0, 255, 0));  // left half transparent
+  const Thumbnail t = Make(EncodeWithOpenCv(rgba, ".webp", {cv::IMWRITE_WEBP_QUALITY, 95}));
+  ASSERT_EQ(t.outcome, Thumbnail::Outcome::kThumbnail) << t.reason;
+  ASSERT_EQ(t.image.channels, 4u);
+  EXPECT_EQ(t.image.size(), (Size{200, 150}));
+  EXPECT_EQ(t.image.row(75)[4 * 10 + 3], 0);     // left: transparent
+  EXPECT_EQ(t.image.row(75)[4 * 190 + 3], 255);  // right: opaque
+}
+
+TEST_F(WebpTest, DamagedAndTruncated) {
+  const std::string webp = EncodeWithOpenCv(Photo(300, 200), ".webp");
+  Thumbnail t = Make(webp.substr(0, webp.size() / 2));
+  EXPECT_EQ(t.outcome, Thumbnail::Outcome::kFailed);
+  EXPECT_TRUE(t.reason.starts_with("decode WebP: ")) << t.reason;
+  std::string damaged = webp;
+  for (size_t i = 40; i < damaged.size(); i += 7) damaged[i] = static_cast<char>(damaged[i] ^ 0x5A);
+  t = Make(damaged);
+  EXPECT_NE(t.outcome, Thumbnail::Outcome::kNotImage);
+}
+
+}  // namespace
+}  // namespace thumbpipe
+
+#include <webp/encode.h>
+#include <webp/mux.h>
+
+namespace thumbpipe {
+namespace {
+
+// An animation of two 300x200 frames, red then blue, made with libwebp's animation encoder.
+std::string TwoFrameAnimation() {
+  WebPAnimEncoderOptions options;
+  WebPAnimEncoderOptionsInit(&options);
+  WebPAnimEncoder* encoder = WebPAnimEncoderNew(300, 200, &options);
+  WebPConfig config;
+  WebPConfigInit(&config);
+  int timestamp = 0;
+  for (uint32_t argb : {0xFFFF0000u, 0xFF0000FFu}) {
+    WebPPicture picture;
+    WebPPictureInit(&picture);
+    picture.use_argb = 1;
+    picture.width = 300;
+    picture.height = 200;
+    WebPPictureAlloc(&picture);
+    for (int i = 0; i < 300 * 200; ++i) picture.argb[i] = argb;
+    WebPAnimEncoderAdd(encoder, &picture, timestamp, &config);
+    WebPPictureFree(&picture);
+    timestamp += 100;
+  }
+  WebPAnimEncoderAdd(encoder, nullptr, timestamp, nullptr);
+  WebPData data;
+  WebPDataInit(&data);
+  WebPAnimEncoderAssemble(encoder, &data);
+  std::string bytes(reinterpret_cast<const char*>(data.bytes), data.size);
+  WebPDataClear(&data);
+  WebPAnimEncoderDelete(encoder);
+  return bytes;
+}
+
+TEST_F(WebpTest, AnimationGivesItsFirstFrame) {
+  const Thumbnail t = Make(TwoFrameAnimation());
+  ASSERT_EQ(t.outcome, Thumbnail::Outcome::kThumbnail) << t.reason;
+  EXPECT_EQ(t.image.size(), (Size{200, 133}));
+  const uint8_t* pixel = t.image.row(60) + t.image.channels * 100;
+  EXPECT_GT(pixel[0], 200);  // red
+  EXPECT_LT(pixel[2], 50);
 }
 
 }  // namespace

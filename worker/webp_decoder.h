@@ -1,0 +1,16 @@
+// WebP through libwebp directly, shrinking while decoding: libwebp's rescaler averages the
+// source area of each output pixel (alpha weighted), so the image comes out at the thumbnail's
+// size without ever existing at full size. Animated WebP gives its first frame.
+#pragma once
+
+#include "worker/codec.h"
+
+namespace thumbpipe {
+
+class WebpDecoder : public Decoder {
+ public:
+  Status Decode(std::span<const uint8_t> file, const DecodeRequest& request,
+                RowSink* sink) const override;
+};
+
+}  // namespace thumbpipe
