@@ -43,11 +43,10 @@ const Plugin& LoadPlugin() {
 }
 
 // OpenCV picks its decoder by its own signature checks, not by our sniffing: when the decoder
-// for the format we sniffed declines the file (its WebP decoder does so for any header libwebp
-// cannot parse), OpenCV tries the rest of its list, and its DICOM decoder claims every file
-// with "DICM" at byte 128. gdcm then aborts the process on damaged data (an assertion), after
-// OpenCV has copied the file to a temporary file it never removes. No such file is one of
-// ours, so it never reaches OpenCV.
+// for the format we sniffed declines a file, OpenCV goes on down its list, and its DICOM
+// decoder claims any file with "DICM" at byte 128. gdcm then aborts the whole process on
+// damaged data, leaving OpenCV's temporary copy of the file behind. An image of ours has those
+// bytes there practically never by chance, so such files do not reach OpenCV at all.
 bool LooksLikeDicom(std::span<const uint8_t> file) {
   return file.size() >= 132 && std::memcmp(file.data() + 128, "DICM", 4) == 0;
 }
@@ -57,7 +56,7 @@ bool LooksLikeDicom(std::span<const uint8_t> file) {
 Status OpenCvDecoder::Decode(std::span<const uint8_t> file, const DecodeRequest& request,
                              RowSink* sink) const {
   if (LooksLikeDicom(file)) {
-    return Status::Error("damaged header, and a DICOM signature that OpenCV would follow");
+    return Status::Error("has a DICOM signature at byte 128, which OpenCV would follow");
   }
   const Plugin& plugin = LoadPlugin();
   if (!plugin.error.empty()) return Status::Error(plugin.error);

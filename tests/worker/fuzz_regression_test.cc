@@ -8,7 +8,6 @@
 #include <string_view>
 
 #include "common/options.h"
-#include "worker/codec.h"
 #include "worker/thumbnailer.h"
 
 namespace thumbpipe {
@@ -44,7 +43,6 @@ uint64_t PeakAddressSpace() {
 
 class FuzzRegressionTest : public ::testing::Test {
  protected:
-
   static Thumbnail Make(const std::string& bytes) {
     ThumbnailRequest request;
     request.max_pixels = kDefaultMaxPixels;
@@ -71,6 +69,17 @@ TEST_F(FuzzRegressionTest, PngTextChunkClaimingGigabytesIsNotAllocated) {
   // VmPeak never falls, so this can only see the allocation in a process that was smaller
   // before it; CTest runs every test in a process of its own.
   EXPECT_LT(PeakAddressSpace() - before, uint64_t{1} << 30);
+}
+
+// "RIFF", a length, "WEBP", a header libwebp cannot parse and "DICM" at byte 128. OpenCV's WebP
+// decoder declined it, OpenCV passed it on to its DICOM decoder, and gdcm aborted the process on
+// a failed assertion.
+TEST_F(FuzzRegressionTest, WebpWithDicomSignatureDoesNotReachDicomReader) {
+  std::string webp(132, '\0');
+  webp.replace(0, 12, std::string_view("RIFF\x7c\0\0\0WEBP", 12));
+  webp.replace(128, 4, "DICM");
+  const Thumbnail t = Make(webp);
+  EXPECT_EQ(t.outcome, Outcome::kFailed);
 }
 
 }  // namespace
