@@ -11,6 +11,7 @@
 
 #include "common/status.h"
 #include "worker/image.h"
+#include "worker/input.h"
 #include "worker/sniff.h"
 
 namespace thumbpipe {
@@ -35,10 +36,9 @@ class RowSink {
 class Decoder {
  public:
   virtual ~Decoder() = default;
-  // Decodes `file` into `sink`. Returns an error if the data is damaged or the sink refused;
-  // the sink then may have seen only some rows.
-  virtual Status Decode(std::span<const uint8_t> file, const DecodeRequest& request,
-                        RowSink* sink) const = 0;
+  // Decodes `input` into `sink`. Returns an error if the data is damaged, cannot be read, or
+  // the sink refused; the sink then may have seen only some rows.
+  virtual Status Decode(Input& input, const DecodeRequest& request, RowSink* sink) const = 0;
 };
 
 // A RowSink that keeps the whole image, for tests and for callers that want it all.

@@ -57,8 +57,9 @@ int ChooseJpegScaleDenominator(Size full, Size needed) {
   return 1;
 }
 
-Status JpegDecoder::Decode(std::span<const uint8_t> file, const DecodeRequest& request,
-                           RowSink* sink) const {
+Status JpegDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
+  std::span<const uint8_t> file;
+  if (Status status = input.Whole(&file); !status.ok()) return status;
   // Everything with a destructor lives outside the setjmp region below.
   jpeg_decompress_struct cinfo;
   ErrorManager errors{};

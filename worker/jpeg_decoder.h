@@ -9,8 +9,7 @@ namespace thumbpipe {
 
 class JpegDecoder : public Decoder {
  public:
-  Status Decode(std::span<const uint8_t> file, const DecodeRequest& request,
-                RowSink* sink) const override;
+  Status Decode(Input& input, const DecodeRequest& request, RowSink* sink) const override;
 };
 
 // The largest DCT scale denominator (1, 2, 4 or 8) whose output still covers `needed`.

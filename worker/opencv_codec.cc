@@ -53,8 +53,9 @@ bool LooksLikeDicom(std::span<const uint8_t> file) {
 
 }  // namespace
 
-Status OpenCvDecoder::Decode(std::span<const uint8_t> file, const DecodeRequest& request,
-                             RowSink* sink) const {
+Status OpenCvDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
+  std::span<const uint8_t> file;
+  if (Status status = input.Whole(&file); !status.ok()) return status;
   if (LooksLikeDicom(file)) {
     return Status::Error("has a DICOM signature at byte 128, which OpenCV would follow");
   }

@@ -2,6 +2,7 @@
 
 #include <png.h>
 
+#include <algorithm>
 #include <csetjmp>
 #include <cstring>
 #include <string>
@@ -10,9 +11,14 @@
 namespace thumbpipe {
 namespace {
 
+// libpng pulls bytes in small pieces; they come from the file in chunks of this size.
+constexpr size_t kChunkBytes = 64 * 1024;
+
 struct Source {
-  std::span<const uint8_t> data;
-  size_t offset = 0;
+  Input* input;
+  std::vector<uint8_t> chunk;
+  size_t offset = 0;  // in chunk
+  size_t size = 0;    // of chunk
   std::string error;
 };
 
@@ -26,20 +32,33 @@ void OnWarning(png_structp, png_const_charp) {}
 
 void Read(png_structp png, png_bytep out, size_t size) {
   auto* source = static_cast<Source*>(png_get_io_ptr(png));
-  if (source->data.size() - source->offset < size) {
-    source->error = "PNG data ends early (is the file truncated?)";
-    png_error(png, "truncated");
+  while (size > 0) {
+    if (source->offset == source->size) {
+      size_t got = 0;
+      if (Status status = source->input->Read(source->chunk.data(), source->chunk.size(), &got); !status.ok()) {
+        source->error = status.message();
+        png_error(png, "read error");
+      }
+      if (got == 0) {
+        source->error = "PNG data ends early (is the file truncated?)";
+        png_error(png, "truncated");
+      }
+      source->offset = 0;
+      source->size = got;
+    }
+    const size_t n = std::min(size, source->size - source->offset);
+    std::memcpy(out, source->chunk.data() + source->offset, n);
+    source->offset += n;
+    out += n;
+    size -= n;
   }
-  std::memcpy(out, source->data.data() + source->offset, size);
-  source->offset += size;
 }
 
 }  // namespace
 
-Status PngDecoder::Decode(std::span<const uint8_t> file, const DecodeRequest& request,
-                          RowSink* sink) const {
+Status PngDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
   // Everything with a destructor lives outside the setjmp region below.
-  Source source{file, 0, {}};
+  Source source{&input, std::vector<uint8_t>(kChunkBytes), 0, 0, {}};
   std::vector<uint8_t> row;
   Image whole;  // interlaced images only: their rows are complete only after the last pass
   std::vector<png_bytep> rows;

@@ -41,18 +41,24 @@ class ShrinkingSink : public RowSink {
 
 // Decoders report their own allocation failures; std::bad_alloc from anywhere else ends up
 // in MakeThumbnail below.
-void MakeThumbnailOrThrow(std::span<const uint8_t> file, const ThumbnailRequest& request,
-                          Thumbnail* out) {
-  const Format format = SniffFormat(file);
+void MakeThumbnailOrThrow(Input& input, const ThumbnailRequest& request, Thumbnail* out) {
+  const std::span<const uint8_t> head = input.Head();
+  const Format format = SniffFormat(head);
   if (format == Format::kUnknown) {
     out->outcome = Thumbnail::Outcome::kNotImage;
-    out->reason = file.empty() ? "empty file" : "not an image";
+    out->reason = head.empty() ? "empty file" : "not an image";
     return;
   }
   if (!FormatIsDecodable(format)) {
     return Fail(out, fmt::format("{} images are not supported", FormatName(format)));
   }
-  const int orientation = ReadOrientation(file, format);
+  // EXIF sits near the start of JPEG and PNG files; WebP and TIFF keep it anywhere, but are
+  // read whole anyway.
+  std::span<const uint8_t> exif_source = head;
+  if (format == Format::kWebp || format == Format::kTiff) {
+    if (Status status = input.Whole(&exif_source); !status.ok()) return Fail(out, status.message());
+  }
+  const int orientation = ReadOrientation(exif_source, format);
   // The box applies to the upright image; decoders work in stored orientation.
   const auto thumbnail_size = [&](Size full) {
     return Oriented(FitInBox(Oriented(full, orientation), request.box), orientation);
@@ -62,7 +68,7 @@ void MakeThumbnailOrThrow(std::span<const uint8_t> file, const ThumbnailRequest&
   decode_request.max_pixels = request.max_pixels;
   ShrinkingSink sink(thumbnail_size);
   Image shrunk;
-  Status status = DecoderFor(format)->Decode(file, decode_request, &sink);
+  Status status = DecoderFor(format)->Decode(input, decode_request, &sink);
   if (status.ok()) status = sink.Finish(&shrunk);
   if (!status.ok()) return Fail(out, fmt::format("decode {}: {}", FormatName(format), status.message()));
   out->image = ApplyOrientation(std::move(shrunk), orientation);
@@ -73,8 +79,13 @@ void MakeThumbnailOrThrow(std::span<const uint8_t> file, const ThumbnailRequest&
 }  // namespace
 
 void MakeThumbnail(std::span<const uint8_t> file, const ThumbnailRequest& request, Thumbnail* out) {
+  MemoryInput input(file);
+  MakeThumbnail(input, request, out);
+}
+
+void MakeThumbnail(Input& input, const ThumbnailRequest& request, Thumbnail* out) {
   try {
-    MakeThumbnailOrThrow(file, request, out);
+    MakeThumbnailOrThrow(input, request, out);
   } catch (const std::bad_alloc&) {
     *out = Thumbnail();
     Fail(out, "out of memory (--max-memory)");

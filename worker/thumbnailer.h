@@ -1,6 +1,6 @@
 // From the bytes of a file to a named thumbnail: sniff, decode with shrink-on-load, shrink to
-// the box, turn upright, name. Pure computation, no I/O, so tests and the fuzzer call it
-// directly. Worker only.
+// the box, turn upright, name. It reads only through Input, so tests and the fuzzer call it on
+// bytes in memory. Worker only.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "worker/image.h"
+#include "worker/input.h"
 
 namespace thumbpipe {
 
@@ -24,6 +25,8 @@ struct Thumbnail {
   std::string reason;  // for kNotImage and kFailed
 };
 
+void MakeThumbnail(Input& input, const ThumbnailRequest& request, Thumbnail* out);
+// The same, for a file in memory.
 void MakeThumbnail(std::span<const uint8_t> file, const ThumbnailRequest& request, Thumbnail* out);
 
 }  // namespace thumbpipe

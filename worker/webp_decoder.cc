@@ -50,8 +50,9 @@ Status DecodeFirstFrame(std::span<const uint8_t> file, const DecodeRequest& requ
 
 }  // namespace
 
-Status WebpDecoder::Decode(std::span<const uint8_t> file, const DecodeRequest& request,
-                           RowSink* sink) const {
+Status WebpDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
+  std::span<const uint8_t> file;
+  if (Status status = input.Whole(&file); !status.ok()) return status;
   WebPDecoderConfig config;
   if (!WebPInitDecoderConfig(&config)) return Status::Error("libwebp version mismatch");
   if (const VP8StatusCode code = WebPGetFeatures(file.data(), file.size(), &config.input);

@@ -9,8 +9,7 @@ namespace thumbpipe {
 
 class WebpDecoder : public Decoder {
  public:
-  Status Decode(std::span<const uint8_t> file, const DecodeRequest& request,
-                RowSink* sink) const override;
+  Status Decode(Input& input, const DecodeRequest& request, RowSink* sink) const override;
 };
 
 }  // namespace thumbpipe

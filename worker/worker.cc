@@ -1,14 +1,11 @@
 #include "worker/worker.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
+#include <memory>
 
 #include "common/clock.h"
 #include "common/escape.h"
 #include "common/log.h"
+#include "worker/input.h"
 #include "worker/png_encoder.h"
 
 namespace thumbpipe {
@@ -19,8 +16,8 @@ std::string_view BaseName(std::string_view path) {
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
-// Largest file we read into memory: no image we can decode within the pixel limit needs more.
-constexpr uint64_t kMaxFileBytes = uint64_t{2} << 30;
+// Files are read into one buffer, reused; past this size it is given back after the file.
+constexpr size_t kKeptBufferBytes = 16 << 20;
 
 }  // namespace
 
@@ -69,13 +66,19 @@ Status Worker::Run() {
 
 void Worker::Process(const std::string& path, Result* result) {
   result->path = path;
-  if (Status status = ReadFile(path, &result->source_bytes); !status.ok()) {
-    result->kind = ResultKind::kFailed;
-    result->reason = status.message();
-    return;
-  }
   Thumbnail thumbnail;
-  MakeThumbnail(file_, env_.request, &thumbnail);
+  {
+    std::unique_ptr<FileInput> input;
+    if (Status status = FileInput::Open(path, &file_, &input); !status.ok()) {
+      result->kind = ResultKind::kFailed;
+      result->reason = status.message();
+      return;
+    }
+    MakeThumbnail(*input, env_.request, &thumbnail);
+    result->source_bytes = input->bytes_read();
+  }
+  // A file read whole once should not keep its buffer for the rest of the run.
+  if (file_.capacity() > kKeptBufferBytes) std::vector<uint8_t>().swap(file_);
   switch (thumbnail.outcome) {
     case Thumbnail::Outcome::kNotImage:
       result->kind = ResultKind::kNotImage;
@@ -103,49 +106,6 @@ void Worker::Process(const std::string& path, Result* result) {
   result->thumbnail = thumbnail.name;
   result->width = thumbnail.image.width;
   result->height = thumbnail.image.height;
-}
-
-Status Worker::ReadFile(const std::string& path, uint64_t* size) {
-  // O_NONBLOCK: a FIFO swapped in after the walk must not block us.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) return Status::FromErrno(errno, "cannot open");
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return Status::FromErrno(err, "cannot stat");
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return Status::Error("not a regular file");
-  }
-  if (static_cast<uint64_t>(st.st_size) > kMaxFileBytes) {
-    ::close(fd);
-    return Status::Error(fmt::format("file of {} bytes is too large to be an image thumbpipe can decode",
-                                     st.st_size));
-  }
-  // Read to the end rather than trusting st_size: the file may be growing or shrinking.
-  file_.resize(static_cast<size_t>(st.st_size) + 1);
-  size_t used = 0;
-  for (;;) {
-    if (used == file_.size()) {
-      if (file_.size() > kMaxFileBytes) break;
-      file_.resize(file_.size() * 2);
-    }
-    const ssize_t n = ::read(fd, file_.data() + used, file_.size() - used);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      return Status::FromErrno(err, "cannot read");
-    }
-    if (n == 0) break;
-    used += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  file_.resize(used);
-  *size = used;
-  return Status::OK();
 }
 
 }  // namespace thumbpipe

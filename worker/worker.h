@@ -42,8 +42,6 @@ class Worker {
   void Process(const std::string& path, Result* result);
 
  private:
-  Status ReadFile(const std::string& path, uint64_t* size);
-
   WorkerEnv env_;
   std::vector<uint8_t> file_;   // reused between files
   std::vector<uint8_t> png_;
