@@ -5,6 +5,7 @@
 #include "worker/jpeg_decoder.h"
 #include "worker/opencv_codec.h"
 #include "worker/png_decoder.h"
+#include "worker/tiff_decoder.h"
 #include "worker/webp_decoder.h"
 
 namespace thumbpipe {
@@ -13,12 +14,13 @@ const Decoder* DecoderFor(Format format) {
   static const JpegDecoder jpeg;
   static const PngDecoder png;
   static const WebpDecoder webp;
+  static const TiffDecoder tiff;
   static const OpenCvDecoder opencv;
   switch (format) {
     case Format::kJpeg: return &jpeg;
     case Format::kPng: return &png;
     case Format::kWebp: return &webp;
-    case Format::kTiff:
+    case Format::kTiff: return &tiff;
     case Format::kBmp:
     case Format::kPnm: return &opencv;
     default: return nullptr;

@@ -1,5 +1,5 @@
 /* The interface of thumbpipe-opencv.so, a plug-in the worker loads only when it meets a format
- * that has no direct decoder (TIFF, BMP, PNM). OpenCV's image codecs pull in some hundred shared
+ * that has no direct decoder (BMP, PNM). OpenCV's image codecs pull in some hundred shared
  * libraries (GDAL among them): loading them costs each worker tens of megabytes and tens of
  * milliseconds, so a worker that never needs them never loads them. Plain C, so the two sides
  * share no C++ types. */

@@ -282,3 +282,37 @@ TEST_F(WebpTest, AnimationGivesItsFirstFrame) {
 
 }  // namespace
 }  // namespace thumbpipe
+
+namespace thumbpipe {
+namespace {
+
+TEST(TiffTest, OrientationTagIsAppliedOnce) {
+  // Stored 88x590 with Orientation 6: upright it is 590x88, a line of text.
+  const std::string bytes = testing::ReadFile(testing::CorpusPath("pillow/formats/g4_orientation_6.tif"));
+  Thumbnail t;
+  MakeThumbnail({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, ThumbnailRequest(), &t);
+  ASSERT_EQ(t.outcome, Thumbnail::Outcome::kThumbnail) << t.reason;
+  ASSERT_EQ(t.image.size(), (Size{200, 30}));
+  ASSERT_EQ(t.image.channels, 1u);
+  // OpenCV turns TIFFs upright by their tag on its own: the same picture.
+  cv::Mat reference = cv::imread(testing::CorpusPath("pillow/formats/g4_orientation_6.tif"), cv::IMREAD_GRAYSCALE);
+  ASSERT_EQ(reference.size(), cv::Size(590, 88));
+  cv::resize(reference, reference, cv::Size(200, 30), 0, 0, cv::INTER_AREA);
+  const cv::Mat got(30, 200, CV_8UC1, t.image.pixels.data());
+  EXPECT_GT(cv::PSNR(got, reference), 25);
+}
+
+TEST(TiffTest, SixteenBitGreyAndRgb) {
+  for (const auto& [name, channels] : {std::pair{"pillow/formats/16bit.cropped.tif", 1u},
+                                       std::pair{"pillow/formats/hopper.tif", 3u},
+                                       std::pair{"pillow/formats/hopper.iccprofile.tif", 3u}}) {
+    const std::string bytes = testing::ReadFile(testing::CorpusPath(name));
+    Thumbnail t;
+    MakeThumbnail({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, ThumbnailRequest(), &t);
+    ASSERT_EQ(t.outcome, Thumbnail::Outcome::kThumbnail) << name << ": " << t.reason;
+    EXPECT_EQ(t.image.channels, channels) << name;
+  }
+}
+
+}  // namespace
+}  // namespace thumbpipe

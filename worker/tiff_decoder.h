@@ -1,0 +1,15 @@
+// TIFF through libtiff's RGBA interface: every photometric, compression and bit depth libtiff
+// knows, first page only. The file's Orientation tag is not applied here (the thumbnailer
+// applies it, as for every format); grey stays grey and alpha is kept.
+#pragma once
+
+#include "worker/codec.h"
+
+namespace thumbpipe {
+
+class TiffDecoder : public Decoder {
+ public:
+  Status Decode(Input& input, const DecodeRequest& request, RowSink* sink) const override;
+};
+
+}  // namespace thumbpipe
