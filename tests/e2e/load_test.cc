@@ -95,10 +95,12 @@ TEST_F(LoadTest, HundredThousandFilesFlatMemoryNoLeakedDescriptors) {
     const Sample& after = late.at(pid);
     EXPECT_EQ(after.fds, before.fds) << "process " << pid << ": " << before.fd_targets << "then "
                                      << after.fd_targets;
+#if !defined(__SANITIZE_ADDRESS__)  // AddressSanitizer keeps freed memory in quarantine
     // The sink keeps the manifest in memory (under 200 bytes a line here, 40,000 more lines);
     // everyone else is flat.
     const long allowed_kb = pid == sink[0] ? 12'000 : 2'000;
     EXPECT_LT(after.rss_kb - before.rss_kb, allowed_kb) << "process " << pid;
+#endif
   }
 }
 
