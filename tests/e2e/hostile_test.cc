@@ -150,11 +150,14 @@ TEST_F(HostileTest, MemoryLimitStopsADecompressionBomb) {
   TempDir photos;
   WriteFile(photos / "bomb.png", PngClaiming(14000, 14000, 0, /*interlaced=*/true));
   WriteTestImage(photos / "fine.jpg", 300, 200);
-  const CommandResult run = Thumbpipe({"--max-pixels", "0", "--max-memory", "512M", photos.path(), "2"});
+  CommandOptions options = InFolder(work().path());
+  // Sanitizer builds do not limit the address space; their allocator gets a limit instead.
+  options.env["ASAN_OPTIONS"] = "max_allocation_size_mb=400";
+  const CommandResult run = Thumbpipe({"--max-pixels", "0", "--max-memory", "512M", photos.path(), "2"}, options);
   ASSERT_EQ(run.exit_code, 0) << run.err;
 #if defined(__SANITIZE_ADDRESS__)
-  // AddressSanitizer does not limit the address space, and its operator new dies instead of
-  // throwing: the worker dies on the bomb, which is then handled like any other crash.
+  // AddressSanitizer's operator new dies instead of throwing: the worker dies on the bomb,
+  // which is then handled like any other crash.
   EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos / "bomb.png") + "': the worker exited with status 1 while "
                                  "decoding it\n"));
 #else
