@@ -51,17 +51,19 @@ void CmykRowToRgb(const uint8_t* cmyk, uint8_t* rgb, uint32_t width, bool invert
 
 // The early stop for progressive files.
 //
-// libjpeg reads every scan of a progressive file before it outputs a row. At scale 1/8 a
-// component whose IDCT is 1x1 (jidctred.c, jpeg_idct_1x1: full-size components) reads nothing
-// but each block's DC coefficient, so the scans after the last one that touches a coefficient
-// the output reads cannot change the pixels. A component subsampled against another (the
-// chroma of 4:2:0) gets a 2x2 or 4x4 IDCT instead (jdmaster.c, jpeg_calc_output_dimensions),
-// and those read coefficients up to zigzag 63, so all of its scans count. Stopping there is
-// exact only if the whole decode would not smooth blocks: when coefficients 1-9 of any
-// component are not known to full precision at the end, jdcoefct.c (decompress_smooth_data)
-// estimates the missing ones from the neighbouring DC values, and when none of them were sent
-// it rewrites the DC coefficient as well. It must also not hide an error: the skipped part has
-// to be one that libjpeg would read without stopping. Anything else is decoded whole.
+// libjpeg reads every scan of a progressive file before it outputs a row. At scale 1/8 every
+// component not subsampled in both directions against another (all but the chroma of 4:2:0)
+// gets a 1x1 IDCT (jidctred.c, jpeg_idct_1x1) that reads nothing but each block's DC
+// coefficient, so the scans after the last one that touches a coefficient the output reads
+// cannot change the pixels: the decode can output them there, in buffered-image mode. The
+// chroma of 4:2:0 is scaled up by a 2x2 IDCT instead (jdmaster.c, jpeg_calc_output_dimensions;
+// 4x4 for stronger subsampling), which reads coefficients up to zigzag 63, so all of its scans
+// count. Stopping early is exact only if the whole decode would not smooth blocks: when
+// coefficients 1-9 of some component are not known to full precision at the end, jdcoefct.c
+// (decompress_smooth_data) estimates them from the neighbouring DC values, and when none of
+// them was sent it rewrites the DC coefficients as well. And it must not hide an error: the
+// part left unread has to be one that libjpeg reads without one. Anything else is decoded
+// whole.
 
 constexpr uint8_t kDht = 0xC4;
 constexpr uint8_t kSos = 0xDA;
@@ -138,7 +140,10 @@ bool ReadDht(std::span<const uint8_t> body, bool ac_table_ok[NUM_HUFF_TBLS]) {
     const int index = body[at];
     UINT8 bits[17] = {};
     size_t count = 0;
-    for (int length = 1; length <= 16; ++length) count += bits[length] = body[at + length];
+    for (int length = 1; length <= 16; ++length) {
+      bits[length] = body[at + length];
+      count += bits[length];
+    }
     at += 17;
     left -= 17;
     if (count > 256 || count > left) return false;
@@ -266,8 +271,7 @@ int ScansNeeded(const jpeg_decompress_struct& cinfo, const ScanScript& script) {
     }
   }
   for (int c = 0; c < cinfo.num_components; ++c) {
-    // Without a DC scan libjpeg never latches the component's quantization table.
-    if (bits[c][0] < 0) return 0;
+    if (bits[c][0] < 0) return 0;  // a component without DC coefficients: a broken file
     for (int z = 1; z < kSmoothedCoefficients; ++z) {
       if (bits[c][z] != 0) return 0;  // the whole decode would smooth blocks
     }
