@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <vector>
 
-#include "worker/codec.h"
 #include "worker/png_encoder.h"
 #include "worker/thumbnailer.h"
 
