@@ -810,7 +810,8 @@ def write_results(folder, title, table, data, quick, args=None, notes=(), target
     the table. `targets`: (target, measured text, ok) rows, shown as pass/fail."""
     now = datetime.datetime.now().astimezone()
     meta = {"title": title, "command": command_line(), "date": now.isoformat(timespec="seconds"),
-            "quick": quick, "machine": machine(), "versions": versions(),
+            "quick": quick, "invoked_by": os.environ.get("THUMBPIPE_BENCH_INVOKED_BY"),
+            "machine": machine(), "versions": versions(),
             "load_average_before": _initial_load, "load_average_after": os.getloadavg()}
     if args is not None:
         meta.update({"workers": args.workers, "size": args.size,
