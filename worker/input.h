@@ -19,6 +19,8 @@ class Input {
 
   // The first bytes of the file: all of it, or at least kHeadBytes.
   virtual std::span<const uint8_t> Head() const = 0;
+  // True when Head() is the whole file.
+  virtual bool HeadIsWhole() const = 0;
   // The whole file; reads what Head() did not. Not after Read().
   virtual Status Whole(std::span<const uint8_t>* all) = 0;
   // Streams the file from its first byte: copies up to `size` bytes into `out`, sets *got to
@@ -35,6 +37,7 @@ class MemoryInput : public Input {
  public:
   explicit MemoryInput(std::span<const uint8_t> data) : data_(data) {}
   std::span<const uint8_t> Head() const override { return data_; }
+  bool HeadIsWhole() const override { return true; }
   Status Whole(std::span<const uint8_t>* all) override;
   Status Read(uint8_t* out, size_t size, size_t* got) override;
   uint64_t bytes_read() const override { return data_.size(); }
@@ -54,6 +57,7 @@ class FileInput : public Input {
   ~FileInput() override;
 
   std::span<const uint8_t> Head() const override { return {buffer_->data(), head_size_}; }
+  bool HeadIsWhole() const override { return at_end_ && head_size_ == used_; }
   Status Whole(std::span<const uint8_t>* all) override;
   Status Read(uint8_t* out, size_t size, size_t* got) override;
   uint64_t bytes_read() const override { return bytes_read_; }

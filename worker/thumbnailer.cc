@@ -5,6 +5,7 @@
 #include "worker/codec.h"
 #include "worker/exif.h"
 #include "worker/geometry.h"
+#include "worker/small_png.h"
 #include "worker/area_reducer.h"
 #include "worker/sniff.h"
 #include "worker/thumbnail_name.h"
@@ -32,7 +33,6 @@ class ShrinkingSink : public RowSink {
     if (!began_) return Status::Error("the decoder delivered no image");
     return reducer_.Finish(out);
   }
-
  private:
   std::function<Size(Size)> thumbnail_size_;
   AreaReducer reducer_;
@@ -63,6 +63,13 @@ void MakeThumbnailOrThrow(Input& input, const ThumbnailRequest& request, Thumbna
   const auto thumbnail_size = [&](Size full) {
     return Oriented(FitInBox(Oriented(full, orientation), request.box), orientation);
   };
+  // A small upright PNG is its own thumbnail, decoded here without libpng and not encoded again.
+  if (format == Format::kPng && orientation == 1 && input.HeadIsWhole() &&
+      DecodeSmallPng(head, request.box, request.max_pixels, &out->image, &out->png)) {
+    out->name = ThumbnailName(out->image);
+    out->outcome = Thumbnail::Outcome::kThumbnail;
+    return;
+  }
   DecodeRequest decode_request;
   decode_request.needed_size = thumbnail_size;
   decode_request.max_pixels = request.max_pixels;
@@ -74,6 +81,7 @@ void MakeThumbnailOrThrow(Input& input, const ThumbnailRequest& request, Thumbna
   out->image = ApplyOrientation(std::move(shrunk), orientation);
   out->name = ThumbnailName(out->image);
   out->outcome = Thumbnail::Outcome::kThumbnail;
+
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "worker/image.h"
 #include "worker/input.h"
@@ -22,6 +23,8 @@ struct Thumbnail {
   Outcome outcome = Outcome::kFailed;
   Image image;       // for kThumbnail
   std::string name;  // "<sha256>.png", for kThumbnail
+  // The thumbnail's PNG when it was had without encoding (see small_png.h); else empty.
+  std::vector<uint8_t> png;
   std::string reason;  // for kNotImage and kFailed
 };
 

@@ -93,9 +93,11 @@ void Worker::Process(const std::string& path, Result* result) {
   }
   // Equal pixels give equal names: a thumbnail that exists is already right.
   if (!env_.output->Exists(thumbnail.name)) {
-    Status status = EncodePng(thumbnail.image, &png_);
+    Status status;
+    if (thumbnail.png.empty()) status = EncodePng(thumbnail.image, &png_);
+    const std::vector<uint8_t>& png = thumbnail.png.empty() ? png_ : thumbnail.png;
     bool existed = false;
-    if (status.ok()) status = env_.output->WriteOnce(thumbnail.name, png_, &existed);
+    if (status.ok()) status = env_.output->WriteOnce(thumbnail.name, png, &existed);
     if (!status.ok()) {
       result->kind = ResultKind::kFailed;
       result->reason = status.message();
