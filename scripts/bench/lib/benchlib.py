@@ -858,7 +858,7 @@ def verdict(ok):
 def targets_table(rows):
     """rows: (target, measured text, ok or None) -> a Markdown table."""
     return markdown_table(["target", "measured", "result"],
-                          [(t, m, "n/a" if ok is None else verdict(ok)) for t, m, ok in rows],
+                          [(t, m, "info" if ok is None else verdict(ok)) for t, m, ok in rows],
                           ["l", "l", "c"])
 
 
