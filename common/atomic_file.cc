@@ -91,10 +91,10 @@ Status OutputDir::WriteViaTempName(const std::string& name, std::span<const unsi
   return Status::OK();
 }
 
-Status AtomicFileWriter::Create(const std::string& path, std::unique_ptr<AtomicFileWriter>* writer) {
+Status AtomicFileWriter::Create(const std::string& path,
+                                std::unique_ptr<AtomicFileWriter>* writer) {
   const std::filesystem::path target(path);
-  const std::string temp =
-      (target.parent_path() / TempName(target.filename().string())).string();
+  const std::string temp = (target.parent_path() / TempName(target.filename().string())).string();
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return Status::FromErrno(errno, "cannot create '{}'", temp);
   writer->reset(new AtomicFileWriter(fd, path, temp));
@@ -113,8 +113,8 @@ Status AtomicFileWriter::Append(std::string_view data) {
 }
 
 Status AtomicFileWriter::Flush() {
-  const int err = WriteAll(fd_, {reinterpret_cast<const unsigned char*>(buffer_.data()),
-                                 buffer_.size()});
+  const int err =
+      WriteAll(fd_, {reinterpret_cast<const unsigned char*>(buffer_.data()), buffer_.size()});
   buffer_.clear();
   if (err != 0) return Status::FromErrno(err, "cannot write '{}'", temp_path_);
   return Status::OK();

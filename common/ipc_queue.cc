@@ -90,7 +90,8 @@ bool IpcQueue::Remove(const std::string& name) { return bip::message_queue::remo
 Status IpcQueue::Send(std::span<const char> message, std::chrono::milliseconds timeout,
                       bool* sent) {
   try {
-    *sent = Retry(timeout, [&] { return impl_->queue->try_send(message.data(), message.size(), 0); });
+    *sent =
+        Retry(timeout, [&] { return impl_->queue->try_send(message.data(), message.size(), 0); });
   } catch (const std::exception& e) {
     *sent = false;
     return FromException("cannot send to", impl_->name, e);

@@ -23,8 +23,7 @@ class IpcQueue : public MessageQueue {
 
   Status Send(std::span<const char> message, std::chrono::milliseconds timeout,
               bool* sent) override;
-  Status Receive(std::span<char> buffer, std::chrono::milliseconds timeout,
-                 size_t* size) override;
+  Status Receive(std::span<char> buffer, std::chrono::milliseconds timeout, size_t* size) override;
   size_t max_message_bytes() const override;
 
   // Number of messages waiting, or an error if the queue's lock cannot be had in time.

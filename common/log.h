@@ -27,12 +27,14 @@ void LogError(fmt::format_string<Args...> format, Args&&... args) {
 // Per-file problems and warnings: hidden by --quiet.
 template <typename... Args>
 void LogWarning(fmt::format_string<Args...> format, Args&&... args) {
-  if (LogVerbosity() >= Verbosity::kNormal) LogLine(fmt::format(format, std::forward<Args>(args)...));
+  if (LogVerbosity() >= Verbosity::kNormal)
+    LogLine(fmt::format(format, std::forward<Args>(args)...));
 }
 // Per-file progress: shown with --verbose only.
 template <typename... Args>
 void LogVerbose(fmt::format_string<Args...> format, Args&&... args) {
-  if (LogVerbosity() >= Verbosity::kVerbose) LogLine(fmt::format(format, std::forward<Args>(args)...));
+  if (LogVerbosity() >= Verbosity::kVerbose)
+    LogLine(fmt::format(format, std::forward<Args>(args)...));
 }
 
 }  // namespace thumbpipe

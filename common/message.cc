@@ -106,7 +106,8 @@ bool DecodeWorkItem(std::span<const char> message, WorkItem* item, std::string* 
     *err = "work item header cut short";
     return false;
   }
-  if (kind != static_cast<uint8_t>(WorkKind::kFile) && kind != static_cast<uint8_t>(WorkKind::kEnd)) {
+  if (kind != static_cast<uint8_t>(WorkKind::kFile) &&
+      kind != static_cast<uint8_t>(WorkKind::kEnd)) {
     *err = fmt::format("work item of unknown kind {}", kind);
     return false;
   }
@@ -123,8 +124,7 @@ size_t EncodeResult(const Result& result, std::span<char> buffer) {
       buffer.size() < kMaxResultMessageBytes) {
     return 0;
   }
-  const std::string_view reason =
-      std::string_view(result.reason).substr(0, kMaxReasonBytes);
+  const std::string_view reason = std::string_view(result.reason).substr(0, kMaxReasonBytes);
   Writer w(buffer);
   w.Put(kResultMagic);
   w.Put(kProtocolVersion);
@@ -163,8 +163,8 @@ bool DecodeResult(std::span<const char> message, Result* result, std::string* er
   }
   if (path_size > kMaxPathBytes || thumbnail_size > kThumbnailNameBytes ||
       reason_size > kMaxReasonBytes || !r.GetBytes(path_size, &result->path) ||
-      !r.GetBytes(thumbnail_size, &result->thumbnail) || !r.GetBytes(reason_size, &result->reason) ||
-      !r.AtEnd()) {
+      !r.GetBytes(thumbnail_size, &result->thumbnail) ||
+      !r.GetBytes(reason_size, &result->reason) || !r.AtEnd()) {
     *err = "result of inconsistent length";
     return false;
   }

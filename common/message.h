@@ -30,8 +30,8 @@ enum class ResultKind : uint8_t { kThumbnail = 1, kNotImage = 2, kFailed = 3, kE
 
 struct Result {
   ResultKind kind = ResultKind::kThumbnail;
-  uint16_t worker = 0;     // index of the worker that sent it (the producer sends as 0xFFFF)
-  uint32_t width = 0;      // of the thumbnail, for kThumbnail
+  uint16_t worker = 0;  // index of the worker that sent it (the producer sends as 0xFFFF)
+  uint32_t width = 0;   // of the thumbnail, for kThumbnail
   uint32_t height = 0;
   uint64_t source_bytes = 0;  // size of the source file as read
   uint64_t item = 0;          // the worker slot's item number (see WorkerSlot::item); 0: none

@@ -8,7 +8,8 @@ namespace thumbpipe {
 
 std::string JournalPath(const std::string& manifest, int launcher_pid) {
   const std::filesystem::path path(manifest);
-  return (path.parent_path() / fmt::format(".{}.{}.journal", path.filename().string(), launcher_pid))
+  return (path.parent_path() /
+          fmt::format(".{}.{}.journal", path.filename().string(), launcher_pid))
       .string();
 }
 

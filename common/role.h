@@ -16,8 +16,8 @@ namespace thumbpipe {
 
 // Exit codes of the role processes, read by the launcher.
 inline constexpr int kRoleExitOk = 0;
-inline constexpr int kRoleExitFailed = 1;    // gave up during the run
-inline constexpr int kRoleExitSetup = 2;     // could not start: never worth a respawn
+inline constexpr int kRoleExitFailed = 1;       // gave up during the run
+inline constexpr int kRoleExitSetup = 2;        // could not start: never worth a respawn
 inline constexpr int kRoleExitQueueBroken = 3;  // a queue failed (its lock is held by the dead?)
 
 struct RoleContext {

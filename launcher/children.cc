@@ -28,9 +28,12 @@ bool HoldsRoles(const std::string& folder) {
 
 std::string ChildName(const Child& child) {
   switch (child.role) {
-    case Role::kProducer: return "thumbpipe-producer";
-    case Role::kSink: return "thumbpipe-sink";
-    case Role::kWorker: return fmt::format("thumbpipe-worker[{}]", child.index);
+    case Role::kProducer:
+      return "thumbpipe-producer";
+    case Role::kSink:
+      return "thumbpipe-sink";
+    case Role::kWorker:
+      return fmt::format("thumbpipe-worker[{}]", child.index);
   }
   return "?";
 }
@@ -67,8 +70,8 @@ Status FindRoleFolder(std::string* folder) {
     }
   }
   return Status::Error(fmt::format(
-      "cannot find thumbpipe-producer, -worker and -sink in '{}' or '{}'; reinstall thumbpipe",
-      own, installed));
+      "cannot find thumbpipe-producer, -worker and -sink in '{}' or '{}'; reinstall thumbpipe", own,
+      installed));
 }
 
 Status SpawnRole(const std::string& program, const std::vector<std::string>& args, pid_t* pid) {

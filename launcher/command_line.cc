@@ -1,8 +1,8 @@
 #include "launcher/command_line.h"
 
 #include <sched.h>
-#include <unistd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <limits>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "common/escape.h"
 #include "common/message.h"
@@ -62,16 +62,30 @@ bool ParseBytes(std::string_view text, uint64_t* bytes) {
   if (text.empty()) return false;
   uint64_t unit = 1;
   switch (text.back()) {
-    case 'K': case 'k': unit = uint64_t{1} << 10; break;
-    case 'M': case 'm': unit = uint64_t{1} << 20; break;
-    case 'G': case 'g': unit = uint64_t{1} << 30; break;
-    case 'T': case 't': unit = uint64_t{1} << 40; break;
-    default: break;
+    case 'K':
+    case 'k':
+      unit = uint64_t{1} << 10;
+      break;
+    case 'M':
+    case 'm':
+      unit = uint64_t{1} << 20;
+      break;
+    case 'G':
+    case 'g':
+      unit = uint64_t{1} << 30;
+      break;
+    case 'T':
+    case 't':
+      unit = uint64_t{1} << 40;
+      break;
+    default:
+      break;
   }
   if (unit != 1) text.remove_suffix(1);
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || !(value >= 0) || value * unit > 1e18) {
+  if (ec != std::errc() || end != text.data() + text.size() || !(value >= 0) ||
+      value * unit > 1e18) {
     return false;
   }
   *bytes = static_cast<uint64_t>(value * static_cast<double>(unit));
@@ -102,7 +116,9 @@ std::string CheckPathLength(std::string_view what, const std::string& path) {
 uint64_t PhysicalMemory() {
   const long pages = ::sysconf(_SC_PHYS_PAGES);
   const long page_size = ::sysconf(_SC_PAGESIZE);
-  return pages > 0 && page_size > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size) : 0;
+  return pages > 0 && page_size > 0
+             ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size)
+             : 0;
 }
 
 uint64_t DefaultMaxMemory(uint64_t memory_bytes, int workers) {
@@ -152,7 +168,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
                  "the machine's memory, 1G to 16G)")
       ->type_name("BYTES");
   auto* verbose_flag = app.add_flag("-v,--verbose", verbose, "Log every file as it is processed");
-  app.add_flag("-q,--quiet", quiet, "Do not report single files that failed")->excludes(verbose_flag);
+  app.add_flag("-q,--quiet", quiet, "Do not report single files that failed")
+      ->excludes(verbose_flag);
 
   try {
     app.parse(argc, argv);
@@ -183,14 +200,16 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
       return ParseOutcome::kUsageError;
     }
   }
-  if (!workers_positional.empty() && !workers_option.empty() && workers_positional != workers_option) {
+  if (!workers_positional.empty() && !workers_option.empty() &&
+      workers_positional != workers_option) {
     *text = fmt::format("the number of workers is given twice ({} and -j {}); give it once",
                         workers_positional, workers_option);
     return ParseOutcome::kUsageError;
   }
   if (!size.empty() && !ParseSize(size, &options->box_width, &options->box_height)) {
-    *text = fmt::format("--size must be WxH with both sides from 1 to {} (for example 200x200), not '{}'",
-                        kMaxBoxSide, EscapePath(size));
+    *text = fmt::format(
+        "--size must be WxH with both sides from 1 to {} (for example 200x200), not '{}'",
+        kMaxBoxSide, EscapePath(size));
     return ParseOutcome::kUsageError;
   }
   if (!timeout.empty() && !ParseSeconds(timeout, &options->timeout_seconds)) {
@@ -211,9 +230,10 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   if (!max_memory.empty()) {
     if (!ParseBytes(max_memory, &options->max_memory) ||
         (options->max_memory != 0 && options->max_memory < (uint64_t{512} << 20))) {
-      *text = fmt::format("--max-memory must be a size of at least 512M such as 1G or 1.5G (0 for "
-                          "no limit), not '{}'",
-                          EscapePath(max_memory));
+      *text = fmt::format(
+          "--max-memory must be a size of at least 512M such as 1G or 1.5G (0 for "
+          "no limit), not '{}'",
+          EscapePath(max_memory));
       return ParseOutcome::kUsageError;
     }
   }
@@ -221,12 +241,15 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
     *text = output.empty() ? "--output must not be empty" : "--manifest must not be empty";
     return ParseOutcome::kUsageError;
   }
-  options->verbosity = verbose ? Verbosity::kVerbose : quiet ? Verbosity::kQuiet : Verbosity::kNormal;
+  options->verbosity = verbose ? Verbosity::kVerbose
+                       : quiet ? Verbosity::kQuiet
+                               : Verbosity::kNormal;
   options->root = Absolute(context.cwd, root);
   options->output_dir = Absolute(context.cwd, output);
   options->manifest = Absolute(context.cwd, manifest);
 
-  for (auto [what, path] : {std::pair{"ROOT", &options->root}, {"--output", &options->output_dir},
+  for (auto [what, path] : {std::pair{"ROOT", &options->root},
+                            {"--output", &options->output_dir},
                             {"--manifest", &options->manifest}}) {
     if (std::string err = CheckPathLength(what, *path); !err.empty()) {
       *text = err;

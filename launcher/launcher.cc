@@ -52,25 +52,29 @@ Status PrepareOutputs(const RunOptions& options) {
                                      ec ? ec.message() : "a file of that name exists"));
   }
   if (::access(options.output_dir.c_str(), W_OK) != 0) {
-    return Status::FromErrno(errno, "cannot write to output folder '{}'", EscapePath(options.output_dir));
+    return Status::FromErrno(errno, "cannot write to output folder '{}'",
+                             EscapePath(options.output_dir));
   }
-  const std::filesystem::path manifest_folder = std::filesystem::path(options.manifest).parent_path();
+  const std::filesystem::path manifest_folder =
+      std::filesystem::path(options.manifest).parent_path();
   std::filesystem::create_directories(manifest_folder, ec);
   if (ec || ::access(manifest_folder.c_str(), W_OK) != 0) {
-    return Status::Error(fmt::format("cannot write the manifest '{}': its folder '{}' {}",
-                                     EscapePath(options.manifest), EscapePath(manifest_folder.string()),
-                                     ec ? "cannot be created: " + ec.message() : "is not writable"));
+    return Status::Error(
+        fmt::format("cannot write the manifest '{}': its folder '{}' {}",
+                    EscapePath(options.manifest), EscapePath(manifest_folder.string()),
+                    ec ? "cannot be created: " + ec.message() : "is not writable"));
   }
   if (std::filesystem::is_directory(options.manifest)) {
-    return Status::Error(fmt::format("--manifest '{}' is a folder; give a file name",
-                                     EscapePath(options.manifest)));
+    return Status::Error(
+        fmt::format("--manifest '{}' is a folder; give a file name", EscapePath(options.manifest)));
   }
   return Status::OK();
 }
 
 std::string Summary(double seconds, const RunCounters& counters) {
   return fmt::format("Finished in {:.2f} s: {} thumbnails, {} not images, {} failed", seconds,
-                     counters.thumbnails.load(), counters.not_images.load(), counters.failed.load());
+                     counters.thumbnails.load(), counters.not_images.load(),
+                     counters.failed.load());
 }
 
 }  // namespace
@@ -107,7 +111,8 @@ int RunThumbpipe(const RunOptions& options) {
     status = IpcQueue::Create(names.work(), kWorkQueueCapacity, kMaxWorkMessageBytes, &work);
   }
   if (status.ok()) {
-    status = IpcQueue::Create(names.results(), kResultQueueCapacity, kMaxResultMessageBytes, &results);
+    status =
+        IpcQueue::Create(names.results(), kResultQueueCapacity, kMaxResultMessageBytes, &results);
   }
   if (!status.ok()) {
     LogError("{}", status.message());

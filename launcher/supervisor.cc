@@ -43,7 +43,8 @@ Supervisor::Supervisor(SupervisorEnv env)
     : env_(std::move(env)), slots_(static_cast<size_t>(env_.options.workers)) {}
 
 Status Supervisor::Start(Role role, int index) {
-  static constexpr const char* kPrograms[] = {"thumbpipe-producer", "thumbpipe-worker", "thumbpipe-sink"};
+  static constexpr const char* kPrograms[] = {"thumbpipe-producer", "thumbpipe-worker",
+                                              "thumbpipe-sink"};
   std::vector<std::string> args = {"--run", env_.names.prefix};
   if (role == Role::kWorker) {
     args.push_back("--index");
@@ -57,8 +58,8 @@ Status Supervisor::Start(Role role, int index) {
   process.index = index;
   process.started_ns = MonotonicNanos();
   if (role == Role::kWorker) process.items_at_start = SlotOf(index).items_done.load();
-  if (Status status = SpawnRole(env_.role_folder + "/" + kPrograms[static_cast<int>(role)], args,
-                                &process.pid);
+  if (Status status =
+          SpawnRole(env_.role_folder + "/" + kPrograms[static_cast<int>(role)], args, &process.pid);
       !status.ok()) {
     return status;
   }
@@ -130,7 +131,8 @@ void Supervisor::Reap() {
 void Supervisor::OnExit(Process& p) {
   if (aborting_) return;  // we killed it
   const bool clean = ExitedWith(p.wait_status, kRoleExitOk);
-  const std::string how = fmt::format("{} (pid {}) {}", ChildName(p), p.pid, DescribeWaitStatus(p.wait_status));
+  const std::string how =
+      fmt::format("{} (pid {}) {}", ChildName(p), p.pid, DescribeWaitStatus(p.wait_status));
   switch (p.role) {
     case Role::kSink:
       if (clean) {
@@ -160,7 +162,8 @@ void Supervisor::OnWorkerExit(Process& p) {
     record.done = true;
     return;
   }
-  const std::string how = fmt::format("{} (pid {}) {}", ChildName(p), p.pid, DescribeWaitStatus(status));
+  const std::string how =
+      fmt::format("{} (pid {}) {}", ChildName(p), p.pid, DescribeWaitStatus(status));
   if (ExitedWith(status, kRoleExitSetup)) {
     Abort(how + " at start-up; stopping the run");
     return;
@@ -189,9 +192,10 @@ void Supervisor::OnWorkerExit(Process& p) {
     failed.worker = static_cast<uint16_t>(p.index);
     failed.item = slot.item.load();
     if (!SlotReadPath(slot, &failed.path)) failed.path = "(unknown)";
-    failed.reason = !p.watchdog_reason.empty() && p.watchdog_item == failed.item
-                        ? p.watchdog_reason
-                        : fmt::format("the worker {} while decoding it", DescribeWaitStatus(status));
+    failed.reason =
+        !p.watchdog_reason.empty() && p.watchdog_item == failed.item
+            ? p.watchdog_reason
+            : fmt::format("the worker {} while decoding it", DescribeWaitStatus(status));
     LogWarning("{} on '{}'; starting another", how, EscapePath(failed.path));
     if (Status sent = SendResult(failed); !sent.ok()) {
       Abort(sent.message());
@@ -220,7 +224,8 @@ void Supervisor::Watchdog(int64_t now_ns) {
     if (SlotGetState(slot) != SlotState::kBusy) continue;
     if (now_ns - slot.busy_since_ns.load(std::memory_order_relaxed) < limit_ns) continue;
     p.watchdog_item = slot.item.load();
-    p.watchdog_reason = fmt::format("timed out after {:g} s (--timeout)", env_.options.timeout_seconds);
+    p.watchdog_reason =
+        fmt::format("timed out after {:g} s (--timeout)", env_.options.timeout_seconds);
     ::kill(p.pid, SIGKILL);
   }
 }
@@ -261,9 +266,10 @@ void Supervisor::OnStopSignal(int sig) {
   ++stop_signals_;
   if (exit_status_ == 0 || exit_status_ == 1) exit_status_ = 128 + sig;
   if (stop_signals_ == 1 && !aborting_) {
-    LogError("{}: stopping; files in hand are finished and the manifest is written "
-             "(send it again to stop at once)",
-             SignalName(sig));
+    LogError(
+        "{}: stopping; files in hand are finished and the manifest is written "
+        "(send it again to stop at once)",
+        SignalName(sig));
     stopping_ = true;
     stop_deadline_ns_ = MonotonicNanos() + kStopGraceNs;
     env_.control->block()->stop_requested.store(1, std::memory_order_relaxed);
@@ -275,10 +281,12 @@ void Supervisor::OnStopSignal(int sig) {
 }
 
 void Supervisor::RecoverManifest() {
-  const std::string journal = JournalPath(env_.options.manifest, env_.control->block()->launcher_pid);
+  const std::string journal =
+      JournalPath(env_.options.manifest, env_.control->block()->launcher_pid);
   if (::access(journal.c_str(), F_OK) != 0) return;  // the sink never got to start it
   size_t lines = 0;
-  if (Status status = WriteManifestFromJournal(journal, env_.options.manifest, &lines); !status.ok()) {
+  if (Status status = WriteManifestFromJournal(journal, env_.options.manifest, &lines);
+      !status.ok()) {
     LogError("cannot write the manifest from the journal: {}", status.message());
     return;
   }

@@ -26,7 +26,8 @@ Status Producer::Run(const std::string& root) {
 
   const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}}, buffer_);
   for (int i = 0; i < env_.workers; ++i) {
-    if (Status status = SendWaiting(env_.work, {buffer_.data(), size}, env_.give_up); !status.ok()) {
+    if (Status status = SendWaiting(env_.work, {buffer_.data(), size}, env_.give_up);
+        !status.ok()) {
       return status.WithContext("cannot send end-of-work");
     }
   }

@@ -18,7 +18,7 @@ struct ProducerEnv {
   MessageQueue* results = nullptr;
   RunCounters* counters = nullptr;
   int workers = 1;
-  GiveUpCheck give_up;                  // a blocked send stops waiting when this says so
+  GiveUpCheck give_up;                   // a blocked send stops waiting when this says so
   std::function<bool()> stop_requested;  // stop walking (the sentinels still go out)
   // The run's own output, left out of the walk when it lies inside the tree.
   std::string output_dir;

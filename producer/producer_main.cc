@@ -40,7 +40,9 @@ int main(int argc, char** argv) {
   env.counters = &block->counters;
   env.workers = context.options.workers;
   env.give_up = [&context] { return LauncherGoneReason(context); };
-  env.stop_requested = [block] { return block->stop_requested.load(std::memory_order_relaxed) != 0; };
+  env.stop_requested = [block] {
+    return block->stop_requested.load(std::memory_order_relaxed) != 0;
+  };
   env.output_dir = context.options.output_dir;
   env.output_files = {context.options.manifest,
                       JournalPath(context.options.manifest, context.launcher_pid)};

@@ -60,7 +60,8 @@ class Walker {
     const int listing_fd = ::dup(fd);
     if (listing_fd < 0 || !ReadFolder(listing_fd, &entries, &err)) {
       if (listing_fd < 0) err = errno;
-      callbacks_.problem(Status::FromErrno(err, "cannot read folder '{}'", EscapePath(path)).message());
+      callbacks_.problem(
+          Status::FromErrno(err, "cannot read folder '{}'", EscapePath(path)).message());
       if (entries.empty()) {
         ::close(fd);
         return true;
@@ -77,8 +78,8 @@ class Walker {
       if (kind == Kind::kFile) {
         keep_going = callbacks_.file(child);
       } else if (kind == Kind::kFolder) {
-        const int child_fd = ::openat(fd, entry.name.c_str(),
-                                      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        const int child_fd =
+            ::openat(fd, entry.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (child_fd < 0) {
           callbacks_.problem(
               Status::FromErrno(errno, "cannot open folder '{}'", EscapePath(child)).message());
@@ -125,8 +126,8 @@ class Walker {
   }
 
   Kind Skip(const std::string& path, mode_t mode) {
-    const char* what = S_ISFIFO(mode)   ? "FIFO"
-                       : S_ISSOCK(mode) ? "socket"
+    const char* what = S_ISFIFO(mode)                   ? "FIFO"
+                       : S_ISSOCK(mode)                 ? "socket"
                        : S_ISCHR(mode) || S_ISBLK(mode) ? "device"
                                                         : "special file";
     callbacks_.skipped(fmt::format("skipping {} '{}'", what, EscapePath(path)));
@@ -149,7 +150,8 @@ bool WalkTree(const std::string& root, const WalkCallbacks& callbacks,
               const WalkExclusions& exclusions) {
   const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
-    callbacks.problem(Status::FromErrno(errno, "cannot open folder '{}'", EscapePath(root)).message());
+    callbacks.problem(
+        Status::FromErrno(errno, "cannot open folder '{}'", EscapePath(root)).message());
     return true;
   }
   return Walker(callbacks, exclusions).WalkFolder(fd, root);

@@ -23,7 +23,8 @@ std::string Manifest::Render() {
   std::string text;
   for (const std::string& entry : entries_) {
     const size_t split = entry.find('\0');
-    text += ManifestLine(std::string_view(entry).substr(split + 1), std::string_view(entry).substr(0, split));
+    text += ManifestLine(std::string_view(entry).substr(split + 1),
+                         std::string_view(entry).substr(0, split));
   }
   return text;
 }

@@ -15,9 +15,11 @@
 namespace thumbpipe {
 
 Status Sink::Run() {
-  journal_fd_ = ::open(env_.journal_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  journal_fd_ =
+      ::open(env_.journal_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (journal_fd_ < 0) {
-    return Status::FromErrno(errno, "cannot create the journal '{}'", EscapePath(env_.journal_path));
+    return Status::FromErrno(errno, "cannot create the journal '{}'",
+                             EscapePath(env_.journal_path));
   }
   ended_.assign(static_cast<size_t>(env_.workers), false);
   last_item_.assign(static_cast<size_t>(env_.workers), 0);
@@ -45,8 +47,9 @@ Status Sink::Run() {
   ::close(journal_fd_);
   journal_fd_ = -1;
   if (Status status = manifest_.WriteTo(env_.manifest_path); !status.ok()) {
-    return Status::Error(fmt::format("cannot write the manifest: {}; the thumbnails made are listed in '{}'",
-                                     status.message(), EscapePath(env_.journal_path)));
+    return Status::Error(
+        fmt::format("cannot write the manifest: {}; the thumbnails made are listed in '{}'",
+                    status.message(), EscapePath(env_.journal_path)));
   }
   ::unlink(env_.journal_path.c_str());
   return Status::OK();
@@ -62,12 +65,15 @@ bool Sink::IsRepeat(const Result& result) {
 
 void Sink::Journal(const std::string& line) {
   if (journal_failed_) return;
-  if (const int err = WriteAll(journal_fd_, {reinterpret_cast<const unsigned char*>(line.data()), line.size()});
+  if (const int err =
+          WriteAll(journal_fd_, {reinterpret_cast<const unsigned char*>(line.data()), line.size()});
       err != 0) {
     journal_failed_ = true;
-    LogWarning("{}", Status::FromErrno(err, "cannot write the journal '{}' (the manifest is still written at the end)",
-                                       EscapePath(env_.journal_path))
-                         .message());
+    LogWarning("{}",
+               Status::FromErrno(
+                   err, "cannot write the journal '{}' (the manifest is still written at the end)",
+                   EscapePath(env_.journal_path))
+                   .message());
   }
 }
 

@@ -17,8 +17,8 @@ namespace thumbpipe {
 Status AreaReducer::Begin(Size from, Size to, uint32_t channels) {
   if (to.width == 0 || to.height == 0 || to.width > from.width || to.height > from.height ||
       channels < 1 || channels > 4) {
-    return Status::Error(fmt::format("cannot shrink {}x{} to {}x{}", from.width, from.height,
-                                     to.width, to.height));
+    return Status::Error(
+        fmt::format("cannot shrink {}x{} to {}x{}", from.width, from.height, to.width, to.height));
   }
   from_ = from;
   to_ = to;
@@ -107,11 +107,13 @@ void AreaReducer::EmitRow() {
       // Colour sums carry an extra factor alpha (up to 255); their weight is the alpha sum.
       const uint64_t alpha_sum = sum[c - 1];
       for (uint32_t ch = 0; ch + 1 < c; ++ch) {
-        out[ch] = alpha_sum == 0 ? 0 : static_cast<uint8_t>((2 * sum[ch] + alpha_sum) / (2 * alpha_sum));
+        out[ch] =
+            alpha_sum == 0 ? 0 : static_cast<uint8_t>((2 * sum[ch] + alpha_sum) / (2 * alpha_sum));
       }
       out[c - 1] = static_cast<uint8_t>((2 * alpha_sum + area) / (2 * area));
     } else {
-      for (uint32_t ch = 0; ch < c; ++ch) out[ch] = static_cast<uint8_t>((2 * sum[ch] + area) / (2 * area));
+      for (uint32_t ch = 0; ch < c; ++ch)
+        out[ch] = static_cast<uint8_t>((2 * sum[ch] + area) / (2 * area));
     }
     out += c;
   }

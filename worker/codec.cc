@@ -17,13 +17,19 @@ const Decoder* DecoderFor(Format format) {
   static const TiffDecoder tiff;
   static const OpenCvDecoder opencv;
   switch (format) {
-    case Format::kJpeg: return &jpeg;
-    case Format::kPng: return &png;
-    case Format::kWebp: return &webp;
-    case Format::kTiff: return &tiff;
+    case Format::kJpeg:
+      return &jpeg;
+    case Format::kPng:
+      return &png;
+    case Format::kWebp:
+      return &webp;
+    case Format::kTiff:
+      return &tiff;
     case Format::kBmp:
-    case Format::kPnm: return &opencv;
-    default: return nullptr;
+    case Format::kPnm:
+      return &opencv;
+    default:
+      return nullptr;
   }
 }
 
@@ -50,8 +56,8 @@ void ImageSink::Row(const uint8_t* row) {
 }
 
 Status OutOfMemory(Size size) {
-  return Status::Error(fmt::format("not enough memory for a {}x{} image (--max-memory)", size.width,
-                                   size.height));
+  return Status::Error(
+      fmt::format("not enough memory for a {}x{} image (--max-memory)", size.width, size.height));
 }
 
 }  // namespace thumbpipe

@@ -60,10 +60,14 @@ int FromRawProfile(std::string_view text) {
   int high = -1;
   for (char c : text.substr(end_of_length + 1)) {
     int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    else continue;
+    if (c >= '0' && c <= '9')
+      v = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      v = c - 'A' + 10;
+    else
+      continue;
     if (high < 0) {
       high = v;
     } else {
@@ -86,7 +90,8 @@ int FromPngTextChunk(std::span<const uint8_t> chunk, bool compressed) {
   rest = rest.subspan(1);
   std::string text(64 * 1024, '\0');  // EXIF is at most 64 KiB in JPEG, so a fair bound here
   uLongf size = text.size();
-  if (::uncompress(reinterpret_cast<Bytef*>(text.data()), &size, rest.data(), rest.size()) != Z_OK) {
+  if (::uncompress(reinterpret_cast<Bytef*>(text.data()), &size, rest.data(), rest.size()) !=
+      Z_OK) {
     return 1;
   }
   text.resize(size);
@@ -138,9 +143,7 @@ int OrientationFromTiff(std::span<const uint8_t> tiff) {
   auto u16 = [&](size_t at) -> uint32_t {
     return little ? tiff[at] | tiff[at + 1] << 8 : tiff[at] << 8 | tiff[at + 1];
   };
-  auto u32 = [&](size_t at) -> uint32_t {
-    return little ? Le32(&tiff[at]) : Be32(&tiff[at]);
-  };
+  auto u32 = [&](size_t at) -> uint32_t { return little ? Le32(&tiff[at]) : Be32(&tiff[at]); };
   const size_t ifd = u32(4);
   if (ifd < 8 || ifd + 2 > tiff.size()) return 1;
   const size_t count = u16(ifd);
@@ -158,11 +161,16 @@ int OrientationFromTiff(std::span<const uint8_t> tiff) {
 
 int ReadOrientation(std::span<const uint8_t> file, Format format) {
   switch (format) {
-    case Format::kJpeg: return FromJpeg(file);
-    case Format::kPng: return FromPng(file);
-    case Format::kWebp: return FromWebp(file);
-    case Format::kTiff: return OrientationFromTiff(file);
-    default: return 1;
+    case Format::kJpeg:
+      return FromJpeg(file);
+    case Format::kPng:
+      return FromPng(file);
+    case Format::kWebp:
+      return FromWebp(file);
+    case Format::kTiff:
+      return OrientationFromTiff(file);
+    default:
+      return 1;
   }
 }
 

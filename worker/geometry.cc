@@ -17,7 +17,8 @@ Size FitInBox(Size image, Size box) {
   if (image.width <= box.width && image.height <= box.height) return image;
   Size out;
   // Compare aspect ratios exactly: w/h >= bw/bh  <=>  w*bh >= bw*h.
-  if (static_cast<uint64_t>(image.width) * box.height >= static_cast<uint64_t>(box.width) * image.height) {
+  if (static_cast<uint64_t>(image.width) * box.height >=
+      static_cast<uint64_t>(box.width) * image.height) {
     out.width = box.width;
     out.height = MulDivRound(image.height, box.width, image.width);
   } else {
@@ -41,13 +42,34 @@ Image ApplyOrientation(Image image, int orientation) {
     for (uint32_t x = 0; x < out.width; ++x, dst += c) {
       uint32_t sx = 0, sy = 0;
       switch (orientation) {
-        case 2: sx = w - 1 - x; sy = y; break;          // mirrored
-        case 3: sx = w - 1 - x; sy = h - 1 - y; break;  // turned 180
-        case 4: sx = x; sy = h - 1 - y; break;          // mirrored vertically
-        case 5: sx = y; sy = x; break;                  // transposed
-        case 6: sx = y; sy = h - 1 - x; break;          // stored turned 90 ccw: turn cw
-        case 7: sx = w - 1 - y; sy = h - 1 - x; break;  // transversed
-        case 8: sx = w - 1 - y; sy = x; break;          // stored turned 90 cw: turn ccw
+        case 2:
+          sx = w - 1 - x;
+          sy = y;
+          break;  // mirrored
+        case 3:
+          sx = w - 1 - x;
+          sy = h - 1 - y;
+          break;  // turned 180
+        case 4:
+          sx = x;
+          sy = h - 1 - y;
+          break;  // mirrored vertically
+        case 5:
+          sx = y;
+          sy = x;
+          break;  // transposed
+        case 6:
+          sx = y;
+          sy = h - 1 - x;
+          break;  // stored turned 90 ccw: turn cw
+        case 7:
+          sx = w - 1 - y;
+          sy = h - 1 - x;
+          break;  // transversed
+        case 8:
+          sx = w - 1 - y;
+          sy = x;
+          break;  // stored turned 90 cw: turn ccw
       }
       std::memcpy(dst, image.row(sy) + static_cast<size_t>(sx) * c, c);
     }

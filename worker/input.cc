@@ -70,8 +70,10 @@ Status FileInput::Whole(std::span<const uint8_t>* all) {
   while (!at_end_) {
     if (used_ == buffer_->size()) {
       if (buffer_->size() >= kMaxWholeBytes) {
-        return Status::Error(fmt::format("file of more than {} bytes is too large to be an image "
-                                         "thumbpipe can decode", kMaxWholeBytes));
+        return Status::Error(
+            fmt::format("file of more than {} bytes is too large to be an image "
+                        "thumbpipe can decode",
+                        kMaxWholeBytes));
       }
       try {
         buffer_->resize(buffer_->size() * 2);

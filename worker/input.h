@@ -53,7 +53,8 @@ class FileInput : public Input {
  public:
   // Opens `path` (never blocking on a FIFO swapped in after the walk) and reads its head.
   // `buffer` must outlive the FileInput.
-  static Status Open(const std::string& path, std::vector<uint8_t>* buffer, std::unique_ptr<FileInput>* input);
+  static Status Open(const std::string& path, std::vector<uint8_t>* buffer,
+                     std::unique_ptr<FileInput>* input);
   ~FileInput() override;
 
   std::span<const uint8_t> Head() const override { return {buffer_->data(), head_size_}; }
@@ -69,9 +70,9 @@ class FileInput : public Input {
   int fd_;
   std::vector<uint8_t>* buffer_;
   size_t head_size_ = 0;
-  size_t used_ = 0;       // bytes of the file in buffer_
+  size_t used_ = 0;  // bytes of the file in buffer_
   bool at_end_ = false;
-  size_t position_ = 0;   // Read()'s position in the file
+  size_t position_ = 0;  // Read()'s position in the file
   uint64_t bytes_read_ = 0;
 };
 

@@ -29,11 +29,14 @@ const Plugin& LoadPlugin() {
     void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle == nullptr) {
       const char* why = ::dlerror();
-      loaded.error = fmt::format("cannot load the OpenCV decoders: {}", why != nullptr ? why : path);
+      loaded.error =
+          fmt::format("cannot load the OpenCV decoders: {}", why != nullptr ? why : path);
       return loaded;
     }
-    loaded.decode = reinterpret_cast<decltype(&thumbpipe_opencv_decode)>(::dlsym(handle, "thumbpipe_opencv_decode"));
-    loaded.release = reinterpret_cast<decltype(&thumbpipe_opencv_free)>(::dlsym(handle, "thumbpipe_opencv_free"));
+    loaded.decode = reinterpret_cast<decltype(&thumbpipe_opencv_decode)>(
+        ::dlsym(handle, "thumbpipe_opencv_decode"));
+    loaded.release = reinterpret_cast<decltype(&thumbpipe_opencv_free)>(
+        ::dlsym(handle, "thumbpipe_opencv_free"));
     if (loaded.decode == nullptr || loaded.release == nullptr) {
       loaded.error = fmt::format("'{}' is not a thumbpipe OpenCV plug-in", path);
     }
@@ -63,12 +66,14 @@ Status OpenCvDecoder::Decode(Input& input, const DecodeRequest& request, RowSink
   if (!plugin.error.empty()) return Status::Error(plugin.error);
   ThumbpipeDecodedImage image{};
   char error[512] = "";
-  if (plugin.decode(file.data(), file.size(), request.max_pixels, &image, error, sizeof error) != 0) {
+  if (plugin.decode(file.data(), file.size(), request.max_pixels, &image, error, sizeof error) !=
+      0) {
     return Status::Error(error);
   }
   const Size size{image.width, image.height};
-  Status status = WithinPixelLimit(size, request.max_pixels) ? sink->Begin(size, size, image.channels)
-                                                            : TooManyPixels(size, request.max_pixels);
+  Status status = WithinPixelLimit(size, request.max_pixels)
+                      ? sink->Begin(size, size, image.channels)
+                      : TooManyPixels(size, request.max_pixels);
   if (status.ok()) {
     const size_t stride = static_cast<size_t>(image.width) * image.channels;
     for (uint32_t y = 0; y < image.height; ++y) sink->Row(image.pixels + y * stride);

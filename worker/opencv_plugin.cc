@@ -73,11 +73,17 @@ void SetError(const std::string& text, char* error, size_t error_size) {
 // Brings any depth to 8 bits: 16-bit by /257 (65535 -> 255), floats from 0..1.
 bool ToEightBit(cv::Mat* mat) {
   switch (mat->depth()) {
-    case CV_8U: return true;
-    case CV_16U: mat->convertTo(*mat, CV_8U, 1.0 / 257.0); return true;
+    case CV_8U:
+      return true;
+    case CV_16U:
+      mat->convertTo(*mat, CV_8U, 1.0 / 257.0);
+      return true;
     case CV_32F:
-    case CV_64F: mat->convertTo(*mat, CV_8U, 255.0); return true;
-    default: return false;
+    case CV_64F:
+      mat->convertTo(*mat, CV_8U, 255.0);
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -86,7 +92,8 @@ void Configure(uint64_t max_pixels) {
   if (configured) return;
   configured = true;
   // OpenCV reads its size limit from the environment once, on first use.
-  if (max_pixels != 0) ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(max_pixels).c_str(), 1);
+  if (max_pixels != 0)
+    ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(max_pixels).c_str(), 1);
   cv::setNumThreads(1);
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
 }
@@ -94,7 +101,8 @@ void Configure(uint64_t max_pixels) {
 }  // namespace
 
 extern "C" int thumbpipe_opencv_decode(const uint8_t* data, size_t size, uint64_t max_pixels,
-                                       ThumbpipeDecodedImage* image, char* error, size_t error_size) {
+                                       ThumbpipeDecodedImage* image, char* error,
+                                       size_t error_size) {
   *image = ThumbpipeDecodedImage{0, 0, 0, nullptr};
   Configure(max_pixels);
   StderrCapture capture;
@@ -103,11 +111,13 @@ extern "C" int thumbpipe_opencv_decode(const uint8_t* data, size_t size, uint64_
     cv::Mat mat = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
     if (mat.empty()) {
       const std::string said = capture.LastLine();
-      SetError(said.empty() ? "damaged or of an unsupported kind" : "damaged or of an unsupported kind: " + said,
+      SetError(said.empty() ? "damaged or of an unsupported kind"
+                            : "damaged or of an unsupported kind: " + said,
                error, error_size);
       return 1;
     }
-    if (max_pixels != 0 && static_cast<uint64_t>(mat.cols) * static_cast<uint64_t>(mat.rows) > max_pixels) {
+    if (max_pixels != 0 &&
+        static_cast<uint64_t>(mat.cols) * static_cast<uint64_t>(mat.rows) > max_pixels) {
       SetError("more pixels than the limit", error, error_size);
       return 1;
     }

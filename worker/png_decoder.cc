@@ -35,7 +35,8 @@ void Read(png_structp png, png_bytep out, size_t size) {
   while (size > 0) {
     if (source->offset == source->size) {
       size_t got = 0;
-      if (Status status = source->input->Read(source->chunk.data(), source->chunk.size(), &got); !status.ok()) {
+      if (Status status = source->input->Read(source->chunk.data(), source->chunk.size(), &got);
+          !status.ok()) {
         source->error = status.message();
         png_error(png, "read error");
       }

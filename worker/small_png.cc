@@ -14,9 +14,9 @@ constexpr std::string_view kSignature("\x89PNG\r\n\x1A\n", 8);
 uint32_t Be32(const uint8_t* p) { return uint32_t{p[0]} << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
 
 struct Layout {
-  std::span<const uint8_t> ihdr;                  // the whole chunk
-  std::span<const uint8_t> idats;                 // all IDAT chunks, consecutive
-  std::vector<std::span<const uint8_t>> data;     // their data
+  std::span<const uint8_t> ihdr;               // the whole chunk
+  std::span<const uint8_t> idats;              // all IDAT chunks, consecutive
+  std::vector<std::span<const uint8_t>> data;  // their data
   uint32_t width = 0, height = 0, channels = 0;
 };
 
@@ -31,13 +31,15 @@ bool ReadLayout(std::span<const uint8_t> file, Layout* layout) {
     const uint32_t length = Be32(&file[pos]);
     if (length > file.size() - pos - 12) return false;
     const std::string_view type(reinterpret_cast<const char*>(&file[pos + 4]), 4);
-    if (crc32(crc32(0, nullptr, 0), &file[pos + 4], 4 + length) != Be32(&file[pos + 8 + length])) return false;
+    if (crc32(crc32(0, nullptr, 0), &file[pos + 4], 4 + length) != Be32(&file[pos + 8 + length]))
+      return false;
     const std::span<const uint8_t> chunk = file.subspan(pos, 12 + size_t{length});
     if (type == "IHDR") {
       if (!layout->ihdr.empty() || length != 13 || pos != kSignature.size()) return false;
       layout->ihdr = chunk;
     } else if (type == "IDAT") {
-      if (!layout->idats.empty() && layout->idats.data() + layout->idats.size() != chunk.data()) return false;
+      if (!layout->idats.empty() && layout->idats.data() + layout->idats.size() != chunk.data())
+        return false;
       layout->idats = {layout->idats.empty() ? chunk.data() : layout->idats.data(),
                        layout->idats.size() + chunk.size()};
       layout->data.push_back(file.subspan(pos + 8, length));
@@ -55,14 +57,24 @@ bool ReadLayout(std::span<const uint8_t> file, Layout* layout) {
   layout->width = Be32(h);
   layout->height = Be32(h + 4);
   switch (h[9]) {
-    case 0: layout->channels = 1; break;
-    case 4: layout->channels = 2; break;
-    case 2: layout->channels = 3; break;
-    case 6: layout->channels = 4; break;
-    default: return false;
+    case 0:
+      layout->channels = 1;
+      break;
+    case 4:
+      layout->channels = 2;
+      break;
+    case 2:
+      layout->channels = 3;
+      break;
+    case 6:
+      layout->channels = 4;
+      break;
+    default:
+      return false;
   }
   // 8-bit, deflate, standard filters, not interlaced.
-  return h[8] == 8 && h[10] == 0 && h[11] == 0 && h[12] == 0 && layout->width != 0 && layout->height != 0;
+  return h[8] == 8 && h[10] == 0 && h[11] == 0 && h[12] == 0 && layout->width != 0 &&
+         layout->height != 0;
 }
 
 // Inflates the image data into `raw` (rows with their filter byte); false unless it is one
@@ -103,7 +115,8 @@ bool Unfilter(const std::vector<uint8_t>& raw, Image* image) {
         std::memcpy(out, in, stride);
         break;
       case 1:
-        for (size_t i = 0; i < stride; ++i) out[i] = static_cast<uint8_t>(in[i] + (i >= bpp ? out[i - bpp] : 0));
+        for (size_t i = 0; i < stride; ++i)
+          out[i] = static_cast<uint8_t>(in[i] + (i >= bpp ? out[i - bpp] : 0));
         break;
       case 2:
         for (size_t i = 0; i < stride; ++i) out[i] = static_cast<uint8_t>(in[i] + prior[i]);
@@ -136,7 +149,8 @@ bool DecodeSmallPng(std::span<const uint8_t> file, Size box, uint64_t max_pixels
       (max_pixels != 0 && uint64_t{layout.width} * layout.height > max_pixels)) {
     return false;  // the normal path says why, if anything is wrong
   }
-  std::vector<uint8_t> raw(static_cast<size_t>(layout.height) * (1 + size_t{layout.width} * layout.channels));
+  std::vector<uint8_t> raw(static_cast<size_t>(layout.height) *
+                           (1 + size_t{layout.width} * layout.channels));
   if (!Inflate(layout.data, &raw)) return false;
   image->Allocate(layout.width, layout.height, layout.channels);
   if (!Unfilter(raw, image)) return false;
@@ -145,7 +159,8 @@ bool DecodeSmallPng(std::span<const uint8_t> file, Size box, uint64_t max_pixels
   png->resize(kSignature.size() + layout.ihdr.size() + layout.idats.size() + sizeof kEnd);
   uint8_t* out = png->data();
   for (std::span<const uint8_t> part :
-       {std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kSignature.data()), kSignature.size()),
+       {std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kSignature.data()),
+                                 kSignature.size()),
         layout.ihdr, layout.idats, std::span<const uint8_t>(kEnd)}) {
     std::memcpy(out, part.data(), part.size());
     out += part.size();

@@ -19,7 +19,8 @@ bool IsPnm(std::span<const uint8_t> data) {
 bool IsHeif(std::span<const uint8_t> data) {
   // ISO BMFF "ftyp" box with a HEIF/AVIF brand.
   if (!StartsWith(data, "ftyp", 4) || data.size() < 12) return false;
-  for (std::string_view brand : {"heic", "heix", "hevc", "heim", "heis", "mif1", "msf1", "avif", "avis"}) {
+  for (std::string_view brand :
+       {"heic", "heix", "hevc", "heim", "heis", "mif1", "msf1", "avif", "avis"}) {
     if (StartsWith(data, brand, 8)) return true;
   }
   return false;
@@ -31,7 +32,8 @@ Format SniffFormat(std::span<const uint8_t> head) {
   if (StartsWith(head, "\xFF\xD8\xFF")) return Format::kJpeg;
   if (StartsWith(head, "\x89PNG\r\n\x1A\n")) return Format::kPng;
   if (StartsWith(head, "RIFF") && StartsWith(head, "WEBP", 8)) return Format::kWebp;
-  if (StartsWith(head, std::string_view("II*\0", 4)) || StartsWith(head, std::string_view("MM\0*", 4))) {
+  if (StartsWith(head, std::string_view("II*\0", 4)) ||
+      StartsWith(head, std::string_view("MM\0*", 4))) {
     return Format::kTiff;
   }
   if (StartsWith(head, "BM") && head.size() >= 26) return Format::kBmp;
@@ -51,17 +53,28 @@ Format SniffFormat(std::span<const uint8_t> head) {
 
 std::string_view FormatName(Format format) {
   switch (format) {
-    case Format::kUnknown: return "unknown";
-    case Format::kJpeg: return "JPEG";
-    case Format::kPng: return "PNG";
-    case Format::kWebp: return "WebP";
-    case Format::kTiff: return "TIFF";
-    case Format::kBmp: return "BMP";
-    case Format::kPnm: return "PNM";
-    case Format::kGif: return "GIF";
-    case Format::kHeif: return "HEIF/AVIF";
-    case Format::kJpegXl: return "JPEG XL";
-    case Format::kJpeg2000: return "JPEG 2000";
+    case Format::kUnknown:
+      return "unknown";
+    case Format::kJpeg:
+      return "JPEG";
+    case Format::kPng:
+      return "PNG";
+    case Format::kWebp:
+      return "WebP";
+    case Format::kTiff:
+      return "TIFF";
+    case Format::kBmp:
+      return "BMP";
+    case Format::kPnm:
+      return "PNM";
+    case Format::kGif:
+      return "GIF";
+    case Format::kHeif:
+      return "HEIF/AVIF";
+    case Format::kJpegXl:
+      return "JPEG XL";
+    case Format::kJpeg2000:
+      return "JPEG 2000";
   }
   return "unknown";
 }

@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "worker/area_reducer.h"
 #include "worker/codec.h"
 #include "worker/exif.h"
 #include "worker/geometry.h"
 #include "worker/small_png.h"
-#include "worker/area_reducer.h"
 #include "worker/sniff.h"
 #include "worker/thumbnail_name.h"
 
@@ -33,6 +33,7 @@ class ShrinkingSink : public RowSink {
     if (!began_) return Status::Error("the decoder delivered no image");
     return reducer_.Finish(out);
   }
+
  private:
   std::function<Size(Size)> thumbnail_size_;
   AreaReducer reducer_;
@@ -77,11 +78,11 @@ void MakeThumbnailOrThrow(Input& input, const ThumbnailRequest& request, Thumbna
   Image shrunk;
   Status status = DecoderFor(format)->Decode(input, decode_request, &sink);
   if (status.ok()) status = sink.Finish(&shrunk);
-  if (!status.ok()) return Fail(out, fmt::format("decode {}: {}", FormatName(format), status.message()));
+  if (!status.ok())
+    return Fail(out, fmt::format("decode {}: {}", FormatName(format), status.message()));
   out->image = ApplyOrientation(std::move(shrunk), orientation);
   out->name = ThumbnailName(out->image);
   out->outcome = Thumbnail::Outcome::kThumbnail;
-
 }
 
 }  // namespace

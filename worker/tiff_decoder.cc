@@ -59,8 +59,9 @@ uint32_t KeptChannels(TIFF* tif) {
   TIFFGetFieldDefaulted(tif, TIFFTAG_PHOTOMETRIC, &photometric);
   TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &samples);
   TIFFGetFieldDefaulted(tif, TIFFTAG_EXTRASAMPLES, &extra_count, &extra);
-  const bool grey = (photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE) &&
-                    samples - extra_count == 1;
+  const bool grey =
+      (photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE) &&
+      samples - extra_count == 1;
   const bool alpha = extra_count > 0 && extra != nullptr &&
                      (extra[0] == EXTRASAMPLE_ASSOCALPHA || extra[0] == EXTRASAMPLE_UNASSALPHA);
   return (grey ? 1 : 3) + (alpha ? 1 : 0);
@@ -76,18 +77,21 @@ Status TiffDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
   TIFFOpenOptionsSetWarningHandlerExtR(options, OnWarning, &memory);
   // No single allocation of libtiff's may pass the pixel limit's worth of RGBA.
   if (request.max_pixels != 0) {
-    TIFFOpenOptionsSetMaxSingleMemAlloc(options, static_cast<tmsize_t>(std::min<uint64_t>(request.max_pixels * 4, INT64_MAX / 2)));
+    TIFFOpenOptionsSetMaxSingleMemAlloc(
+        options, static_cast<tmsize_t>(std::min<uint64_t>(request.max_pixels * 4, INT64_MAX / 2)));
   }
-  TIFF* tif = TIFFClientOpenExt("", "rm", &memory, ReadProc, WriteProc, SeekProc, CloseProc, SizeProc,
-                                nullptr, nullptr, options);
+  TIFF* tif = TIFFClientOpenExt("", "rm", &memory, ReadProc, WriteProc, SeekProc, CloseProc,
+                                SizeProc, nullptr, nullptr, options);
   TIFFOpenOptionsFree(options);
-  if (tif == nullptr) return Status::Error(memory.error.empty() ? "damaged TIFF header" : memory.error);
+  if (tif == nullptr)
+    return Status::Error(memory.error.empty() ? "damaged TIFF header" : memory.error);
 
   Status status;
   char message[1024] = "";
   TIFFRGBAImage image;
   std::vector<uint32_t> raster;
-  if (!TIFFRGBAImageOK(tif, message) || !TIFFRGBAImageBegin(&image, tif, /*stop_on_error=*/1, message)) {
+  if (!TIFFRGBAImageOK(tif, message) ||
+      !TIFFRGBAImageBegin(&image, tif, /*stop_on_error=*/1, message)) {
     status = Status::Error(message[0] != '\0' ? message : "unsupported TIFF layout");
     TIFFClose(tif);
     return status;

@@ -10,19 +10,28 @@ namespace {
 
 std::string_view Describe(VP8StatusCode code) {
   switch (code) {
-    case VP8_STATUS_OUT_OF_MEMORY: return "not enough memory (--max-memory)";
-    case VP8_STATUS_INVALID_PARAM: return "invalid parameter";
-    case VP8_STATUS_BITSTREAM_ERROR: return "damaged data";
-    case VP8_STATUS_UNSUPPORTED_FEATURE: return "unsupported feature";
-    case VP8_STATUS_SUSPENDED: return "decoding suspended";
-    case VP8_STATUS_USER_ABORT: return "decoding aborted";
-    case VP8_STATUS_NOT_ENOUGH_DATA: return "WebP data ends early (is the file truncated?)";
-    default: return "unknown error";
+    case VP8_STATUS_OUT_OF_MEMORY:
+      return "not enough memory (--max-memory)";
+    case VP8_STATUS_INVALID_PARAM:
+      return "invalid parameter";
+    case VP8_STATUS_BITSTREAM_ERROR:
+      return "damaged data";
+    case VP8_STATUS_UNSUPPORTED_FEATURE:
+      return "unsupported feature";
+    case VP8_STATUS_SUSPENDED:
+      return "decoding suspended";
+    case VP8_STATUS_USER_ABORT:
+      return "decoding aborted";
+    case VP8_STATUS_NOT_ENOUGH_DATA:
+      return "WebP data ends early (is the file truncated?)";
+    default:
+      return "unknown error";
   }
 }
 
 // The first frame of an animation, at full size (frames are composed on the canvas).
-Status DecodeFirstFrame(std::span<const uint8_t> file, const DecodeRequest& request, RowSink* sink) {
+Status DecodeFirstFrame(std::span<const uint8_t> file, const DecodeRequest& request,
+                        RowSink* sink) {
   WebPAnimDecoderOptions options;
   if (!WebPAnimDecoderOptionsInit(&options)) return Status::Error("libwebp version mismatch");
   options.color_mode = MODE_RGBA;
@@ -36,13 +45,15 @@ Status DecodeFirstFrame(std::span<const uint8_t> file, const DecodeRequest& requ
   int timestamp = 0;
   if (!WebPAnimDecoderGetInfo(decoder, &info)) {
     status = Status::Error("damaged animation");
-  } else if (const Size full{info.canvas_width, info.canvas_height}; !WithinPixelLimit(full, request.max_pixels)) {
+  } else if (const Size full{info.canvas_width, info.canvas_height};
+             !WithinPixelLimit(full, request.max_pixels)) {
     status = TooManyPixels(full, request.max_pixels);
   } else if (!WebPAnimDecoderGetNext(decoder, &pixels, &timestamp)) {
     status = Status::Error("damaged first frame");
   } else {
     status = sink->Begin(full, full, 4);
-    for (uint32_t y = 0; status.ok() && y < full.height; ++y) sink->Row(pixels + size_t{y} * full.width * 4);
+    for (uint32_t y = 0; status.ok() && y < full.height; ++y)
+      sink->Row(pixels + size_t{y} * full.width * 4);
   }
   WebPAnimDecoderDelete(decoder);
   return status;
@@ -60,12 +71,13 @@ Status WebpDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
     return Status::Error(std::string(Describe(code)));
   }
   if (config.input.has_animation) return DecodeFirstFrame(file, request, sink);
-  const Size full{static_cast<uint32_t>(config.input.width), static_cast<uint32_t>(config.input.height)};
+  const Size full{static_cast<uint32_t>(config.input.width),
+                  static_cast<uint32_t>(config.input.height)};
   if (!WithinPixelLimit(full, request.max_pixels)) return TooManyPixels(full, request.max_pixels);
   const Size rows = request.needed_size(full);
   if (rows.width == 0 || rows.height == 0 || rows.width > full.width || rows.height > full.height) {
-    return Status::Error(fmt::format("cannot deliver {}x{} of a {}x{} image", rows.width, rows.height,
-                                     full.width, full.height));
+    return Status::Error(fmt::format("cannot deliver {}x{} of a {}x{} image", rows.width,
+                                     rows.height, full.width, full.height));
   }
   const uint32_t channels = config.input.has_alpha ? 4 : 3;
   config.output.colorspace = channels == 4 ? MODE_RGBA : MODE_RGB;
@@ -74,13 +86,15 @@ Status WebpDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
     config.options.scaled_width = static_cast<int>(rows.width);
     config.options.scaled_height = static_cast<int>(rows.height);
   }
-  if (const VP8StatusCode code = WebPDecode(file.data(), file.size(), &config); code != VP8_STATUS_OK) {
+  if (const VP8StatusCode code = WebPDecode(file.data(), file.size(), &config);
+      code != VP8_STATUS_OK) {
     WebPFreeDecBuffer(&config.output);
     return Status::Error(std::string(Describe(code)));
   }
   Status status = sink->Begin(full, rows, channels);
   const WebPRGBABuffer& rgba = config.output.u.RGBA;
-  for (uint32_t y = 0; status.ok() && y < rows.height; ++y) sink->Row(rgba.rgba + size_t{y} * rgba.stride);
+  for (uint32_t y = 0; status.ok() && y < rows.height; ++y)
+    sink->Row(rgba.rgba + size_t{y} * rgba.stride);
   WebPFreeDecBuffer(&config.output);
   return status;
 }

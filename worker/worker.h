@@ -43,7 +43,7 @@ class Worker {
 
  private:
   WorkerEnv env_;
-  std::vector<uint8_t> file_;   // reused between files
+  std::vector<uint8_t> file_;  // reused between files
   std::vector<uint8_t> png_;
 };
 

@@ -61,7 +61,9 @@ int WorkerProcessMain(int argc, char** argv, std::function<void(const std::strin
   env.request.max_pixels = context.options.max_pixels;
   env.give_up = [&context] { return LauncherGoneReason(context); };
   const ControlBlock* block = context.control->block();
-  env.stop_requested = [block] { return block->stop_requested.load(std::memory_order_relaxed) != 0; };
+  env.stop_requested = [block] {
+    return block->stop_requested.load(std::memory_order_relaxed) != 0;
+  };
   env.before_item = std::move(before_item);
   return RoleExitStatus(Worker(std::move(env)).Run());
 }

@@ -60,7 +60,9 @@ TEST(OutputDir, WriteErrorLeavesNoFile) {
     if (!OutputDir::Open(dir.path(), &out).ok()) ::_exit(10);
     bool existed = false;
     const Status status = out->WriteOnce("big.png", Bytes(std::string(1000, 'x')), &existed);
-    ::_exit(status.ok() ? 11 : status.message().find("File too large") != std::string::npos ? 0 : 12);
+    ::_exit(status.ok()                                                    ? 11
+            : status.message().find("File too large") != std::string::npos ? 0
+                                                                           : 12);
   }
   int wait_status = 0;
   ASSERT_EQ(::waitpid(child, &wait_status, 0), child);

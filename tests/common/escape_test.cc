@@ -24,10 +24,10 @@ TEST(EscapePath, LineBreakingBytesAreEscaped) {
 TEST(EscapePath, BytesThatAreNotUtf8AreEscaped) {
   EXPECT_EQ(EscapePath("latin1 caf\xE9.jpg"), "latin1 caf\\xe9.jpg");
   EXPECT_EQ(EscapePath("\xFF\xFE"), "\\xff\\xfe");
-  EXPECT_EQ(EscapePath("\xC0\xAF"), "\\xc0\\xaf");          // overlong '/'
-  EXPECT_EQ(EscapePath("\xED\xA0\x80"), "\\xed\\xa0\\x80");  // UTF-16 surrogate
+  EXPECT_EQ(EscapePath("\xC0\xAF"), "\\xc0\\xaf");                    // overlong '/'
+  EXPECT_EQ(EscapePath("\xED\xA0\x80"), "\\xed\\xa0\\x80");           // UTF-16 surrogate
   EXPECT_EQ(EscapePath("\xF4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");  // above U+10FFFF
-  EXPECT_EQ(EscapePath("\xE2\x82"), "\\xe2\\x82");          // cut short
+  EXPECT_EQ(EscapePath("\xE2\x82"), "\\xe2\\x82");                    // cut short
 }
 
 TEST(EscapePath, RoundTripsEveryByteString) {

@@ -33,7 +33,8 @@ TEST_F(IpcQueueTest, CreatedPrivateAndOpenedByName) {
   EXPECT_EQ(opened->max_message_bytes(), 64u);
 
   bool sent = false;
-  ASSERT_TRUE(created->Send(std::span<const char>("hello", 5), std::chrono::milliseconds(10), &sent).ok());
+  ASSERT_TRUE(
+      created->Send(std::span<const char>("hello", 5), std::chrono::milliseconds(10), &sent).ok());
   EXPECT_TRUE(sent);
   char buffer[64];
   size_t size = 0;
@@ -66,10 +67,12 @@ TEST_F(IpcQueueTest, TimesOutWhenFullOrEmpty) {
   EXPECT_EQ(size, 0u);
   bool sent = false;
   for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(queue->Send(std::span<const char>("x", 1), std::chrono::milliseconds(20), &sent).ok());
+    ASSERT_TRUE(
+        queue->Send(std::span<const char>("x", 1), std::chrono::milliseconds(20), &sent).ok());
     EXPECT_TRUE(sent);
   }
-  ASSERT_TRUE(queue->Send(std::span<const char>("x", 1), std::chrono::milliseconds(20), &sent).ok());
+  ASSERT_TRUE(
+      queue->Send(std::span<const char>("x", 1), std::chrono::milliseconds(20), &sent).ok());
   EXPECT_FALSE(sent);
   size_t count = 0;
   ASSERT_TRUE(queue->CountMessages(&count).ok());
@@ -81,12 +84,14 @@ TEST_F(IpcQueueTest, KeepsOrder) {
   ASSERT_TRUE(IpcQueue::Create(name_, 8, 8, &queue).ok());
   bool sent = false;
   for (char c : std::string("abcdef")) {
-    ASSERT_TRUE(queue->Send(std::span<const char>(&c, 1), std::chrono::milliseconds(10), &sent).ok());
+    ASSERT_TRUE(
+        queue->Send(std::span<const char>(&c, 1), std::chrono::milliseconds(10), &sent).ok());
   }
   std::string got;
   char buffer[8];
   size_t size = 0;
-  while (queue->Receive(buffer, std::chrono::milliseconds(10), &size).ok() && size > 0) got += buffer[0];
+  while (queue->Receive(buffer, std::chrono::milliseconds(10), &size).ok() && size > 0)
+    got += buffer[0];
   EXPECT_EQ(got, "abcdef");
 }
 
@@ -96,9 +101,9 @@ TEST_F(IpcQueueTest, WaitingCallsGiveUpWhenTold) {
   char buffer[8];
   size_t size = 0;
   int asked = 0;
-  const Status status = ReceiveWaiting(queue.get(), buffer, [&] {
-    return ++asked == 2 ? std::string("the launcher is gone") : std::string();
-  }, &size);
+  const Status status = ReceiveWaiting(
+      queue.get(), buffer,
+      [&] { return ++asked == 2 ? std::string("the launcher is gone") : std::string(); }, &size);
   EXPECT_EQ(status.message(), "the launcher is gone");
   EXPECT_EQ(asked, 2);
 }

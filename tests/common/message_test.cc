@@ -9,8 +9,9 @@ namespace {
 
 TEST(Message, WorkItemRoundTrip) {
   std::vector<char> buffer(kMaxWorkMessageBytes);
-  for (const WorkItem& item : {WorkItem{WorkKind::kFile, "/a/b c\n\xff.jpg"}, WorkItem{WorkKind::kEnd, ""},
-                               WorkItem{WorkKind::kFile, std::string(kMaxPathBytes, 'p')}}) {
+  for (const WorkItem& item :
+       {WorkItem{WorkKind::kFile, "/a/b c\n\xff.jpg"}, WorkItem{WorkKind::kEnd, ""},
+        WorkItem{WorkKind::kFile, std::string(kMaxPathBytes, 'p')}}) {
     const size_t size = EncodeWorkItem(item, buffer);
     ASSERT_GT(size, 0u);
     WorkItem back;

@@ -23,10 +23,10 @@ TEST(RunNames, FreshNamesDifferAndParseBack) {
 TEST(RunNames, RejectsOtherNames) {
   std::string prefix;
   pid_t pid = 0;
-  for (const char* name : {"thumbpipe", "thumbpipe.", "thumbpipe.x.0123456789abcdef",
-                           "thumbpipe.12.0123", "thumbpipe.12.0123456789ABCDEF.work",
-                           "thumbpipe.0.0123456789abcdef", "sem.thumbpipe.12.0123456789abcdef",
-                           "thumbpipe.-5.0123456789abcdef"}) {
+  for (const char* name :
+       {"thumbpipe", "thumbpipe.", "thumbpipe.x.0123456789abcdef", "thumbpipe.12.0123",
+        "thumbpipe.12.0123456789ABCDEF.work", "thumbpipe.0.0123456789abcdef",
+        "sem.thumbpipe.12.0123456789abcdef", "thumbpipe.-5.0123456789abcdef"}) {
     EXPECT_FALSE(ParseRunObjectName(name, &prefix, &pid)) << name;
   }
 }

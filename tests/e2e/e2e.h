@@ -41,7 +41,8 @@ class E2eTest : public ::testing::Test {
   }
 
   // Starts thumbpipe with `args` in work() without waiting; Finish() it.
-  std::unique_ptr<Command> Start(const std::vector<std::string>& args, CommandOptions options = {}) {
+  std::unique_ptr<Command> Start(const std::vector<std::string>& args,
+                                 CommandOptions options = {}) {
     std::vector<std::string> argv = {LauncherPath()};
     argv.insert(argv.end(), args.begin(), args.end());
     if (options.cwd.empty()) options.cwd = work_.path();
@@ -85,7 +86,8 @@ class E2eTest : public ::testing::Test {
       verified_.insert(line.thumbnail);
     }
     for (const std::string& name : ListFolder(thumbnails())) {
-      EXPECT_TRUE(named.count(name) == 1 || (others_allowed && name.ends_with(".png") && name[0] != '.'))
+      EXPECT_TRUE(named.count(name) == 1 ||
+                  (others_allowed && name.ends_with(".png") && name[0] != '.'))
           << "unexpected file in the thumbnail folder: " << name;
     }
     return lines;

@@ -65,7 +65,8 @@ TEST_F(HostileTest, EveryHostileFileIsAccountedFor) {
       ++corrupt_pngs;
     }
   }
-  const long files = 11 + static_cast<long>(ListFolder(CorpusPath("pillow/hostile")).size()) + corrupt_pngs;
+  const long files =
+      11 + static_cast<long>(ListFolder(CorpusPath("pillow/hostile")).size()) + corrupt_pngs;
 
   const CommandResult run = Thumbpipe({photos.path(), "2"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -79,7 +80,8 @@ TEST_F(HostileTest, EveryHostileFileIsAccountedFor) {
   failed(photos / "half.jpg", "decode JPEG: JPEG data ends early (is the file truncated?)");
   failed(photos / "half.png", "decode PNG: PNG data ends early (is the file truncated?)");
   failed(photos / "claims-100000x100000.png",
-         "decode PNG: image is 100000x100000 (10000.0 megapixels), more than the limit of 200.0 (--max-pixels)");
+         "decode PNG: image is 100000x100000 (10000.0 megapixels), more than the limit of 200.0 "
+         "(--max-pixels)");
   failed(photos / "twelve-bit.jpg", "decode JPEG: Unsupported JPEG data precision 12");
   failed(photos / "loop.jpg", "cannot open: Too many levels of symbolic links");
   failed(photos / "dangling.jpg", "cannot open: No such file or directory");
@@ -104,12 +106,15 @@ TEST_F(HostileTest, UnreadableFilesAndFoldersAreReported) {
   ::chmod((photos / "locked").c_str(), 0);
   std::vector<std::string> args = {LauncherPath(), photos.path(), "2"};
   if (::geteuid() == 0) {
-    args.insert(args.begin(), {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"});
+    args.insert(args.begin(),
+                {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"});
   }
   const CommandResult run = RunCommand(args, InFolder(work().path()));
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos / "secret.jpg") + "': cannot open: Permission denied\n"));
-  EXPECT_THAT(run.err, HasSubstr("cannot open folder '" + (photos / "locked") + "': Permission denied\n"));
+  EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos / "secret.jpg") +
+                                 "': cannot open: Permission denied\n"));
+  EXPECT_THAT(run.err,
+              HasSubstr("cannot open folder '" + (photos / "locked") + "': Permission denied\n"));
   const Summary summary = ParseSummary(run.err);
   EXPECT_EQ(summary.thumbnails, 1);
   EXPECT_EQ(summary.failed, 1);
@@ -123,9 +128,10 @@ TEST_F(HostileTest, PixelLimitIsEnforcedBeforeDecoding) {
   WriteTestImage(photos / "big.png", 64, 64);
   const CommandResult run = Thumbpipe({"--max-pixels", "1000", photos.path()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos / "big.png") +
-                                 "': decode PNG: image is 64x64 (0.0 megapixels), more than the limit of "
-                                 "0.0 (--max-pixels)\n"));
+  EXPECT_THAT(run.err,
+              HasSubstr("failed: '" + (photos / "big.png") +
+                        "': decode PNG: image is 64x64 (0.0 megapixels), more than the limit of "
+                        "0.0 (--max-pixels)\n"));
   EXPECT_EQ(ParseSummary(run.err).thumbnails, 1);
 }
 
@@ -153,16 +159,20 @@ TEST_F(HostileTest, MemoryLimitStopsADecompressionBomb) {
   CommandOptions options = InFolder(work().path());
   // Sanitizer builds do not limit the address space; their allocator gets a limit instead.
   options.env["ASAN_OPTIONS"] = "max_allocation_size_mb=400";
-  const CommandResult run = Thumbpipe({"--max-pixels", "0", "--max-memory", "512M", photos.path(), "2"}, options);
+  const CommandResult run =
+      Thumbpipe({"--max-pixels", "0", "--max-memory", "512M", photos.path(), "2"}, options);
   ASSERT_EQ(run.exit_code, 0) << run.err;
 #if defined(__SANITIZE_ADDRESS__)
   // AddressSanitizer's operator new dies instead of throwing: the worker dies on the bomb,
   // which is then handled like any other crash.
-  EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos / "bomb.png") + "': the worker exited with status 1 while "
+  EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos / "bomb.png") +
+                                 "': the worker exited with status 1 while "
                                  "decoding it\n"));
 #else
-  EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos / "bomb.png") +
-                                 "': decode PNG: not enough memory for a 14000x14000 image (--max-memory)\n"));
+  EXPECT_THAT(
+      run.err,
+      HasSubstr("failed: '" + (photos / "bomb.png") +
+                "': decode PNG: not enough memory for a 14000x14000 image (--max-memory)\n"));
 #endif
   EXPECT_EQ(ParseSummary(run.err).thumbnails, 1);
 }
@@ -174,9 +184,19 @@ CommandResult RunWithTinyFilesystem(const std::string& folder, const std::string
                                     const std::string& cwd) {
   std::filesystem::create_directories(folder);
   std::vector<std::string> argv = {
-      "/usr/bin/unshare", "--map-root-user", "--mount", "--propagation", "private", "/bin/sh", "-c",
-      "mount -t tmpfs -o size=\"$1\" tmpfs \"$0\" && { [ -z \"$2\" ] || head -c \"$2\" /dev/zero > \"$0/fill\" 2>/dev/null; true; } && shift 2 && exec \"$@\"",
-      folder, size, prefill, LauncherPath()};
+      "/usr/bin/unshare",
+      "--map-root-user",
+      "--mount",
+      "--propagation",
+      "private",
+      "/bin/sh",
+      "-c",
+      "mount -t tmpfs -o size=\"$1\" tmpfs \"$0\" && { [ -z \"$2\" ] || head -c \"$2\" /dev/zero > "
+      "\"$0/fill\" 2>/dev/null; true; } && shift 2 && exec \"$@\"",
+      folder,
+      size,
+      prefill,
+      LauncherPath()};
   argv.insert(argv.end(), args.begin(), args.end());
   CommandOptions options;
   options.cwd = cwd;
@@ -187,7 +207,8 @@ TEST_F(HostileTest, FullDiskFailsThumbnailsNotTheRun) {
   TempDir photos;
   for (int i = 0; i < 12; ++i) WriteNoiseImage(photos / (std::to_string(i) + ".png"), 120, 120, i);
   const std::string out = work() / "thumbnails";
-  const CommandResult run = RunWithTinyFilesystem(out, "100k", "", {photos.path(), "2"}, work().path());
+  const CommandResult run =
+      RunWithTinyFilesystem(out, "100k", "", {photos.path(), "2"}, work().path());
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_TRUE(ShmObjectsOf(run.pid).empty());
   const Summary summary = ParseSummary(run.err);
@@ -204,7 +225,8 @@ TEST_F(HostileTest, ManifestThatCannotBeWrittenFailsTheRun) {
   WriteTestImage(photos / "a.jpg", 300, 200);
   const std::string lists = work() / "lists";
   const CommandResult run = RunWithTinyFilesystem(
-      lists, "16k", "16k", {"--manifest", lists + "/processed.txt", photos.path(), "2"}, work().path());
+      lists, "16k", "16k", {"--manifest", lists + "/processed.txt", photos.path(), "2"},
+      work().path());
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_THAT(run.err, HasSubstr("No space left on device"));
   EXPECT_THAT(run.err, HasSubstr("thumbpipe-sink"));

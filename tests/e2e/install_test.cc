@@ -14,19 +14,22 @@ TEST_F(InstallTest, InstalledLauncherFindsItsRoles) {
   const CommandResult install = RunCommand(
       {THUMBPIPE_TEST_CMAKE, "--install", THUMBPIPE_TEST_BUILD_DIR, "--prefix", prefix.path()});
   ASSERT_EQ(install.exit_code, 0) << install.out << install.err;
-  for (const char* role : {"thumbpipe-producer", "thumbpipe-worker", "thumbpipe-sink", "thumbpipe-opencv.so"}) {
-    EXPECT_TRUE(std::filesystem::exists(prefix / (std::string("libexec/thumbpipe/") + role))) << role;
+  for (const char* role :
+       {"thumbpipe-producer", "thumbpipe-worker", "thumbpipe-sink", "thumbpipe-opencv.so"}) {
+    EXPECT_TRUE(std::filesystem::exists(prefix / (std::string("libexec/thumbpipe/") + role)))
+        << role;
     EXPECT_FALSE(std::filesystem::exists(prefix / (std::string("bin/") + role))) << role;
   }
-  const CommandResult run = RunCommand({prefix / "bin/thumbpipe", CorpusPath("exif-orientation"), "2"},
-                                       InFolder(work().path()));
+  const CommandResult run = RunCommand(
+      {prefix / "bin/thumbpipe", CorpusPath("exif-orientation"), "2"}, InFolder(work().path()));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(ParseSummary(run.err).thumbnails, 18);
   EXPECT_TRUE(ShmObjectsOf(run.pid).empty());
   // A BMP needs the OpenCV plug-in, found beside the installed worker.
   TempDir bmp;
   std::filesystem::copy_file(CorpusPath("pillow/formats/hopper.bmp"), bmp / "hopper.bmp");
-  const CommandResult with_plugin = RunCommand({prefix / "bin/thumbpipe", bmp.path()}, InFolder(work().path()));
+  const CommandResult with_plugin =
+      RunCommand({prefix / "bin/thumbpipe", bmp.path()}, InFolder(work().path()));
   ASSERT_EQ(with_plugin.exit_code, 0) << with_plugin.err;
   EXPECT_EQ(ParseSummary(with_plugin.err).thumbnails, 1) << with_plugin.err;
 }

@@ -65,14 +65,16 @@ TEST_F(LoadTest, HundredThousandFilesFlatMemoryNoLeakedDescriptors) {
   constexpr int kDistinct = 1000, kFolders = 100, kPerFolder = 1000;
   TempDir photos;
   std::filesystem::create_directory(photos / "originals");
-  for (int i = 0; i < kDistinct; ++i) WriteNoiseImage(photos / ("originals/" + std::to_string(i) + ".png"), 8, 8, i);
+  for (int i = 0; i < kDistinct; ++i)
+    WriteNoiseImage(photos / ("originals/" + std::to_string(i) + ".png"), 8, 8, i);
   // 100,000 names: hard links, so the tree is made in seconds.
   for (int f = 0; f < kFolders; ++f) {
     const std::string folder = photos / ("f" + std::to_string(f));
     std::filesystem::create_directory(folder);
     for (int i = 0; i < kPerFolder; ++i) {
-      std::filesystem::create_hard_link(photos / ("originals/" + std::to_string((f * 7 + i) % kDistinct) + ".png"),
-                                        folder + "/" + std::to_string(i) + ".png");
+      std::filesystem::create_hard_link(
+          photos / ("originals/" + std::to_string((f * 7 + i) % kDistinct) + ".png"),
+          folder + "/" + std::to_string(i) + ".png");
     }
   }
   std::filesystem::remove_all(photos / "originals");
@@ -80,7 +82,8 @@ TEST_F(LoadTest, HundredThousandFilesFlatMemoryNoLeakedDescriptors) {
   CommandOptions options = InFolder(work().path());
   options.timeout = std::chrono::seconds(600);
   auto command = Start({photos.path(), "2"}, options);
-  const std::string journal = work() / (".processed.txt." + std::to_string(command->pid()) + ".journal");
+  const std::string journal =
+      work() / (".processed.txt." + std::to_string(command->pid()) + ".journal");
   ASSERT_TRUE(WaitFor([&] { return CountLines(journal) >= 10'000; }, std::chrono::seconds(300)));
   const std::map<pid_t, Sample> early = MeasureRun(command->pid());
   const std::vector<pid_t> sink = ChildrenOf(command->pid(), "thumbpipe-sink");

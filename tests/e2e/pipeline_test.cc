@@ -25,8 +25,9 @@ bool E2eTest::SourceFitsInBox(const std::string& source, int box_width, int box_
     const std::string head = ReadFile(source).substr(0, 24);
     if (head.size() == 24 && head.starts_with("\x89PNG")) {
       const auto be32 = [&](size_t at) {
-        return static_cast<int>(static_cast<uint8_t>(head[at]) << 24 | static_cast<uint8_t>(head[at + 1]) << 16 |
-                                static_cast<uint8_t>(head[at + 2]) << 8 | static_cast<uint8_t>(head[at + 3]));
+        return static_cast<int>(
+            static_cast<uint8_t>(head[at]) << 24 | static_cast<uint8_t>(head[at + 1]) << 16 |
+            static_cast<uint8_t>(head[at + 2]) << 8 | static_cast<uint8_t>(head[at + 3]));
       };
       w = be32(16);
       h = be32(20);
@@ -36,7 +37,8 @@ bool E2eTest::SourceFitsInBox(const std::string& source, int box_width, int box_
 }
 
 StandInRoles::StandInRoles() {
-  std::filesystem::create_symlink(RoleFolder() + "/thumbpipe-producer", folder_ / "thumbpipe-producer");
+  std::filesystem::create_symlink(RoleFolder() + "/thumbpipe-producer",
+                                  folder_ / "thumbpipe-producer");
   std::filesystem::create_symlink(RoleFolder() + "/thumbpipe-sink", folder_ / "thumbpipe-sink");
   std::filesystem::create_symlink(FakeWorkerPath(), folder_ / "thumbpipe-worker");
 }
@@ -81,8 +83,9 @@ TEST_F(PipelineTest, EmptyFolder) {
   TempDir photos;
   const CommandResult run = Thumbpipe({photos.path()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_THAT(LastLine(run.err), ::testing::MatchesRegex(
-      "thumbpipe: Finished in [0-9.]+ s: 0 thumbnails, 0 not images, 0 failed"));
+  EXPECT_THAT(LastLine(run.err),
+              ::testing::MatchesRegex(
+                  "thumbpipe: Finished in [0-9.]+ s: 0 thumbnails, 0 not images, 0 failed"));
   EXPECT_EQ(ReadFile(manifest()), "");
 }
 
@@ -106,8 +109,9 @@ TEST_F(PipelineTest, FailuresAreCountedWithAReasonAndQuietHidesThem) {
   WriteFile(photos / "half.jpg", jpeg.substr(0, jpeg.size() / 2));
   CommandResult run = Thumbpipe({photos.path(), "2"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos / "half.jpg") +
-                                 "': decode JPEG: JPEG data ends early (is the file truncated?)\n"));
+  EXPECT_THAT(run.err,
+              HasSubstr("failed: '" + (photos / "half.jpg") +
+                        "': decode JPEG: JPEG data ends early (is the file truncated?)\n"));
   Summary summary = ParseSummary(run.err);
   EXPECT_EQ(summary.thumbnails, 1);
   EXPECT_EQ(summary.failed, 1);
@@ -121,7 +125,7 @@ TEST_F(PipelineTest, FailuresAreCountedWithAReasonAndQuietHidesThem) {
 
 TEST_F(PipelineTest, HostileNamesAreEscapedInTheManifest) {
   TempDir photos;
-  const std::vector<std::string> names = {"new\nline.jpg", "back\\slash.jpg", "latin1-\xE9.jpg",
+  const std::vector<std::string> names = {"new\nline.jpg", "back\\slash.jpg",  "latin1-\xE9.jpg",
                                           "tab\there.jpg", "colon: space.jpg", "utf8-\xC3\xA9.jpg"};
   for (size_t i = 0; i < names.size(); ++i) MakeJpeg(photos / names[i], 300 + 10 * i, 200);
   const CommandResult run = Thumbpipe({photos.path()});
@@ -140,8 +144,8 @@ TEST_F(PipelineTest, HostileNamesAreEscapedInTheManifest) {
 TEST_F(PipelineTest, OptionsChangeSizeAndPlaces) {
   TempDir photos;
   MakeJpeg(photos / "wide.jpg", 1600, 900);
-  const CommandResult run =
-      Thumbpipe({"--size", "320x100", "--output", "out/t", "--manifest", "lists/m.txt", photos.path()});
+  const CommandResult run = Thumbpipe(
+      {"--size", "320x100", "--output", "out/t", "--manifest", "lists/m.txt", photos.path()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const auto lines = ReadManifest(work() / "lists/m.txt");
   ASSERT_EQ(lines.size(), 1u);
@@ -183,11 +187,15 @@ TEST_F(PipelineTest, UsageErrorsExit2WithOneLine) {
   };
   WriteFile(work() / "blocker", "");
   const std::vector<Case> cases = {
-      {{}, "thumbpipe: missing ROOT, the folder to make thumbnails of (for example: thumbpipe ~/Pictures)\n"},
+      {{},
+       "thumbpipe: missing ROOT, the folder to make thumbnails of (for example: thumbpipe "
+       "~/Pictures)\n"},
       {{".", "x"}, "thumbpipe: WORKERS must be a whole number from 1 to 1024, not 'x'\n"},
-      {{".", "--nope"}, "thumbpipe: The following argument was not expected: --nope; see 'thumbpipe --help'\n"},
+      {{".", "--nope"},
+       "thumbpipe: The following argument was not expected: --nope; see 'thumbpipe --help'\n"},
       {{".", "--output", "blocker/sub"},
-       "thumbpipe: cannot create output folder '" + (work() / "blocker/sub") + "': Not a directory\n"},
+       "thumbpipe: cannot create output folder '" + (work() / "blocker/sub") +
+           "': Not a directory\n"},
   };
   for (const Case& c : cases) {
     const CommandResult run = Thumbpipe(c.args);

@@ -25,7 +25,8 @@ class SupervisionTest : public E2eTest {
       std::snprintf(name, sizeof name, "%04d.jpg", i);
       WriteTestImage(photos_ / name, size + i % 7, size, i);
     }
-    for (size_t i = 0; i < extra.size(); ++i) WriteTestImage(photos_ / extra[i], 300, 200, 1000 + i);
+    for (size_t i = 0; i < extra.size(); ++i)
+      WriteTestImage(photos_ / extra[i], 300, 200, 1000 + i);
   }
   CommandOptions WithWorker(const std::string& mode) {
     CommandOptions options;
@@ -68,8 +69,10 @@ TEST_F(SupervisionTest, WorkerCrashOnAFileIsReportedAndReplaced) {
                                    "': the worker was killed by signal 11 (Segmentation fault) "
                                    "while decoding it\n"));
   }
-  EXPECT_THAT(run.err, MatchesRegex("(.|\n)*thumbpipe-worker\\[[01]\\] \\(pid [0-9]+\\) was killed by signal 11 "
-                                    "\\(Segmentation fault\\) on '[^']*poison-1.jpg'; starting another(.|\n)*"));
+  EXPECT_THAT(
+      run.err,
+      MatchesRegex("(.|\n)*thumbpipe-worker\\[[01]\\] \\(pid [0-9]+\\) was killed by signal 11 "
+                   "\\(Segmentation fault\\) on '[^']*poison-1.jpg'; starting another(.|\n)*"));
   const Summary summary = ParseSummary(run.err);
   EXPECT_EQ(summary.thumbnails, 20);
   EXPECT_EQ(summary.failed, 2);
@@ -80,7 +83,8 @@ TEST_F(SupervisionTest, AbortedWorkerIsHandledLikeACrash) {
   MakePhotos(10, {"bad.jpg"});
   const CommandResult run = RunWith("abort-on=bad", {photos_.path(), "1"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos_ / "bad.jpg") + "': the worker was killed by signal 6 (Aborted)"));
+  EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos_ / "bad.jpg") +
+                                 "': the worker was killed by signal 6 (Aborted)"));
   EXPECT_EQ(ParseSummary(run.err).thumbnails, 10);
 }
 
@@ -97,7 +101,8 @@ TEST_F(SupervisionTest, HungWorkerIsTimedOut) {
   MakePhotos(8, {"stuck.jpg"});
   const CommandResult run = RunWith("hang-on=stuck", {"--timeout", "1", photos_.path(), "2"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos_ / "stuck.jpg") + "': timed out after 1 s (--timeout)\n"));
+  EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos_ / "stuck.jpg") +
+                                 "': timed out after 1 s (--timeout)\n"));
   EXPECT_LT(run.seconds, 15);
   const Summary summary = ParseSummary(run.err);
   EXPECT_EQ(summary.thumbnails, 8);
@@ -109,9 +114,10 @@ TEST_F(SupervisionTest, WorkerCrashingAtStartStopsTheRunPromptly) {
   const CommandResult run = RunWith("crash-at-start", {photos_.path(), "2"});
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_LT(run.seconds, 10);
-  EXPECT_THAT(run.err, MatchesRegex("(.|\n)*thumbpipe-worker\\[[01]\\] \\(pid [0-9]+\\) was killed by "
-                                    "signal 11 \\(Segmentation fault\\): workers keep dying at "
-                                    "start-up; stopping the run\n(.|\n)*"));
+  EXPECT_THAT(run.err,
+              MatchesRegex("(.|\n)*thumbpipe-worker\\[[01]\\] \\(pid [0-9]+\\) was killed by "
+                           "signal 11 \\(Segmentation fault\\): workers keep dying at "
+                           "start-up; stopping the run\n(.|\n)*"));
   EXPECT_THAT(LastLine(run.err), HasSubstr("Finished in"));
 }
 
@@ -119,15 +125,18 @@ TEST_F(SupervisionTest, WorkerFailingItsSetUpStopsTheRun) {
   MakePhotos(3);
   const CommandResult run = RunWith("exit2-at-start", {photos_.path(), "2"});
   EXPECT_EQ(run.exit_code, 1) << run.err;
-  EXPECT_THAT(run.err, MatchesRegex("(.|\n)*thumbpipe-worker\\[[01]\\] \\(pid [0-9]+\\) exited with status 2 at "
-                                    "start-up; stopping the run\n(.|\n)*"));
+  EXPECT_THAT(
+      run.err,
+      MatchesRegex("(.|\n)*thumbpipe-worker\\[[01]\\] \\(pid [0-9]+\\) exited with status 2 at "
+                   "start-up; stopping the run\n(.|\n)*"));
 }
 
 TEST_F(SupervisionTest, FileThatVanishesBeforeItIsReadFails) {
   MakePhotos(4, {"vanish.jpg"});
   const CommandResult run = RunWith("delete-on=vanish", {photos_.path(), "2"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos_ / "vanish.jpg") + "': cannot open: No such file or directory\n"));
+  EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos_ / "vanish.jpg") +
+                                 "': cannot open: No such file or directory\n"));
   EXPECT_EQ(ParseSummary(run.err).thumbnails, 4);
 }
 
@@ -135,14 +144,16 @@ TEST_F(SupervisionTest, ProducerKilledMidRunFilesFoundAreFinished) {
   MakePhotos(700);
   auto command = Start({photos_.path(), "2"}, WithWorker("slow=5"));
   std::vector<pid_t> producer;
-  ASSERT_TRUE(WaitFor([&] { return !(producer = ChildrenOf(command->pid(), "thumbpipe-producer")).empty(); },
-                      std::chrono::seconds(10)));
+  ASSERT_TRUE(WaitFor(
+      [&] { return !(producer = ChildrenOf(command->pid(), "thumbpipe-producer")).empty(); },
+      std::chrono::seconds(10)));
   ::usleep(300'000);  // it fills the queue and waits for room
   ASSERT_EQ(::kill(producer[0], SIGKILL), 0);
   const CommandResult run = Finish(*command);
   EXPECT_EQ(run.exit_code, 1) << run.err;
-  EXPECT_THAT(run.err, HasSubstr("thumbpipe-producer (pid " + std::to_string(producer[0]) +
-                                 ") was killed by signal 9 (Killed); finishing the files found so far\n"));
+  EXPECT_THAT(run.err,
+              HasSubstr("thumbpipe-producer (pid " + std::to_string(producer[0]) +
+                        ") was killed by signal 9 (Killed); finishing the files found so far\n"));
   EXPECT_THAT(run.err, ::testing::Not(HasSubstr("not processed")));
   const Summary summary = ParseSummary(run.err);
   EXPECT_GT(summary.thumbnails, 0);
@@ -162,7 +173,10 @@ TEST_F(SupervisionTest, SinkKilledMidRunItsJournalBecomesTheManifest) {
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_THAT(run.err, HasSubstr("thumbpipe-sink (pid " + std::to_string(sink[0]) +
                                  ") was killed by signal 9 (Killed); stopping the run\n"));
-  EXPECT_THAT(run.err, MatchesRegex("(.|\n)*wrote the manifest of the [0-9]+ thumbnails made before the run stopped(.|\n)*"));
+  EXPECT_THAT(
+      run.err,
+      MatchesRegex(
+          "(.|\n)*wrote the manifest of the [0-9]+ thumbnails made before the run stopped(.|\n)*"));
   // Thumbnails whose results had not reached the sink are there but not listed.
   const auto lines = VerifyOutputs(200, 200, /*others_allowed=*/true);
   EXPECT_GE(lines.size(), 20u);
@@ -174,8 +188,10 @@ TEST_F(SupervisionTest, LauncherKilledChildrenFollowAndTheNextRunCleansUp) {
   auto command = Start({photos_.path(), "2"}, WithWorker("slow=10"));
   const pid_t launcher = command->pid();
   std::vector<pid_t> children;
-  ASSERT_TRUE(WaitFor([&] { return (children = ChildrenOf(launcher)).size() == 4; }, std::chrono::seconds(10)));
-  ASSERT_TRUE(WaitFor([&] { return CountLines(Journal(launcher)) >= 5; }, std::chrono::seconds(20)));
+  ASSERT_TRUE(WaitFor([&] { return (children = ChildrenOf(launcher)).size() == 4; },
+                      std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      WaitFor([&] { return CountLines(Journal(launcher)) >= 5; }, std::chrono::seconds(20)));
   ASSERT_EQ(::kill(launcher, SIGKILL), 0);
   const auto killed = std::chrono::steady_clock::now();
   for (pid_t child : children) {
@@ -209,14 +225,17 @@ TEST_P(StopTest, SignalStopsInOrder) {
   const int sig = GetParam();
   MakePhotos(400);
   auto command = Start({photos_.path(), "2"}, WithWorker("slow=20"));
-  ASSERT_TRUE(WaitFor([&] { return CountLines(Journal(command->pid())) >= 10; }, std::chrono::seconds(20)));
+  ASSERT_TRUE(
+      WaitFor([&] { return CountLines(Journal(command->pid())) >= 10; }, std::chrono::seconds(20)));
   const auto sent = std::chrono::steady_clock::now();
   ASSERT_EQ(::kill(command->pid(), sig), 0);
   const CommandResult run = Finish(*command);
   EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(5));
   EXPECT_EQ(run.exit_code, 128 + sig) << run.err;
-  EXPECT_THAT(run.err, HasSubstr(": stopping; files in hand are finished and the manifest is written"));
-  EXPECT_THAT(run.err, MatchesRegex("(.|\n)*[0-9]+ of the [0-9]+ files found were not processed\n(.|\n)*"));
+  EXPECT_THAT(run.err,
+              HasSubstr(": stopping; files in hand are finished and the manifest is written"));
+  EXPECT_THAT(run.err,
+              MatchesRegex("(.|\n)*[0-9]+ of the [0-9]+ files found were not processed\n(.|\n)*"));
   ExpectManifestMatches(run);
   EXPECT_GE(ParseSummary(run.err).thumbnails, 10);
 }
@@ -227,7 +246,8 @@ INSTANTIATE_TEST_SUITE_P(SigintAndSigterm, StopTest, ::testing::Values(SIGINT, S
 TEST_F(SupervisionTest, SignalToTheWholeGroupStopsInOrder) {
   MakePhotos(400);
   auto command = Start({photos_.path(), "2"}, WithWorker("slow=20"));
-  ASSERT_TRUE(WaitFor([&] { return CountLines(Journal(command->pid())) >= 10; }, std::chrono::seconds(20)));
+  ASSERT_TRUE(
+      WaitFor([&] { return CountLines(Journal(command->pid())) >= 10; }, std::chrono::seconds(20)));
   ASSERT_EQ(::killpg(command->pid(), SIGTERM), 0);
   const CommandResult run = Finish(*command);
   EXPECT_EQ(run.exit_code, 143) << run.err;
@@ -238,8 +258,9 @@ TEST_F(SupervisionTest, SignalToTheWholeGroupStopsInOrder) {
 TEST_F(SupervisionTest, SecondSignalStopsAtOnce) {
   MakePhotos(3, {"stuck.jpg"});
   auto command = Start({"-v", "--timeout", "0", photos_.path(), "1"}, WithWorker("hang-on=stuck"));
-  ASSERT_TRUE(WaitFor([&] { return command->ErrSoFar().find("Processing file stuck.jpg") != std::string::npos; },
-                      std::chrono::seconds(20)));
+  ASSERT_TRUE(WaitFor(
+      [&] { return command->ErrSoFar().find("Processing file stuck.jpg") != std::string::npos; },
+      std::chrono::seconds(20)));
   ASSERT_EQ(::kill(command->pid(), SIGINT), 0);
   ::usleep(300'000);
   const auto second = std::chrono::steady_clock::now();

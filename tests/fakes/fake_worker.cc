@@ -58,12 +58,14 @@ int main(int argc, char** argv) {
         if (mode.action == "crash-at-end") ::raise(SIGSEGV);
         continue;
       }
-      if (mode.action == "slow") ::usleep(static_cast<useconds_t>(std::atoi(mode.text.c_str()) * 1000));
+      if (mode.action == "slow")
+        ::usleep(static_cast<useconds_t>(std::atoi(mode.text.c_str()) * 1000));
       if (mode.text.empty() || path.find(mode.text) == std::string::npos) continue;
       if (mode.action == "crash-on") ::raise(SIGSEGV);
       if (mode.action == "abort-on") std::abort();
       if (mode.action == "exit-on") ::_exit(3);
-      if (mode.action == "lock-and-die-on") thumbpipe::IpcQueue::LockAndDieForTesting(run + ".results");
+      if (mode.action == "lock-and-die-on")
+        thumbpipe::IpcQueue::LockAndDieForTesting(run + ".results");
       if (mode.action == "delete-on") ::unlink(path.c_str());
       if (mode.action == "hang-on") {
         for (;;) ::pause();

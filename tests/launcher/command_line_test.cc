@@ -78,9 +78,11 @@ TEST_F(CommandLineTest, HelpAndVersion) {
 
 TEST_F(CommandLineTest, BadUsageSaysWhatAndHowToFix) {
   testing::WriteFile(dir_ / "file.jpg", "");
-  ExpectUsageError({}, "missing ROOT, the folder to make thumbnails of (for example: thumbpipe ~/Pictures)");
+  ExpectUsageError(
+      {}, "missing ROOT, the folder to make thumbnails of (for example: thumbpipe ~/Pictures)");
   ExpectUsageError({"missing"}, "cannot use ROOT 'missing': No such file or directory");
-  ExpectUsageError({"file.jpg"}, "ROOT 'file.jpg' is not a folder; give the folder that holds the images");
+  ExpectUsageError({"file.jpg"},
+                   "ROOT 'file.jpg' is not a folder; give the folder that holds the images");
   ExpectUsageError({".", "0"}, "WORKERS must be a whole number from 1 to 1024, not '0'");
   ExpectUsageError({".", "two"}, "WORKERS must be a whole number from 1 to 1024, not 'two'");
   ExpectUsageError({".", "-j", "-1"}, "WORKERS must be a whole number from 1 to 1024, not '-1'");
@@ -88,10 +90,13 @@ TEST_F(CommandLineTest, BadUsageSaysWhatAndHowToFix) {
   ExpectUsageError({".", "1025"}, "WORKERS must be a whole number from 1 to 1024, not '1025'");
   ExpectUsageError({".", "3", "-j", "4"},
                    "the number of workers is given twice (3 and -j 4); give it once");
-  for (const char* size : {"200", "0x200", "200x0", "65536x10", "axb", "200x200x3", "-200x200", "200X200"}) {
-    ExpectUsageError({".", "--size", size},
-                     std::string("--size must be WxH with both sides from 1 to 65535 (for example 200x200), not '") +
-                         size + "'");
+  for (const char* size :
+       {"200", "0x200", "200x0", "65536x10", "axb", "200x200x3", "-200x200", "200X200"}) {
+    ExpectUsageError(
+        {".", "--size", size},
+        std::string(
+            "--size must be WxH with both sides from 1 to 65535 (for example 200x200), not '") +
+            size + "'");
   }
   ExpectUsageError({".", "--frobnicate"},
                    "The following argument was not expected: --frobnicate; see 'thumbpipe --help'");

@@ -105,7 +105,9 @@ TEST_F(ProducerTest, PathTooLongForAMessageIsReportedFailed) {
   EXPECT_EQ(result.kind, ResultKind::kFailed);
   EXPECT_EQ(result.worker, kProducerId);
   const size_t full = dir.path().size() + relative.size() + std::string("/photo.jpg").size();
-  EXPECT_EQ(result.reason, fmt::format("path is {} bytes long; thumbpipe handles paths of up to 4096 bytes", full));
+  EXPECT_EQ(
+      result.reason,
+      fmt::format("path is {} bytes long; thumbpipe handles paths of up to 4096 bytes", full));
   EXPECT_TRUE(result.path.ends_with("..."));
   EXPECT_EQ(WorkItems().size(), 1u);  // the sentinel only
 }

@@ -48,7 +48,8 @@ TEST(WalkTree, ReportsRegularFilesInNameOrder) {
   WriteFile(dir / "b/c/deep.png", "");
   WriteFile(dir / "b/x", "");
   const Walk walk = WalkAll(dir.path());
-  EXPECT_THAT(walk.files, ElementsAre(dir / "a.jpg", dir / "b/c/deep.png", dir / "b/x", dir / "z.jpg"));
+  EXPECT_THAT(walk.files,
+              ElementsAre(dir / "a.jpg", dir / "b/c/deep.png", dir / "b/x", dir / "z.jpg"));
   EXPECT_TRUE(walk.problems.empty());
 }
 
@@ -75,10 +76,11 @@ TEST(WalkTree, SkipsSpecialFilesAndSymlinkedFolders) {
   // Symlinks to files are files; dangling ones and loops go to a worker, which says why.
   EXPECT_THAT(walk.files, ElementsAre(dir / "dangling.jpg", dir / "link-to-file.jpg",
                                       dir / "real/photo.jpg", dir / "self"));
-  EXPECT_THAT(walk.skipped, ElementsAre("skipping FIFO '" + (dir / "fifo") + "'",
-                                        "not following symlinked folder '" + (dir / "link-to-folder") + "'",
-                                        "not following symlinked folder '" + (dir / "real/loop") + "'",
-                                        "skipping socket '" + (dir / "sock") + "'"));
+  EXPECT_THAT(walk.skipped,
+              ElementsAre("skipping FIFO '" + (dir / "fifo") + "'",
+                          "not following symlinked folder '" + (dir / "link-to-folder") + "'",
+                          "not following symlinked folder '" + (dir / "real/loop") + "'",
+                          "skipping socket '" + (dir / "sock") + "'"));
 }
 
 // Root reads everything, so the unreadable-folder case runs as nobody in a child process.
@@ -97,7 +99,10 @@ TEST(WalkTree, UnreadableFolderIsReportedAndSkipped) {
     if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(10);
     Walk walk;
     WalkCallbacks callbacks;
-    callbacks.file = [&](const std::string& path) { walk.files.push_back(path); return true; };
+    callbacks.file = [&](const std::string& path) {
+      walk.files.push_back(path);
+      return true;
+    };
     callbacks.skipped = [](const std::string&) {};
     callbacks.problem = [&](const std::string& m) { walk.problems.push_back(m); };
     WalkTree(dir.path(), callbacks);

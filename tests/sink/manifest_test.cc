@@ -19,8 +19,9 @@ TEST(Manifest, SortedBySourcePathAndEscaped) {
 }
 
 TEST(Manifest, LinesParseBackToTheRawPaths) {
-  const std::vector<std::string> paths = {"/p/new\nline.jpg", "/p/back\\slash.jpg", "/p/\xFF\xFE.jpg",
-                                          "/p/a: b.jpg", "/p/tab\there.jpg", "/p/ok é.jpg"};
+  const std::vector<std::string> paths = {"/p/new\nline.jpg", "/p/back\\slash.jpg",
+                                          "/p/\xFF\xFE.jpg",  "/p/a: b.jpg",
+                                          "/p/tab\there.jpg", "/p/ok é.jpg"};
   Manifest manifest;
   for (const std::string& path : paths) manifest.Add("x.png", path);
   testing::TempDir dir;

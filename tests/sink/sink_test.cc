@@ -29,8 +29,8 @@ class SinkTest : public ::testing::Test {
     env.give_up = [] { return std::string("nothing more will come"); };
     return env;
   }
-  static Result Make(ResultKind kind, std::string path, std::string thumbnail = "", uint16_t worker = 0,
-                     uint64_t item = 0) {
+  static Result Make(ResultKind kind, std::string path, std::string thumbnail = "",
+                     uint16_t worker = 0, uint64_t item = 0) {
     Result r;
     r.kind = kind;
     r.worker = worker;
@@ -70,7 +70,9 @@ TEST_F(SinkTest, MissingSentinelMeansNoManifestButAJournal) {
   EXPECT_EQ(testing::ListFolder(dir_.path()), std::vector<std::string>{".processed.txt.1.journal"});
   // What was received is not lost: the manifest can be made from the journal.
   size_t lines = 0;
-  ASSERT_TRUE(WriteManifestFromJournal(dir_ / ".processed.txt.1.journal", dir_ / "processed.txt", &lines).ok());
+  ASSERT_TRUE(
+      WriteManifestFromJournal(dir_ / ".processed.txt.1.journal", dir_ / "processed.txt", &lines)
+          .ok());
   EXPECT_EQ(lines, 2u);
   EXPECT_EQ(testing::ReadFile(dir_ / "processed.txt"), "a.png: /a.jpg\nb.png: /new\\nline.jpg\n");
   EXPECT_EQ(testing::ListFolder(dir_.path()), std::vector<std::string>{"processed.txt"});
@@ -105,10 +107,12 @@ TEST_F(SinkTest, ManifestThatCannotBeWrittenFailsAndKeepsTheJournal) {
   SinkEnv env = Env(1);
   env.manifest_path = dir_ / "missing-folder/processed.txt";
   const Status status = Sink(env).Run();
-  EXPECT_TRUE(status.message().starts_with("cannot write the manifest: cannot create '" + (dir_ / "missing-folder/.processed.txt.")))
+  EXPECT_TRUE(status.message().starts_with("cannot write the manifest: cannot create '" +
+                                           (dir_ / "missing-folder/.processed.txt.")))
       << status.message();
-  EXPECT_TRUE(status.message().ends_with(".tmp': No such file or directory; the thumbnails made are listed in '" +
-                                         (dir_ / ".processed.txt.1.journal") + "'"))
+  EXPECT_TRUE(status.message().ends_with(
+      ".tmp': No such file or directory; the thumbnails made are listed in '" +
+      (dir_ / ".processed.txt.1.journal") + "'"))
       << status.message();
   EXPECT_EQ(testing::ReadFile(dir_ / ".processed.txt.1.journal"), "a.png: /a.jpg\n");
 }

@@ -38,8 +38,8 @@ cv::Mat LoadThumbnail(const std::string& path) {
 
 std::string ExpectedName(const cv::Mat& pixels) {
   char header[64];
-  const int header_size =
-      std::snprintf(header, sizeof header, "%dx%dx%d\n", pixels.cols, pixels.rows, pixels.channels());
+  const int header_size = std::snprintf(header, sizeof header, "%dx%dx%d\n", pixels.cols,
+                                        pixels.rows, pixels.channels());
   std::string bytes(header, static_cast<size_t>(header_size));
   bytes.append(reinterpret_cast<const char*>(pixels.data), pixels.total() * pixels.elemSize());
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -57,8 +57,8 @@ void WriteTestImage(const std::string& path, int w, int h, int seed) {
   cv::Mat image(h, w, CV_8UC3);
   for (int y = 0; y < h; ++y) {
     for (int x = 0; x < w; ++x) {
-      image.at<cv::Vec3b>(y, x) =
-          cv::Vec3b((x * 255 / w + seed) % 256, (y * 255 / h + seed / 256) % 256, (x + y + seed) % 256);
+      image.at<cv::Vec3b>(y, x) = cv::Vec3b((x * 255 / w + seed) % 256,
+                                            (y * 255 / h + seed / 256) % 256, (x + y + seed) % 256);
     }
   }
   if (!cv::imwrite(path, image)) throw std::runtime_error("cannot write " + path);
@@ -74,14 +74,16 @@ void WriteNoiseImage(const std::string& path, int w, int h, int seed) {
 namespace {
 
 void AppendBe32(std::string* out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>((v >> shift) & 0xFF));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out->push_back(static_cast<char>((v >> shift) & 0xFF));
 }
 
 void AppendChunk(std::string* out, const char* type, const std::string& data) {
   AppendBe32(out, static_cast<uint32_t>(data.size()));
   const std::string body = std::string(type, 4) + data;
   out->append(body);
-  AppendBe32(out, static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size())));
+  AppendBe32(out, static_cast<uint32_t>(
+                      crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size())));
 }
 
 }  // namespace

@@ -27,7 +27,8 @@ namespace thumbpipe::testing {
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base != nullptr && *base ? base : "/tmp") + "/thumbpipe-test.XXXXXX";
+  std::string pattern =
+      std::string(base != nullptr && *base ? base : "/tmp") + "/thumbpipe-test.XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   path_ = pattern;
 }
@@ -107,7 +108,8 @@ Command::Command(const std::vector<std::string>& argv, const CommandOptions& opt
   const int spawned = ::posix_spawn(&pid_, args[0], &actions, &attr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
-  if (spawned != 0) throw std::runtime_error("cannot run " + argv[0] + ": " + std::strerror(spawned));
+  if (spawned != 0)
+    throw std::runtime_error("cannot run " + argv[0] + ": " + std::strerror(spawned));
 }
 
 Command::~Command() {
@@ -154,7 +156,8 @@ namespace {
 bool ReadStat(pid_t pid, pid_t* ppid, std::string* comm, char* state) {
   const std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
   const size_t open = stat.find('('), close = stat.rfind(')');
-  if (open == std::string::npos || close == std::string::npos || close + 4 > stat.size()) return false;
+  if (open == std::string::npos || close == std::string::npos || close + 4 > stat.size())
+    return false;
   *comm = stat.substr(open + 1, close - open - 1);
   *state = stat[close + 2];
   *ppid = static_cast<pid_t>(std::atol(stat.c_str() + close + 4));

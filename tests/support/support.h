@@ -31,7 +31,7 @@ std::string ReadFile(const std::string& path);
 std::vector<std::string> ListFolder(const std::string& path);  // sorted names, no dot entries
 
 struct CommandResult {
-  int exit_code = -1;   // exit status, or 128 + signal
+  int exit_code = -1;  // exit status, or 128 + signal
   bool timed_out = false;
   std::string out;
   std::string err;
@@ -40,9 +40,9 @@ struct CommandResult {
 };
 
 struct CommandOptions {
-  std::string cwd;                            // empty: the current folder
-  std::map<std::string, std::string> env;     // added to (or replacing in) the environment
-  std::chrono::seconds timeout{120};          // then the whole process group is killed
+  std::string cwd;                         // empty: the current folder
+  std::map<std::string, std::string> env;  // added to (or replacing in) the environment
+  std::chrono::seconds timeout{120};       // then the whole process group is killed
 };
 
 // A command running in its own process group, its stdout and stderr going to files (so it

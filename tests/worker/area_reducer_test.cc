@@ -23,7 +23,8 @@ Image Random(uint32_t w, uint32_t h, uint32_t c, uint32_t seed) {
 
 cv::Mat View(const Image& image) {
   return cv::Mat(static_cast<int>(image.height), static_cast<int>(image.width),
-                 CV_8UC(static_cast<int>(image.channels)), const_cast<uint8_t*>(image.pixels.data()));
+                 CV_8UC(static_cast<int>(image.channels)),
+                 const_cast<uint8_t*>(image.pixels.data()));
 }
 
 // Without alpha, the reducer is OpenCV's INTER_AREA done in integers: the same up to rounding.
@@ -31,7 +32,7 @@ TEST(AreaReducer, MatchesOpenCvAreaResize) {
   const struct {
     Size from, to;
   } cases[] = {{{1800, 1200}, {200, 133}}, {{225, 150}, {200, 133}}, {{640, 480}, {320, 240}},
-               {{1001, 7}, {13, 3}},       {{5, 5000}, {1, 200}},     {{3, 3}, {2, 2}},
+               {{1001, 7}, {13, 3}},       {{5, 5000}, {1, 200}},    {{3, 3}, {2, 2}},
                {{200, 133}, {200, 133}}};
   for (uint32_t channels : {1u, 3u}) {
     for (const auto& c : cases) {
@@ -40,8 +41,9 @@ TEST(AreaReducer, MatchesOpenCvAreaResize) {
       ASSERT_TRUE(ReduceImage(source, c.to, &ours).ok());
       ASSERT_EQ(ours.size(), c.to);
       cv::Mat theirs;
-      cv::resize(View(source), theirs, cv::Size(static_cast<int>(c.to.width), static_cast<int>(c.to.height)), 0,
-                 0, cv::INTER_AREA);
+      cv::resize(View(source), theirs,
+                 cv::Size(static_cast<int>(c.to.width), static_cast<int>(c.to.height)), 0, 0,
+                 cv::INTER_AREA);
       EXPECT_LE(cv::norm(View(ours), theirs, cv::NORM_INF), 1)
           << c.from.width << "x" << c.from.height << " -> " << c.to.width << "x" << c.to.height;
     }

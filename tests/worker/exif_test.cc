@@ -81,8 +81,8 @@ TEST(ReadOrientation, JpegApp1) {
 
 TEST(ReadOrientation, CorpusFiles) {
   for (int v = 0; v <= 8; ++v) {
-    const std::string file =
-        testing::ReadFile(testing::CorpusPath("exif-orientation/Landscape_" + std::to_string(v) + ".jpg"));
+    const std::string file = testing::ReadFile(
+        testing::CorpusPath("exif-orientation/Landscape_" + std::to_string(v) + ".jpg"));
     EXPECT_EQ(ReadOrientation(Span(file), Format::kJpeg), v == 0 ? 1 : v) << v;
   }
   // ImageMagick keeps EXIF of PNGs in a hex text chunk.
@@ -90,12 +90,15 @@ TEST(ReadOrientation, CorpusFiles) {
                                 "pillow/formats/exif_imagemagick_orientation.png"))),
                             Format::kPng),
             3);
-  EXPECT_EQ(ReadOrientation(Span(testing::ReadFile(testing::CorpusPath("pillow/formats/g4_orientation_6.tif"))),
-                            Format::kTiff),
+  EXPECT_EQ(ReadOrientation(
+                Span(testing::ReadFile(testing::CorpusPath("pillow/formats/g4_orientation_6.tif"))),
+                Format::kTiff),
             6);
   // Damaged EXIF never stops anything: upright.
-  for (const char* name : {"pillow/hostile/hopper_bad_exif.jpg", "pillow/hostile/invalid-exif.jpg"}) {
-    const int o = ReadOrientation(Span(testing::ReadFile(testing::CorpusPath(name))), Format::kJpeg);
+  for (const char* name :
+       {"pillow/hostile/hopper_bad_exif.jpg", "pillow/hostile/invalid-exif.jpg"}) {
+    const int o =
+        ReadOrientation(Span(testing::ReadFile(testing::CorpusPath(name))), Format::kJpeg);
     EXPECT_GE(o, 1);
     EXPECT_LE(o, 8);
   }

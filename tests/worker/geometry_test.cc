@@ -13,7 +13,7 @@ TEST(FitInBox, KeepsAspectWithLongSideOnTheBox) {
   EXPECT_EQ(FitInBox({3000, 1999}, {200, 200}), (Size{200, 133}));  // 133.27
   EXPECT_EQ(FitInBox({3000, 2001}, {200, 200}), (Size{200, 133}));  // 133.4
   EXPECT_EQ(FitInBox({1999, 3000}, {200, 200}), (Size{133, 200}));
-  EXPECT_EQ(FitInBox({400, 301}, {200, 200}), (Size{200, 151}));    // 150.5 rounds up
+  EXPECT_EQ(FitInBox({400, 301}, {200, 200}), (Size{200, 151}));  // 150.5 rounds up
 }
 
 TEST(FitInBox, NeverEnlarges) {
@@ -56,13 +56,12 @@ TEST(ApplyOrientation, AllEightValues) {
     std::vector<uint8_t> pixels;
   };
   const Case cases[] = {
-      {1, {3, 2}, {1, 2, 3, 4, 5, 6}},
-      {2, {3, 2}, {3, 2, 1, 6, 5, 4}},  // mirror left-right
-      {3, {3, 2}, {6, 5, 4, 3, 2, 1}},  // turn 180
-      {4, {3, 2}, {4, 5, 6, 1, 2, 3}},  // mirror top-bottom
-      {5, {2, 3}, {1, 4, 2, 5, 3, 6}},  // transpose
-      {6, {2, 3}, {4, 1, 5, 2, 6, 3}},  // turn 90 clockwise
-      {7, {2, 3}, {6, 3, 5, 2, 4, 1}},  // transverse
+      {1, {3, 2}, {1, 2, 3, 4, 5, 6}}, {2, {3, 2}, {3, 2, 1, 6, 5, 4}},  // mirror left-right
+      {3, {3, 2}, {6, 5, 4, 3, 2, 1}},                                   // turn 180
+      {4, {3, 2}, {4, 5, 6, 1, 2, 3}},                                   // mirror top-bottom
+      {5, {2, 3}, {1, 4, 2, 5, 3, 6}},                                   // transpose
+      {6, {2, 3}, {4, 1, 5, 2, 6, 3}},                                   // turn 90 clockwise
+      {7, {2, 3}, {6, 3, 5, 2, 4, 1}},                                   // transverse
       {8, {2, 3}, {3, 6, 2, 5, 1, 4}},  // turn 90 counter-clockwise
       {0, {3, 2}, {1, 2, 3, 4, 5, 6}},  // out of range: unchanged
       {9, {3, 2}, {1, 2, 3, 4, 5, 6}},

@@ -19,13 +19,15 @@ void Append(png_structp png, png_bytep data, size_t size) {
 }
 
 // A PNG made by libpng with the given row filters, optionally with a text chunk.
-std::string EncodeTestPng(const Image& image, int filters, bool with_text = true, int interlace = PNG_INTERLACE_NONE) {
+std::string EncodeTestPng(const Image& image, int filters, bool with_text = true,
+                          int interlace = PNG_INTERLACE_NONE) {
   std::string out;
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
   png_infop info = png_create_info_struct(png);
   png_set_write_fn(png, &out, Append, nullptr);
   png_set_filter(png, 0, filters);
-  const int types[] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA};
+  const int types[] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
+                       PNG_COLOR_TYPE_RGB_ALPHA};
   png_set_IHDR(png, info, image.width, image.height, 8, types[image.channels], interlace, 0, 0);
   if (with_text) {
     png_text text{};
@@ -37,7 +39,8 @@ std::string EncodeTestPng(const Image& image, int filters, bool with_text = true
   png_write_info(png, info);
   const int passes = png_set_interlace_handling(png);
   for (int pass = 0; pass < passes; ++pass) {
-    for (uint32_t y = 0; y < image.height; ++y) png_write_row(png, const_cast<uint8_t*>(image.row(y)));
+    for (uint32_t y = 0; y < image.height; ++y)
+      png_write_row(png, const_cast<uint8_t*>(image.row(y)));
   }
   png_write_end(png, nullptr);
   png_destroy_write_struct(&png, &info);
@@ -49,7 +52,8 @@ Image Photo(uint32_t w, uint32_t h, uint32_t channels, uint32_t seed) {
   Image image;
   image.Allocate(w, h, channels);
   for (uint32_t y = 0; y < h; ++y) {
-    for (uint32_t x = 0; x < w * channels; ++x) image.row(y)[x] = static_cast<uint8_t>(x + 2 * y + random() % 9);
+    for (uint32_t x = 0; x < w * channels; ++x)
+      image.row(y)[x] = static_cast<uint8_t>(x + 2 * y + random() % 9);
   }
   return image;
 }
@@ -63,17 +67,20 @@ Image DecodeWithLibpng(const std::string& file) {
   return sink.image();
 }
 
-std::span<const uint8_t> Bytes(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+std::span<const uint8_t> Bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
 
 TEST(DecodeSmallPng, SamePixelsAsLibpngForEveryFilterAndLayout) {
   for (uint32_t channels = 1; channels <= 4; ++channels) {
-    for (int filters : {PNG_FILTER_NONE, PNG_FILTER_SUB, PNG_FILTER_UP, PNG_FILTER_AVG, PNG_FILTER_PAETH,
-                        PNG_ALL_FILTERS}) {
+    for (int filters : {PNG_FILTER_NONE, PNG_FILTER_SUB, PNG_FILTER_UP, PNG_FILTER_AVG,
+                        PNG_FILTER_PAETH, PNG_ALL_FILTERS}) {
       const Image source = Photo(61, 47, channels, channels * 7 + filters);
       const std::string file = EncodeTestPng(source, filters);
       Image image;
       std::vector<uint8_t> png;
-      ASSERT_TRUE(DecodeSmallPng(Bytes(file), {200, 200}, 0, &image, &png)) << channels << " " << filters;
+      ASSERT_TRUE(DecodeSmallPng(Bytes(file), {200, 200}, 0, &image, &png))
+          << channels << " " << filters;
       EXPECT_EQ(image.pixels, source.pixels) << channels << " " << filters;
       EXPECT_EQ(image.pixels, DecodeWithLibpng(file).pixels);
       // The reused PNG holds the same pixels, and nothing but the chunks it needs.
@@ -92,23 +99,27 @@ TEST(DecodeSmallPng, LeavesEverythingElseToTheNormalPath) {
   const std::string plain = EncodeTestPng(source, PNG_ALL_FILTERS);
   ASSERT_TRUE(DecodeSmallPng(Bytes(plain), {200, 200}, 0, &image, &png));
   EXPECT_FALSE(DecodeSmallPng(Bytes(plain), {63, 200}, 0, &image, &png));  // must shrink
-  EXPECT_FALSE(DecodeSmallPng(Bytes(plain), {200, 200}, 4095, &image, &png));  // over the pixel limit
-  EXPECT_FALSE(DecodeSmallPng(Bytes(EncodeTestPng(source, PNG_ALL_FILTERS, true, PNG_INTERLACE_ADAM7)), {200, 200},
-                              0, &image, &png));
+  EXPECT_FALSE(
+      DecodeSmallPng(Bytes(plain), {200, 200}, 4095, &image, &png));  // over the pixel limit
+  EXPECT_FALSE(
+      DecodeSmallPng(Bytes(EncodeTestPng(source, PNG_ALL_FILTERS, true, PNG_INTERLACE_ADAM7)),
+                     {200, 200}, 0, &image, &png));
   std::string damaged = plain;
   damaged[damaged.size() / 2] ^= 0x40;  // inside the image data: its CRC no longer matches
   EXPECT_FALSE(DecodeSmallPng(Bytes(damaged), {200, 200}, 0, &image, &png));
-  EXPECT_FALSE(DecodeSmallPng(Bytes(plain.substr(0, plain.size() - 20)), {200, 200}, 0, &image, &png));
-  for (const char* name : {"pngsuite/basn3p08.png",    // palette
-                           "pngsuite/basn0g16.png",    // 16-bit
-                           "pngsuite/tbrn2c08.png",    // tRNS
-                           "pngsuite/basn0g04.png",    // 4-bit
+  EXPECT_FALSE(
+      DecodeSmallPng(Bytes(plain.substr(0, plain.size() - 20)), {200, 200}, 0, &image, &png));
+  for (const char* name : {"pngsuite/basn3p08.png",     // palette
+                           "pngsuite/basn0g16.png",     // 16-bit
+                           "pngsuite/tbrn2c08.png",     // tRNS
+                           "pngsuite/basn0g04.png",     // 4-bit
                            "pngsuite/basi2c08.png"}) {  // interlaced
     const std::string file = testing::ReadFile(testing::CorpusPath(name));
     EXPECT_FALSE(DecodeSmallPng(Bytes(file), {200, 200}, 0, &image, &png)) << name;
   }
-  for (const char* name : {"pngsuite/basn2c08.png", "pngsuite/basn6a08.png", "pngsuite/basn0g08.png",
-                           "pngsuite/basn4a08.png", "pngsuite/f04n2c08.png"}) {
+  for (const char* name :
+       {"pngsuite/basn2c08.png", "pngsuite/basn6a08.png", "pngsuite/basn0g08.png",
+        "pngsuite/basn4a08.png", "pngsuite/f04n2c08.png"}) {
     const std::string file = testing::ReadFile(testing::CorpusPath(name));
     ASSERT_TRUE(DecodeSmallPng(Bytes(file), {200, 200}, 0, &image, &png)) << name;
     EXPECT_EQ(image.pixels, DecodeWithLibpng(file).pixels) << name;
@@ -126,7 +137,8 @@ TEST(DecodeSmallPng, ThumbnailsAreNamedAsOnTheNormalPath) {
   ThumbnailRequest same_size;
   same_size.box = {100, 80};
   Thumbnail normal;
-  const std::string interlaced = EncodeTestPng(source, PNG_FILTER_PAETH, false, PNG_INTERLACE_ADAM7);
+  const std::string interlaced =
+      EncodeTestPng(source, PNG_FILTER_PAETH, false, PNG_INTERLACE_ADAM7);
   MakeThumbnail(Bytes(interlaced), same_size, &normal);
   ASSERT_EQ(normal.outcome, Thumbnail::Outcome::kThumbnail);
   EXPECT_TRUE(normal.png.empty());

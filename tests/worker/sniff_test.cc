@@ -22,8 +22,14 @@ TEST(SniffFormat, ByContentNotName) {
   EXPECT_EQ(Sniff("P6\n3 2\n255\n"), Format::kPnm);
   EXPECT_EQ(Sniff("P5 3 2 255 "), Format::kPnm);
   EXPECT_EQ(Sniff("GIF89a...."), Format::kGif);
-  EXPECT_EQ(Sniff(std::string("\0\0\0\x18" "ftypheic\0\0\0\0", 16)), Format::kHeif);
-  EXPECT_EQ(Sniff(std::string("\0\0\0\x1c" "ftypavif\0\0\0\0", 16)), Format::kHeif);
+  EXPECT_EQ(Sniff(std::string("\0\0\0\x18"
+                              "ftypheic\0\0\0\0",
+                              16)),
+            Format::kHeif);
+  EXPECT_EQ(Sniff(std::string("\0\0\0\x1c"
+                              "ftypavif\0\0\0\0",
+                              16)),
+            Format::kHeif);
 }
 
 TEST(SniffFormat, NotImages) {
@@ -34,7 +40,10 @@ TEST(SniffFormat, NotImages) {
   EXPECT_EQ(Sniff("BM"), Format::kUnknown);
   EXPECT_EQ(Sniff("P9\n"), Format::kUnknown);
   EXPECT_EQ(Sniff("Pictures\n"), Format::kUnknown);
-  EXPECT_EQ(Sniff(std::string("\0\0\0\x18" "ftypmp42\0\0\0\0", 16)), Format::kUnknown);
+  EXPECT_EQ(Sniff(std::string("\0\0\0\x18"
+                              "ftypmp42\0\0\0\0",
+                              16)),
+            Format::kUnknown);
 }
 
 TEST(SniffFormat, CorpusFiles) {

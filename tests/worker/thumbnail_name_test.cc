@@ -16,11 +16,13 @@ TEST(ThumbnailName, KnownDigests) {
   Image rgb;
   rgb.Allocate(2, 1, 3);
   rgb.pixels = {255, 0, 0, 0, 255, 0};
-  EXPECT_EQ(ThumbnailName(rgb), "2fefe595bf2155ec4ae94eadd10c0c334c053fc6c3380f3dc3899748d6923112.png");
+  EXPECT_EQ(ThumbnailName(rgb),
+            "2fefe595bf2155ec4ae94eadd10c0c334c053fc6c3380f3dc3899748d6923112.png");
   Image grey_alpha;
   grey_alpha.Allocate(1, 1, 2);
   grey_alpha.pixels = {0x80, 0x40};
-  EXPECT_EQ(ThumbnailName(grey_alpha), "44d864ce2103f87d1913ba1ea6f5495e6346fb65571f18e47681c51e1b69e50e.png");
+  EXPECT_EQ(ThumbnailName(grey_alpha),
+            "44d864ce2103f87d1913ba1ea6f5495e6346fb65571f18e47681c51e1b69e50e.png");
 }
 
 TEST(ThumbnailName, MatchesOpenSslOnRandomImages) {

@@ -20,13 +20,13 @@ using Outcome = Thumbnail::Outcome;
 
 class ThumbnailerTest : public ::testing::Test {
  protected:
-
   Thumbnail Make(const std::string& bytes, Size box = {200, 200}) {
     ThumbnailRequest request;
     request.box = box;
     request.max_pixels = kDefaultMaxPixels;
     Thumbnail thumbnail;
-    MakeThumbnail({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, request, &thumbnail);
+    MakeThumbnail({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, request,
+                  &thumbnail);
     return thumbnail;
   }
   Thumbnail MakeFromCorpus(const std::string& relative, Size box = {200, 200}) {
@@ -41,15 +41,17 @@ TEST(ChooseJpegScaleDenominator, LargestShrinkThatStillCovers) {
   EXPECT_EQ(ChooseJpegScaleDenominator({1600, 1064}, {200, 133}), 8);  // exactly covers
   EXPECT_EQ(ChooseJpegScaleDenominator({300, 200}, {200, 133}), 1);
   EXPECT_EQ(ChooseJpegScaleDenominator({128, 128}, {128, 128}), 1);
-  EXPECT_EQ(ChooseJpegScaleDenominator({1601, 9}, {200, 1}), 8);       // 201x2, rounds up
+  EXPECT_EQ(ChooseJpegScaleDenominator({1601, 9}, {200, 1}), 8);  // 201x2, rounds up
 }
 
 TEST_F(ThumbnailerTest, ExifOrientedPhotosFitTheBoxUpright) {
   for (int v = 0; v <= 8; ++v) {
-    const Thumbnail landscape = MakeFromCorpus("exif-orientation/Landscape_" + std::to_string(v) + ".jpg");
+    const Thumbnail landscape =
+        MakeFromCorpus("exif-orientation/Landscape_" + std::to_string(v) + ".jpg");
     ASSERT_EQ(landscape.outcome, Outcome::kThumbnail) << landscape.reason;
     EXPECT_EQ(landscape.image.size(), (Size{200, 133})) << v;
-    const Thumbnail portrait = MakeFromCorpus("exif-orientation/Portrait_" + std::to_string(v) + ".jpg");
+    const Thumbnail portrait =
+        MakeFromCorpus("exif-orientation/Portrait_" + std::to_string(v) + ".jpg");
     ASSERT_EQ(portrait.outcome, Outcome::kThumbnail) << portrait.reason;
     EXPECT_EQ(portrait.image.size(), (Size{133, 200})) << v;
     EXPECT_EQ(portrait.image.channels, 3u);
@@ -63,9 +65,9 @@ TEST_F(ThumbnailerTest, NonSquareBox) {
 }
 
 TEST_F(ThumbnailerTest, SmallImagesAreNotEnlarged) {
-  for (const char* name : {"pillow/formats/hopper.jpg", "pillow/formats/hopper.png",
-                           "pillow/formats/hopper.webp", "pillow/formats/hopper.bmp",
-                           "pillow/formats/hopper.ppm", "pillow/formats/hopper.tif"}) {
+  for (const char* name :
+       {"pillow/formats/hopper.jpg", "pillow/formats/hopper.png", "pillow/formats/hopper.webp",
+        "pillow/formats/hopper.bmp", "pillow/formats/hopper.ppm", "pillow/formats/hopper.tif"}) {
     const Thumbnail t = MakeFromCorpus(name);
     ASSERT_EQ(t.outcome, Outcome::kThumbnail) << name << ": " << t.reason;
     EXPECT_EQ(t.image.size(), (Size{128, 128})) << name;
@@ -78,12 +80,13 @@ TEST_F(ThumbnailerTest, GreyAndAlphaAreKept) {
     const char* name;
     uint32_t channels;
   };
-  for (const Case& c : {Case{"pillow/formats/hopper_8bit.pgm", 1}, Case{"pillow/formats/mode_grayscale_alpha.png", 2},
-                        Case{"pillow/formats/mode_palette_alpha.png", 4}, Case{"pillow/formats/mode_16bit.png", 4},
-                        Case{"pngsuite/tbbn0g04.png", 2}, Case{"pngsuite/basn0g08.png", 1},
-                        Case{"pillow/formats/1_trns.png", 2},
-                        Case{"pngsuite/basn4a16.png", 2}, Case{"pngsuite/basn6a08.png", 4},
-                        Case{"libjpeg-turbo/monkey16.png", 3}}) {
+  for (const Case& c :
+       {Case{"pillow/formats/hopper_8bit.pgm", 1},
+        Case{"pillow/formats/mode_grayscale_alpha.png", 2},
+        Case{"pillow/formats/mode_palette_alpha.png", 4}, Case{"pillow/formats/mode_16bit.png", 4},
+        Case{"pngsuite/tbbn0g04.png", 2}, Case{"pngsuite/basn0g08.png", 1},
+        Case{"pillow/formats/1_trns.png", 2}, Case{"pngsuite/basn4a16.png", 2},
+        Case{"pngsuite/basn6a08.png", 4}, Case{"libjpeg-turbo/monkey16.png", 3}}) {
     const Thumbnail t = MakeFromCorpus(c.name);
     ASSERT_EQ(t.outcome, Outcome::kThumbnail) << c.name << ": " << t.reason;
     EXPECT_EQ(t.image.channels, c.channels) << c.name;
@@ -94,7 +97,8 @@ TEST_F(ThumbnailerTest, SixteenBitComesDownToEightBit) {
   // basn0g16 is a 16-bit grey ramp; its 8-bit thumbnail must match OpenCV's own reduction.
   const Thumbnail t = MakeFromCorpus("pngsuite/basn0g16.png");
   ASSERT_EQ(t.outcome, Outcome::kThumbnail) << t.reason;
-  cv::Mat reference = cv::imread(testing::CorpusPath("pngsuite/basn0g16.png"), cv::IMREAD_UNCHANGED);
+  cv::Mat reference =
+      cv::imread(testing::CorpusPath("pngsuite/basn0g16.png"), cv::IMREAD_UNCHANGED);
   ASSERT_EQ(reference.depth(), CV_16U);
   reference.convertTo(reference, CV_8U, 1.0 / 257.0);
   const cv::Mat got(static_cast<int>(t.image.height), static_cast<int>(t.image.width), CV_8UC1,
@@ -107,7 +111,8 @@ TEST_F(ThumbnailerTest, CmykJpegComesOutInSaneColours) {
   ASSERT_EQ(t.outcome, Outcome::kThumbnail) << t.reason;
   ASSERT_EQ(t.image.channels, 3u);
   // OpenCV converts Adobe CMYK on its own; both must agree closely.
-  cv::Mat reference = cv::imread(testing::CorpusPath("pillow/formats/pil_sample_cmyk.jpg"), cv::IMREAD_COLOR);
+  cv::Mat reference =
+      cv::imread(testing::CorpusPath("pillow/formats/pil_sample_cmyk.jpg"), cv::IMREAD_COLOR);
   cv::cvtColor(reference, reference, cv::COLOR_BGR2RGB);
   const cv::Mat got(static_cast<int>(t.image.height), static_cast<int>(t.image.width), CV_8UC3,
                     const_cast<uint8_t*>(t.image.pixels.data()));
@@ -134,7 +139,8 @@ TEST_F(ThumbnailerTest, HonestFailures) {
 }
 
 TEST_F(ThumbnailerTest, TruncatedFilesFail) {
-  const std::string jpeg = testing::ReadFile(testing::CorpusPath("exif-orientation/Landscape_1.jpg"));
+  const std::string jpeg =
+      testing::ReadFile(testing::CorpusPath("exif-orientation/Landscape_1.jpg"));
   Thumbnail t = Make(jpeg.substr(0, jpeg.size() / 2));
   EXPECT_EQ(t.outcome, Outcome::kFailed);
   EXPECT_EQ(t.reason, "decode JPEG: JPEG data ends early (is the file truncated?)");
@@ -158,7 +164,8 @@ TEST_F(ThumbnailerTest, NameFollowsTheNamingRule) {
 namespace thumbpipe {
 namespace {
 
-std::string EncodeWithOpenCv(const cv::Mat& image, const std::string& extension, std::vector<int> params = {}) {
+std::string EncodeWithOpenCv(const cv::Mat& image, const std::string& extension,
+                             std::vector<int> params = {}) {
   std::vector<uchar> bytes;
   EXPECT_TRUE(cv::imencode(extension, image, bytes, params));
   return std::string(bytes.begin(), bytes.end());
@@ -166,8 +173,9 @@ std::string EncodeWithOpenCv(const cv::Mat& image, const std::string& extension,
 
 // What the thumbnail should look like: full decode, exact area average (OpenCV's INTER_AREA).
 cv::Mat Reference(const std::string& bytes, cv::Size size) {
-  cv::Mat full = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data())),
-                              cv::IMREAD_COLOR);
+  cv::Mat full = cv::imdecode(
+      cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data())),
+      cv::IMREAD_COLOR);
   cv::Mat out;
   cv::resize(full, out, size, 0, 0, cv::INTER_AREA);
   cv::cvtColor(out, out, cv::COLOR_BGR2RGB);
@@ -195,13 +203,15 @@ class WebpTest : public ::testing::Test {
     ThumbnailRequest request;
     request.max_pixels = kDefaultMaxPixels;
     Thumbnail thumbnail;
-    MakeThumbnail({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, request, &thumbnail);
+    MakeThumbnail({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, request,
+                  &thumbnail);
     return thumbnail;
   }
 };
 
 TEST_F(WebpTest, ShrinksWhileDecodingAsWellAsAFullDecode) {
-  const std::string webp = EncodeWithOpenCv(Photo(1500, 1000), ".webp", {cv::IMWRITE_WEBP_QUALITY, 95});
+  const std::string webp =
+      EncodeWithOpenCv(Photo(1500, 1000), ".webp", {cv::IMWRITE_WEBP_QUALITY, 95});
   const Thumbnail t = Make(webp);
   ASSERT_EQ(t.outcome, Thumbnail::Outcome::kThumbnail) << t.reason;
   ASSERT_EQ(t.image.size(), (Size{200, 133}));
@@ -288,14 +298,17 @@ namespace {
 
 TEST(TiffTest, OrientationTagIsAppliedOnce) {
   // Stored 88x590 with Orientation 6: upright it is 590x88, a line of text.
-  const std::string bytes = testing::ReadFile(testing::CorpusPath("pillow/formats/g4_orientation_6.tif"));
+  const std::string bytes =
+      testing::ReadFile(testing::CorpusPath("pillow/formats/g4_orientation_6.tif"));
   Thumbnail t;
-  MakeThumbnail({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, ThumbnailRequest(), &t);
+  MakeThumbnail({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, ThumbnailRequest(),
+                &t);
   ASSERT_EQ(t.outcome, Thumbnail::Outcome::kThumbnail) << t.reason;
   ASSERT_EQ(t.image.size(), (Size{200, 30}));
   ASSERT_EQ(t.image.channels, 1u);
   // OpenCV turns TIFFs upright by their tag on its own: the same picture.
-  cv::Mat reference = cv::imread(testing::CorpusPath("pillow/formats/g4_orientation_6.tif"), cv::IMREAD_GRAYSCALE);
+  cv::Mat reference =
+      cv::imread(testing::CorpusPath("pillow/formats/g4_orientation_6.tif"), cv::IMREAD_GRAYSCALE);
   ASSERT_EQ(reference.size(), cv::Size(590, 88));
   cv::resize(reference, reference, cv::Size(200, 30), 0, 0, cv::INTER_AREA);
   const cv::Mat got(30, 200, CV_8UC1, t.image.pixels.data());
@@ -308,7 +321,8 @@ TEST(TiffTest, SixteenBitGreyAndRgb) {
                                        std::pair{"pillow/formats/hopper.iccprofile.tif", 3u}}) {
     const std::string bytes = testing::ReadFile(testing::CorpusPath(name));
     Thumbnail t;
-    MakeThumbnail({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, ThumbnailRequest(), &t);
+    MakeThumbnail({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()},
+                  ThumbnailRequest(), &t);
     ASSERT_EQ(t.outcome, Thumbnail::Outcome::kThumbnail) << name << ": " << t.reason;
     EXPECT_EQ(t.image.channels, channels) << name;
   }
