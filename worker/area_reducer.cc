@@ -1,5 +1,6 @@
 #include "worker/area_reducer.h"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -9,19 +10,35 @@
 
 namespace thumbpipe {
 
-// Coordinates: along x, a source pixel is to.width units wide and an output pixel from.width
-// units, so both tile [0, from.width * to.width) exactly; the same along y. An output pixel's
-// weights then add up to from.width * from.height (in units of a source pixel's area of
-// to.width * to.height), and every weight is a whole number.
+// Coordinates: along x, a pixel of the full image is to.width units wide and an output pixel
+// full.width units, so both tile [0, full.width * to.width) exactly; a source pixel covers
+// `block` pixels of the full image (fewer at the edge). The same along y. An output pixel's
+// weights then add up to full.width * full.height, and every weight is a whole number.
 
-Status AreaReducer::Begin(Size from, Size to, uint32_t channels) {
-  if (to.width == 0 || to.height == 0 || to.width > from.width || to.height > from.height ||
-      channels < 1 || channels > 4) {
+uint64_t AreaReducer::SourceEdgeX(uint32_t i) const {
+  return std::min<uint64_t>(uint64_t{i} * block_, full_.width) * to_.width;
+}
+
+uint64_t AreaReducer::SourceEdgeY(uint32_t i) const {
+  return std::min<uint64_t>(uint64_t{i} * block_, full_.height) * to_.height;
+}
+
+Status AreaReducer::Begin(Size from, Size to, uint32_t channels, uint32_t block, Size full) {
+  if (block <= 1) {
+    block = 1;
+    full = from;
+  }
+  const auto blocks = [block](uint32_t side) { return (uint64_t{side} + block - 1) / block; };
+  if (to.width == 0 || to.height == 0 || to.width > full.width || to.height > full.height ||
+      blocks(full.width) != from.width || blocks(full.height) != from.height || channels < 1 ||
+      channels > 4) {
     return Status::Error(
         fmt::format("cannot shrink {}x{} to {}x{}", from.width, from.height, to.width, to.height));
   }
   from_ = from;
   to_ = to;
+  full_ = full;
+  block_ = block;
   channels_ = channels;
   alpha_ = channels == 2 || channels == 4;
   source_y_ = out_y_ = 0;
@@ -31,17 +48,18 @@ Status AreaReducer::Begin(Size from, Size to, uint32_t channels) {
     offset_.assign(to.width, 0);
     weight_.clear();
     weight_.reserve(static_cast<size_t>(from.width) + to.width);
-    const uint64_t unit_in = to.width, unit_out = from.width;
+    const uint64_t source_width = uint64_t{block} * to.width;  // of every source pixel but the last
     for (uint32_t x = 0; x < to.width; ++x) {
-      const uint64_t begin = x * unit_out, end = (x + 1) * unit_out;
-      const uint32_t first = static_cast<uint32_t>(begin / unit_in);
-      const uint32_t last = static_cast<uint32_t>((end - 1) / unit_in);
+      const uint64_t begin = uint64_t{x} * full.width, end = (uint64_t{x} + 1) * full.width;
+      const uint32_t first = static_cast<uint32_t>(begin / source_width);
+      const uint32_t last =
+          std::min(static_cast<uint32_t>((end - 1) / source_width), from.width - 1);
       first_[x] = first;
       count_[x] = last - first + 1;
       offset_[x] = static_cast<uint32_t>(weight_.size());
       for (uint32_t i = first; i <= last; ++i) {
-        const uint64_t lo = std::max<uint64_t>(begin, i * unit_in);
-        const uint64_t hi = std::min<uint64_t>(end, (i + 1) * unit_in);
+        const uint64_t lo = std::max(begin, SourceEdgeX(i));
+        const uint64_t hi = std::min(end, SourceEdgeX(i + 1));
         weight_.push_back(static_cast<uint32_t>(hi - lo));
       }
     }
@@ -76,19 +94,19 @@ void AreaReducer::ReduceRow(const uint8_t* row) {
 
 void AreaReducer::PushRow(const uint8_t* row) {
   if (source_y_ >= from_.height) return;
-  if (from_ == to_) {  // nothing to shrink
+  if (from_ == to_ && block_ == 1) {  // nothing to shrink
     std::memcpy(out_.row(source_y_), row, out_.stride());
     ++source_y_;
     ++out_y_;
     return;
   }
   ReduceRow(row);
-  // Source row y spans [y * to.height, (y + 1) * to.height); output row Y spans
-  // [Y * from.height, (Y + 1) * from.height).
-  const uint64_t begin = uint64_t{source_y_} * to_.height, end = begin + to_.height;
+  // Source row y spans [SourceEdgeY(y), SourceEdgeY(y + 1)); output row Y spans
+  // [Y * full.height, (Y + 1) * full.height).
+  const uint64_t begin = SourceEdgeY(source_y_), end = SourceEdgeY(source_y_ + 1);
   uint64_t at = begin;
   while (at < end && out_y_ < to_.height) {
-    const uint64_t out_end = (uint64_t{out_y_} + 1) * from_.height;
+    const uint64_t out_end = (uint64_t{out_y_} + 1) * full_.height;
     const uint64_t weight = std::min(end, out_end) - at;
     for (size_t i = 0; i < acc_.size(); ++i) acc_[i] += row_sum_[i] * weight;
     at += weight;
@@ -99,7 +117,7 @@ void AreaReducer::PushRow(const uint8_t* row) {
 
 void AreaReducer::EmitRow() {
   const uint32_t c = channels_;
-  const uint64_t area = uint64_t{from_.width} * from_.height;
+  const uint64_t area = uint64_t{full_.width} * full_.height;
   uint8_t* out = out_.row(out_y_);
   for (uint32_t x = 0; x < to_.width; ++x) {
     const uint64_t* sum = &acc_[static_cast<size_t>(x) * c];

@@ -18,9 +18,11 @@ namespace thumbpipe {
 class AreaReducer {
  public:
   // Shrinks `from` to `to` (no side may grow; equal sizes copy) with `channels` 1..4 (2 and 4
-  // carry alpha).
-  // On failure (a side would grow, or no memory) the status says why.
-  Status Begin(Size from, Size to, uint32_t channels);
+  // carry alpha). With `block` > 1, each source pixel stands for block x block pixels of an
+  // image of size `full`, the last column and row for only what remains of it, as a JPEG
+  // decoded at 1/block delivers them: the output then averages the areas of `full` it covers.
+  // On failure (a side would grow, sizes that do not fit, no memory) the status says why.
+  Status Begin(Size from, Size to, uint32_t channels, uint32_t block = 1, Size full = {});
 
   // Takes the next source row (from.width * channels bytes).
   void PushRow(const uint8_t* row);
@@ -32,7 +34,13 @@ class AreaReducer {
   void ReduceRow(const uint8_t* row);
   void EmitRow();
 
-  Size from_, to_;
+  // Where source pixel i begins along x (or y), in units of 1/to.width (1/to.height) of a pixel
+  // of the full image.
+  uint64_t SourceEdgeX(uint32_t i) const;
+  uint64_t SourceEdgeY(uint32_t i) const;
+
+  Size from_, to_, full_;
+  uint32_t block_ = 1;
   uint32_t channels_ = 0;
   bool alpha_ = false;
   // Horizontal: for output column x, the source columns [first_[x], first_[x] + count_[x])

@@ -44,7 +44,7 @@ bool WithinPixelLimit(Size size, uint64_t max_pixels) {
   return max_pixels == 0 || uint64_t{size.width} * size.height <= max_pixels;
 }
 
-Status ImageSink::Begin(Size full, Size rows, uint32_t channels) {
+Status ImageSink::Begin(Size full, Size rows, uint32_t channels, uint32_t /*block*/) {
   full_ = full;
   next_row_ = 0;
   if (!image_.TryAllocate(rows.width, rows.height, channels)) return OutOfMemory(rows);

@@ -28,8 +28,11 @@ class RowSink {
  public:
   virtual ~RowSink() = default;
   // `full` is the image's size as stored; `rows` the size of what follows (at least the
-  // needed size, or the full size). An error stops the decoder, which returns it.
-  virtual Status Begin(Size full, Size rows, uint32_t channels) = 0;
+  // needed size, or the full size). `block` > 1: each delivered pixel stands for block x block
+  // pixels of the full image, the last column and row for what remains (a JPEG decoded at
+  // 1/block); 1: the rows are the image, or already resampled by the decoder. An error stops
+  // the decoder, which returns it.
+  virtual Status Begin(Size full, Size rows, uint32_t channels, uint32_t block) = 0;
   virtual void Row(const uint8_t* row) = 0;
 };
 
@@ -44,7 +47,7 @@ class Decoder {
 // A RowSink that keeps the whole image, for tests and for callers that want it all.
 class ImageSink : public RowSink {
  public:
-  Status Begin(Size full, Size rows, uint32_t channels) override;
+  Status Begin(Size full, Size rows, uint32_t channels, uint32_t block) override;
   void Row(const uint8_t* row) override;
   Image& image() { return image_; }
   Size full() const { return full_; }

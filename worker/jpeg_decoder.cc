@@ -433,7 +433,7 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, R
 
   const Size rows{cinfo.output_width, cinfo.output_height};
   const uint32_t channels = cmyk ? 3 : static_cast<uint32_t>(cinfo.output_components);
-  status = sink->Begin(full, rows, channels);
+  status = sink->Begin(full, rows, channels, cinfo.scale_denom);
   if (status.ok()) {
     try {
       row.resize(static_cast<size_t>(rows.width) * channels);

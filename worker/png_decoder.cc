@@ -98,7 +98,7 @@ Status PngDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* s
     png_destroy_read_struct(&png, &info, nullptr);
     return Status::Error("unexpected PNG layout after conversion");
   }
-  Status status = sink->Begin(full, full, channels);
+  Status status = sink->Begin(full, full, channels, 1);
   if (status.ok()) {
     try {
       if (interlaced) {

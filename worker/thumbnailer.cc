@@ -24,9 +24,9 @@ class ShrinkingSink : public RowSink {
   explicit ShrinkingSink(std::function<Size(Size)> thumbnail_size)
       : thumbnail_size_(std::move(thumbnail_size)) {}
 
-  Status Begin(Size full, Size rows, uint32_t channels) override {
+  Status Begin(Size full, Size rows, uint32_t channels, uint32_t block) override {
     began_ = true;
-    return reducer_.Begin(rows, thumbnail_size_(full), channels);
+    return reducer_.Begin(rows, thumbnail_size_(full), channels, block, full);
   }
   void Row(const uint8_t* row) override { reducer_.PushRow(row); }
   Status Finish(Image* out) {

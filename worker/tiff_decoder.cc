@@ -117,7 +117,7 @@ Status TiffDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
   TIFFClose(tif);
   if (!status.ok()) return status;
 
-  status = sink->Begin(full, full, channels);
+  status = sink->Begin(full, full, channels, 1);
   std::vector<uint8_t> row(static_cast<size_t>(full.width) * channels);
   for (uint32_t y = 0; status.ok() && y < full.height; ++y) {
     const uint32_t* abgr = &raster[static_cast<size_t>(y) * full.width];

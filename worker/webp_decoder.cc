@@ -51,7 +51,7 @@ Status DecodeFirstFrame(std::span<const uint8_t> file, const DecodeRequest& requ
   } else if (!WebPAnimDecoderGetNext(decoder, &pixels, &timestamp)) {
     status = Status::Error("damaged first frame");
   } else {
-    status = sink->Begin(full, full, 4);
+    status = sink->Begin(full, full, 4, 1);
     for (uint32_t y = 0; status.ok() && y < full.height; ++y)
       sink->Row(pixels + size_t{y} * full.width * 4);
   }
@@ -91,7 +91,7 @@ Status WebpDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
     WebPFreeDecBuffer(&config.output);
     return Status::Error(std::string(Describe(code)));
   }
-  Status status = sink->Begin(full, rows, channels);
+  Status status = sink->Begin(full, rows, channels, 1);
   const WebPRGBABuffer& rgba = config.output.u.RGBA;
   for (uint32_t y = 0; status.ok() && y < rows.height; ++y)
     sink->Row(rgba.rgba + size_t{y} * rgba.stride);

@@ -96,3 +96,36 @@ TEST(AreaReducer, MissingRowsAreAnError) {
 
 }  // namespace
 }  // namespace thumbpipe
+
+namespace thumbpipe {
+namespace {
+
+// A 19x11 image of 8x8 blocks, each one value, against what a JPEG decoded at 1/8 gives for it:
+// one pixel per block, the last column and row standing for 3 pixels only. Shrinking either
+// must give the same picture.
+TEST(AreaReducer, BlocksOfAScaledDecodeCoverOnlyTheImage) {
+  const uint32_t values[3][2] = {{10, 200}, {90, 40}, {250, 0}};  // [block x][block y]
+  Image full, blocks;
+  full.Allocate(19, 11, 1);
+  blocks.Allocate(3, 2, 1);
+  for (uint32_t y = 0; y < 11; ++y) {
+    for (uint32_t x = 0; x < 19; ++x) full.row(y)[x] = static_cast<uint8_t>(values[x / 8][y / 8]);
+  }
+  for (uint32_t y = 0; y < 2; ++y) {
+    for (uint32_t x = 0; x < 3; ++x) blocks.row(y)[x] = static_cast<uint8_t>(values[x][y]);
+  }
+  for (const Size to : {Size{2, 2}, Size{5, 3}, Size{3, 2}, Size{1, 1}}) {
+    Image from_full, from_blocks;
+    ASSERT_TRUE(ReduceImage(full, to, &from_full).ok());
+    AreaReducer reducer;
+    ASSERT_TRUE(reducer.Begin(blocks.size(), to, 1, 8, full.size()).ok());
+    for (uint32_t y = 0; y < blocks.height; ++y) reducer.PushRow(blocks.row(y));
+    ASSERT_TRUE(reducer.Finish(&from_blocks).ok());
+    EXPECT_EQ(from_blocks.pixels, from_full.pixels) << to.width << "x" << to.height;
+  }
+  AreaReducer reducer;
+  EXPECT_FALSE(reducer.Begin({4, 2}, {2, 2}, 1, 8, {19, 11}).ok());  // 4 blocks cannot make 19
+}
+
+}  // namespace
+}  // namespace thumbpipe
