@@ -59,8 +59,7 @@ Status OutputDir::WriteOnce(const std::string& name, std::span<const unsigned ch
     ::close(fd);
     return Status::FromErrno(err, "cannot write '{}/{}'", path_, name);
   }
-  const std::string proc_path = fmt::format("/proc/self/fd/{}", fd);
-  const int linked = ::linkat(AT_FDCWD, proc_path.c_str(), fd_, name.c_str(), AT_SYMLINK_FOLLOW);
+  const int linked = LinkTempFile(fd, name);
   const int err = errno;
   ::close(fd);
   if (linked == 0) return Status::OK();
@@ -70,6 +69,19 @@ Status OutputDir::WriteOnce(const std::string& name, std::span<const unsigned ch
   }
   if (err == ENOENT) return WriteViaTempName(name, data, existed);  // no /proc mounted
   return Status::FromErrno(err, "cannot create '{}/{}'", path_, name);
+}
+
+// Gives the unnamed file `fd` the name `name`. AT_EMPTY_PATH needs a capability (or a recent
+// kernel); /proc/self/fd works for everyone but costs a path walk through /proc, so it is the
+// fallback once the first has failed.
+int OutputDir::LinkTempFile(int fd, const std::string& name) {
+  if (!empty_path_refused_) {
+    if (::linkat(fd, "", fd_, name.c_str(), AT_EMPTY_PATH) == 0) return 0;
+    if (errno != ENOENT && errno != EPERM) return -1;
+    empty_path_refused_ = true;
+  }
+  const std::string proc_path = fmt::format("/proc/self/fd/{}", fd);
+  return ::linkat(AT_FDCWD, proc_path.c_str(), fd_, name.c_str(), AT_SYMLINK_FOLLOW);
 }
 
 Status OutputDir::WriteViaTempName(const std::string& name, std::span<const unsigned char> data,

@@ -33,8 +33,10 @@ class OutputDir {
   OutputDir(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
   Status WriteViaTempName(const std::string& name, std::span<const unsigned char> data,
                           bool* existed);
+  int LinkTempFile(int fd, const std::string& name);
   int fd_;
   std::string path_;
+  bool empty_path_refused_ = false;
 };
 
 // A file rewritten as a whole: written to "<dir>/.<name>.<pid>.tmp", then fsync'd and renamed

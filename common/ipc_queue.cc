@@ -30,23 +30,26 @@ namespace bip = boost::interprocess;
 struct IpcQueue::Impl {
   std::string name;
   std::unique_ptr<bip::message_queue> queue;
+  std::chrono::microseconds first_pause{50};
+  std::chrono::microseconds longest_pause{2000};
 };
 
 namespace {
 
-// Retries `attempt` (which returns true on success) with sleeps growing from 50 us to 2 ms
-// until it succeeds or `timeout` has passed. Returns whether it succeeded.
+// Retries `attempt` (which returns true on success) with sleeps growing from `first` to
+// `longest` until it succeeds or `timeout` has passed. Returns whether it succeeded.
 template <typename Attempt>
-bool Retry(std::chrono::milliseconds timeout, Attempt attempt) {
+bool Retry(std::chrono::milliseconds timeout, std::chrono::microseconds first,
+           std::chrono::microseconds longest, Attempt attempt) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point deadline = Clock::now() + timeout;
-  std::chrono::microseconds pause(50);
+  std::chrono::microseconds pause = first;
   for (;;) {
     if (attempt()) return true;
     const Clock::time_point now = Clock::now();
     if (now >= deadline) return false;
     std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - now));
-    pause = std::min(pause * 2, std::chrono::microseconds(2000));
+    pause = std::min(pause * 2, longest);
   }
 }
 
@@ -90,8 +93,8 @@ bool IpcQueue::Remove(const std::string& name) { return bip::message_queue::remo
 Status IpcQueue::Send(std::span<const char> message, std::chrono::milliseconds timeout,
                       bool* sent) {
   try {
-    *sent =
-        Retry(timeout, [&] { return impl_->queue->try_send(message.data(), message.size(), 0); });
+    *sent = Retry(timeout, impl_->first_pause, impl_->longest_pause,
+                  [&] { return impl_->queue->try_send(message.data(), message.size(), 0); });
   } catch (const std::exception& e) {
     *sent = false;
     return FromException("cannot send to", impl_->name, e);
@@ -104,7 +107,7 @@ Status IpcQueue::Receive(std::span<char> buffer, std::chrono::milliseconds timeo
   try {
     bip::message_queue::size_type received = 0;
     unsigned int priority = 0;
-    if (Retry(timeout, [&] {
+    if (Retry(timeout, impl_->first_pause, impl_->longest_pause, [&] {
           return impl_->queue->try_receive(buffer.data(), buffer.size(), received, priority);
         })) {
       *size = received;
@@ -114,6 +117,11 @@ Status IpcQueue::Receive(std::span<char> buffer, std::chrono::milliseconds timeo
     return FromException("cannot receive from", impl_->name, e);
   }
   return Status::OK();
+}
+
+void IpcQueue::SetPollPauses(std::chrono::microseconds first, std::chrono::microseconds longest) {
+  impl_->first_pause = first;
+  impl_->longest_pause = std::max(first, longest);
 }
 
 size_t IpcQueue::max_message_bytes() const { return impl_->queue->get_max_msg_size(); }

@@ -26,6 +26,11 @@ class IpcQueue : public MessageQueue {
   Status Receive(std::span<char> buffer, std::chrono::milliseconds timeout, size_t* size) override;
   size_t max_message_bytes() const override;
 
+  // How long to sleep between tries while waiting: from `first`, doubling up to `longest`.
+  // Short pauses answer fast; a consumer that need not answer fast (the sink) wakes less often
+  // with a long first pause. The default is 50 us to 2 ms.
+  void SetPollPauses(std::chrono::microseconds first, std::chrono::microseconds longest);
+
   // Number of messages waiting, or an error if the queue's lock cannot be had in time.
   Status CountMessages(size_t* count);
 

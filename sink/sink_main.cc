@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
     LogError("{}", status.message());
     return kRoleExitSetup;
   }
+  // Results may wait a millisecond: the sink wakes a thousand times a second at most, instead
+  // of once per result, and 256 of them fit in the queue meanwhile.
+  results->SetPollPauses(std::chrono::milliseconds(1), std::chrono::milliseconds(2));
   SinkEnv env;
   env.results = results.get();
   env.counters = &context.control->block()->counters;

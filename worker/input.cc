@@ -39,11 +39,12 @@ Status FileInput::Open(const std::string& path, std::vector<uint8_t>* buffer,
   struct stat st;
   if (::fstat(fd, &st) != 0) return Status::FromErrno(errno, "cannot stat");
   if (!S_ISREG(st.st_mode)) return Status::Error("not a regular file");
-  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   if (buffer->size() < kHeadBytes) buffer->resize(kHeadBytes);
   size_t got = 0;
   if (Status status = file->ReadMore(kHeadBytes, &got); !status.ok()) return status;
   file->head_size_ = file->used_;
+  // Larger files are read on in order: the kernel may read ahead further.
+  if (!file->at_end_) ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   *input = std::move(file);
   return Status::OK();
 }

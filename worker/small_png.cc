@@ -1,5 +1,6 @@
 #include "worker/small_png.h"
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <cstdlib>
@@ -78,22 +79,21 @@ bool ReadLayout(std::span<const uint8_t> file, Layout* layout) {
 }
 
 // Inflates the image data into `raw` (rows with their filter byte); false unless it is one
-// zlib stream of exactly raw->size() bytes.
+// zlib stream, using all of the data, of exactly raw->size() bytes. libdeflate inflates a
+// whole buffer two to three times as fast as zlib's streaming inflate.
 bool Inflate(const std::vector<std::span<const uint8_t>>& data, std::vector<uint8_t>* raw) {
-  z_stream z{};
-  if (inflateInit(&z) != Z_OK) return false;
-  z.next_out = raw->data();
-  z.avail_out = static_cast<uInt>(raw->size());
-  int result = Z_OK;
-  for (size_t i = 0; i < data.size() && result == Z_OK; ++i) {
-    z.next_in = const_cast<Bytef*>(data[i].data());
-    z.avail_in = static_cast<uInt>(data[i].size());
-    result = inflate(&z, Z_NO_FLUSH);
-    if (result == Z_BUF_ERROR && z.avail_out == 0) break;  // more data than rows
+  static libdeflate_decompressor* const decompressor = libdeflate_alloc_decompressor();
+  if (decompressor == nullptr) return false;
+  std::span<const uint8_t> stream = data.front();
+  std::vector<uint8_t> joined;  // the data of several IDAT chunks, end to end
+  if (data.size() > 1) {
+    for (const auto& part : data) joined.insert(joined.end(), part.begin(), part.end());
+    stream = joined;
   }
-  const bool exact = result == Z_STREAM_END && z.avail_out == 0 && z.avail_in == 0;
-  inflateEnd(&z);
-  return exact;
+  size_t used = 0, made = 0;
+  return libdeflate_zlib_decompress_ex(decompressor, stream.data(), stream.size(), raw->data(),
+                                       raw->size(), &used, &made) == LIBDEFLATE_SUCCESS &&
+         used == stream.size() && made == raw->size();
 }
 
 int Paeth(int a, int b, int c) {

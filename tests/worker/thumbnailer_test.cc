@@ -337,9 +337,11 @@ namespace {
 // 2828x2121 is no multiple of 8: at 1/8 its last column and row of blocks are partial. The
 // thumbnail must show the picture where it is, not stretched toward the right and bottom.
 TEST(JpegThumbnailTest, PartialBlocksAtTheEdgesKeepThePictureInPlace) {
-  const std::string jpeg = EncodeWithOpenCv(Photo(2828, 2121), ".jpg", {cv::IMWRITE_JPEG_QUALITY, 95});
+  const std::string jpeg =
+      EncodeWithOpenCv(Photo(2828, 2121), ".jpg", {cv::IMWRITE_JPEG_QUALITY, 95});
   Thumbnail t;
-  MakeThumbnail({reinterpret_cast<const uint8_t*>(jpeg.data()), jpeg.size()}, ThumbnailRequest(), &t);
+  MakeThumbnail({reinterpret_cast<const uint8_t*>(jpeg.data()), jpeg.size()}, ThumbnailRequest(),
+                &t);
   ASSERT_EQ(t.outcome, Thumbnail::Outcome::kThumbnail) << t.reason;
   ASSERT_EQ(t.image.size(), (Size{200, 150}));
   const cv::Mat got(150, 200, CV_8UC3, t.image.pixels.data());
