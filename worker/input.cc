@@ -39,6 +39,7 @@ Status FileInput::Open(const std::string& path, std::vector<uint8_t>* buffer,
   struct stat st;
   if (::fstat(fd, &st) != 0) return Status::FromErrno(errno, "cannot stat");
   if (!S_ISREG(st.st_mode)) return Status::Error("not a regular file");
+  file->size_at_open_ = static_cast<uint64_t>(st.st_size);
   if (buffer->size() < kHeadBytes) buffer->resize(kHeadBytes);
   size_t got = 0;
   if (Status status = file->ReadMore(kHeadBytes, &got); !status.ok()) return status;
@@ -58,7 +59,12 @@ Status FileInput::ReadMore(size_t want, size_t* got) {
     const ssize_t n = ::read(fd_, buffer_->data() + used_, want - *got);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status::FromErrno(errno, "cannot read");
-    if (n == 0) at_end_ = true;
+    // A short read that reaches the size the file had when opened is its end: no second read
+    // to see it (network file systems may read short elsewhere, so the size must agree).
+    if (n == 0 || (static_cast<size_t>(n) < want - *got &&
+                   used_ + static_cast<size_t>(n) >= size_at_open_)) {
+      at_end_ = true;
+    }
     used_ += static_cast<size_t>(n);
     *got += static_cast<size_t>(n);
     bytes_read_ += static_cast<uint64_t>(n);

@@ -72,6 +72,7 @@ class FileInput : public Input {
   size_t head_size_ = 0;
   size_t used_ = 0;  // bytes of the file in buffer_
   bool at_end_ = false;
+  uint64_t size_at_open_ = 0;
   size_t position_ = 0;  // Read()'s position in the file
   uint64_t bytes_read_ = 0;
 };
