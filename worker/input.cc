@@ -61,8 +61,8 @@ Status FileInput::ReadMore(size_t want, size_t* got) {
     if (n < 0) return Status::FromErrno(errno, "cannot read");
     // A short read that reaches the size the file had when opened is its end: no second read
     // to see it (network file systems may read short elsewhere, so the size must agree).
-    if (n == 0 || (static_cast<size_t>(n) < want - *got &&
-                   used_ + static_cast<size_t>(n) >= size_at_open_)) {
+    if (n == 0 ||
+        (static_cast<size_t>(n) < want - *got && used_ + static_cast<size_t>(n) >= size_at_open_)) {
       at_end_ = true;
     }
     used_ += static_cast<size_t>(n);

@@ -8,8 +8,9 @@
 // format fully through OpenCV's imdecode. With --encode the decoded picture is also encoded
 // as PNG with libpng's defaults (what thumbpipe's encoder does; meant for images that are
 // already no larger than the box); with --write DIR the PNG is also written to a new file in
-// DIR (open, write, close: the least any tool must do per thumbnail). Prints one JSON object per file and a total line, all
-// times in seconds of this thread's CPU (CLOCK_THREAD_CPUTIME_ID) and of the wall clock.
+// DIR (open, write, close: the least any tool must do per thumbnail). Prints one JSON object per
+// file and a total line, all times in seconds of this thread's CPU (CLOCK_THREAD_CPUTIME_ID) and of
+// the wall clock.
 #include <algorithm>
 #include <csetjmp>
 #include <cstddef>
@@ -25,9 +26,9 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <jpeglib.h>
 #include <png.h>
-#include <fcntl.h>
 #include <unistd.h>
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
@@ -77,7 +78,8 @@ struct JpegError {
   std::longjmp(reinterpret_cast<JpegError*>(cinfo->err)->jump, 1);
 }
 
-bool DecodeJpeg(const std::vector<uint8_t>& file, uint32_t bw, uint32_t bh, Picture* out, int* denom) {
+bool DecodeJpeg(const std::vector<uint8_t>& file, uint32_t bw, uint32_t bh, Picture* out,
+                int* denom) {
   jpeg_decompress_struct cinfo;
   JpegError error;
   cinfo.err = jpeg_std_error(&error.base);
@@ -135,7 +137,8 @@ bool DecodeOpenCv(const std::vector<uint8_t>& file, Picture* out) {
     out->channels = mat.channels();
     const size_t stride = size_t(mat.cols) * mat.channels();
     out->pixels.resize(stride * mat.rows);
-    for (int y = 0; y < mat.rows; ++y) std::memcpy(out->pixels.data() + stride * y, mat.ptr(y), stride);
+    for (int y = 0; y < mat.rows; ++y)
+      std::memcpy(out->pixels.data() + stride * y, mat.ptr(y), stride);
   } catch (const cv::Exception&) {
     return false;
   }
@@ -148,8 +151,8 @@ void AppendPng(png_structp png, png_bytep data, size_t size) {
 }
 
 bool EncodePng(const Picture& picture, std::vector<uint8_t>* out) {
-  static const int kTypes[] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
-                               PNG_COLOR_TYPE_RGB_ALPHA};
+  static const int kTypes[] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA,
+                               PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA};
   out->clear();
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
   png_infop info = png_create_info_struct(png);
@@ -158,8 +161,8 @@ bool EncodePng(const Picture& picture, std::vector<uint8_t>* out) {
     return false;
   }
   png_set_write_fn(png, out, AppendPng, nullptr);
-  png_set_IHDR(png, info, picture.width, picture.height, 8, kTypes[picture.channels], PNG_INTERLACE_NONE,
-               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_IHDR(png, info, picture.width, picture.height, 8, kTypes[picture.channels],
+               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
   const size_t stride = size_t(picture.width) * picture.channels;
   for (int y = 0; y < picture.height; ++y) {
@@ -173,7 +176,8 @@ bool EncodePng(const Picture& picture, std::vector<uint8_t>* out) {
 const char* FormatOf(const std::vector<uint8_t>& f) {
   if (f.size() >= 3 && f[0] == 0xFF && f[1] == 0xD8 && f[2] == 0xFF) return "jpeg";
   if (f.size() >= 8 && std::memcmp(f.data(), "\x89PNG\r\n\x1a\n", 8) == 0) return "png";
-  if (f.size() >= 12 && std::memcmp(f.data(), "RIFF", 4) == 0 && std::memcmp(f.data() + 8, "WEBP", 4) == 0) {
+  if (f.size() >= 12 && std::memcmp(f.data(), "RIFF", 4) == 0 &&
+      std::memcmp(f.data() + 8, "WEBP", 4) == 0) {
     return "webp";
   }
   return "other";
@@ -246,7 +250,8 @@ int main(int argc, char** argv) {
   std::vector<uint8_t> png;
   for (const std::string& path : paths) {
     std::ifstream file(path, std::ios::binary);
-    const std::vector<uint8_t> data((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    const std::vector<uint8_t> data((std::istreambuf_iterator<char>(file)),
+                                    std::istreambuf_iterator<char>());
     const char* format = FormatOf(data);
     double decode_cpu = 1e300, decode_wall = 1e300, encode_cpu = 1e300, encode_wall = 1e300;
     Picture picture;
@@ -270,7 +275,8 @@ int main(int argc, char** argv) {
     }
     if (!ok) {
       ++failed;
-      std::printf("{\"path\": %s, \"format\": \"%s\", \"failed\": true}\n", JsonString(path).c_str(), format);
+      std::printf("{\"path\": %s, \"format\": \"%s\", \"failed\": true}\n",
+                  JsonString(path).c_str(), format);
       continue;
     }
     if (!encode) encode_cpu = encode_wall = 0;
@@ -295,15 +301,18 @@ int main(int argc, char** argv) {
     total_decode_wall += decode_wall;
     total_encode_cpu += encode_cpu;
     total_encode_wall += encode_wall;
-    std::printf("{\"path\": %s, \"format\": \"%s\", \"scale\": %d, \"decoded\": [%d, %d, %d], "
-                "\"decode_cpu\": %.6f, \"decode_wall\": %.6f, \"encode_cpu\": %.6f, \"encode_wall\": %.6f, "
-                "\"write_cpu\": %.6f, \"write_wall\": %.6f}\n",
-                JsonString(path).c_str(), format, denom, picture.width, picture.height, picture.channels,
-                decode_cpu, decode_wall, encode_cpu, encode_wall, write_cpu, write_wall);
+    std::printf(
+        "{\"path\": %s, \"format\": \"%s\", \"scale\": %d, \"decoded\": [%d, %d, %d], "
+        "\"decode_cpu\": %.6f, \"decode_wall\": %.6f, \"encode_cpu\": %.6f, \"encode_wall\": %.6f, "
+        "\"write_cpu\": %.6f, \"write_wall\": %.6f}\n",
+        JsonString(path).c_str(), format, denom, picture.width, picture.height, picture.channels,
+        decode_cpu, decode_wall, encode_cpu, encode_wall, write_cpu, write_wall);
   }
-  std::printf("{\"total\": true, \"files\": %zu, \"failed\": %d, \"decode_cpu\": %.6f, \"decode_wall\": %.6f, "
-              "\"encode_cpu\": %.6f, \"encode_wall\": %.6f, \"write_cpu\": %.6f, \"write_wall\": %.6f}\n",
-              paths.size(), failed, total_decode_cpu, total_decode_wall, total_encode_cpu, total_encode_wall,
-              total_write_cpu, total_write_wall);
+  std::printf(
+      "{\"total\": true, \"files\": %zu, \"failed\": %d, \"decode_cpu\": %.6f, \"decode_wall\": "
+      "%.6f, "
+      "\"encode_cpu\": %.6f, \"encode_wall\": %.6f, \"write_cpu\": %.6f, \"write_wall\": %.6f}\n",
+      paths.size(), failed, total_decode_cpu, total_decode_wall, total_encode_cpu,
+      total_encode_wall, total_write_cpu, total_write_wall);
   return 0;
 }
