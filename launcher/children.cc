@@ -18,24 +18,30 @@ namespace {
 bool IsExecutable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
 
 bool HoldsRoles(const std::string& folder) {
-  for (const char* role : {"thumbpipe-producer", "thumbpipe-worker", "thumbpipe-sink"}) {
-    if (!IsExecutable(folder + "/" + role)) return false;
+  for (Role role : {Role::kProducer, Role::kWorker, Role::kSink}) {
+    if (!IsExecutable(folder + "/" + RoleProgram(role))) return false;
   }
   return true;
 }
 
 }  // namespace
 
-std::string ChildName(const Child& child) {
-  switch (child.role) {
+const char* RoleProgram(Role role) {
+  switch (role) {
     case Role::kProducer:
       return "thumbpipe-producer";
     case Role::kSink:
       return "thumbpipe-sink";
     case Role::kWorker:
-      return fmt::format("thumbpipe-worker[{}]", child.index);
+      return "thumbpipe-worker";
   }
   return "?";
+}
+
+std::string ChildName(const Child& child) {
+  if (child.role == Role::kWorker)
+    return fmt::format("{}[{}]", RoleProgram(child.role), child.index);
+  return RoleProgram(child.role);
 }
 
 std::string DescribeWaitStatus(int wait_status) {

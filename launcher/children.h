@@ -20,6 +20,8 @@ struct Child {
   int wait_status = 0;  // from waitpid, once !running
 };
 
+// The program of a role: "thumbpipe-producer", "thumbpipe-worker", "thumbpipe-sink".
+const char* RoleProgram(Role role);
 // "thumbpipe-worker[3]", "thumbpipe-sink"
 std::string ChildName(const Child& child);
 // "exited with status 2", "was killed by signal 11 (Segmentation fault)"

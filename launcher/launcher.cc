@@ -1,15 +1,12 @@
 #include "launcher/launcher.h"
 
 #include <signal.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <memory>
-#include <vector>
 
 #include "common/control_block.h"
 #include "common/escape.h"
@@ -89,11 +86,7 @@ int RunThumbpipe(const RunOptions& options) {
     return kExitUsage;
   }
 
-  // Signals are taken synchronously in the supervision loop; block them before any child
-  // exists so none is lost.
-  sigset_t signals;
-  ::sigemptyset(&signals);
-  for (int sig : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) ::sigaddset(&signals, sig);
+  const sigset_t signals = SupervisedSignals();
   ::sigprocmask(SIG_BLOCK, &signals, nullptr);
 
   RemoveStaleRuns(options.manifest);

@@ -43,8 +43,6 @@ Supervisor::Supervisor(SupervisorEnv env)
     : env_(std::move(env)), slots_(static_cast<size_t>(env_.options.workers)) {}
 
 Status Supervisor::Start(Role role, int index) {
-  static constexpr const char* kPrograms[] = {"thumbpipe-producer", "thumbpipe-worker",
-                                              "thumbpipe-sink"};
   std::vector<std::string> args = {"--run", env_.names.prefix};
   if (role == Role::kWorker) {
     args.push_back("--index");
@@ -58,8 +56,7 @@ Status Supervisor::Start(Role role, int index) {
   process.index = index;
   process.started_ns = MonotonicNanos();
   if (role == Role::kWorker) process.items_at_start = SlotOf(index).items_done.load();
-  if (Status status =
-          SpawnRole(env_.role_folder + "/" + kPrograms[static_cast<int>(role)], args, &process.pid);
+  if (Status status = SpawnRole(env_.role_folder + "/" + RoleProgram(role), args, &process.pid);
       !status.ok()) {
     return status;
   }
@@ -300,10 +297,15 @@ uint64_t Supervisor::NotDone() const {
   return found > reported ? found - reported : 0;
 }
 
-int Supervisor::Run() {
+sigset_t SupervisedSignals() {
   sigset_t signals;
   ::sigemptyset(&signals);
   for (int sig : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) ::sigaddset(&signals, sig);
+  return signals;
+}
+
+int Supervisor::Run() {
+  const sigset_t signals = SupervisedSignals();
 
   // The sink first, so results have somewhere to go; the producer last.
   Status status = Start(Role::kSink, -1);

@@ -12,6 +12,7 @@
 //   SIGINT/SIGTERM/SIGHUP         orderly stop; a second one stops at once
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <string>
@@ -23,6 +24,10 @@
 #include "launcher/children.h"
 
 namespace thumbpipe {
+
+// The signals the supervision loop takes synchronously (children ending, requests to stop).
+// They must be blocked before the first child is started, so that none is lost.
+sigset_t SupervisedSignals();
 
 struct SupervisorEnv {
   RunOptions options;

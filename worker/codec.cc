@@ -1,7 +1,5 @@
 #include "worker/codec.h"
 
-#include <cstring>
-
 #include "worker/jpeg_decoder.h"
 #include "worker/opencv_codec.h"
 #include "worker/png_decoder.h"
@@ -42,17 +40,6 @@ Status TooManyPixels(Size size, uint64_t max_pixels) {
 
 bool WithinPixelLimit(Size size, uint64_t max_pixels) {
   return max_pixels == 0 || uint64_t{size.width} * size.height <= max_pixels;
-}
-
-Status ImageSink::Begin(Size full, Size rows, uint32_t channels, uint32_t /*block*/) {
-  full_ = full;
-  next_row_ = 0;
-  if (!image_.TryAllocate(rows.width, rows.height, channels)) return OutOfMemory(rows);
-  return Status::OK();
-}
-
-void ImageSink::Row(const uint8_t* row) {
-  if (next_row_ < image_.height) std::memcpy(image_.row(next_row_++), row, image_.stride());
 }
 
 Status OutOfMemory(Size size) {

@@ -44,20 +44,6 @@ class Decoder {
   virtual Status Decode(Input& input, const DecodeRequest& request, RowSink* sink) const = 0;
 };
 
-// A RowSink that keeps the whole image, for tests and for callers that want it all.
-class ImageSink : public RowSink {
- public:
-  Status Begin(Size full, Size rows, uint32_t channels, uint32_t block) override;
-  void Row(const uint8_t* row) override;
-  Image& image() { return image_; }
-  Size full() const { return full_; }
-
- private:
-  Image image_;
-  Size full_;
-  uint32_t next_row_ = 0;
-};
-
 // The decoder for a format FormatIsDecodable() accepts; never null for those.
 const Decoder* DecoderFor(Format format);
 

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/fakes/image_sink.h"
+
 #include <algorithm>
 #include <cmath>
 #include <csetjmp>
@@ -128,7 +130,7 @@ Decoded Decode(const std::string& jpeg, bool allow_early_stop, uint32_t denomina
     return Size{(full.width + denominator - 1) / denominator,
                 (full.height + denominator - 1) / denominator};
   };
-  ImageSink sink;
+  testing::ImageSink sink;
   Decoded decoded;
   decoded.status = DecodeJpeg({reinterpret_cast<const uint8_t*>(jpeg.data()), jpeg.size()}, request,
                               &sink, allow_early_stop, &decoded.scans_read);
@@ -429,7 +431,7 @@ TEST(JpegEarlyStop, JpegDecoderGivesTheSameRows) {
   const std::string jpeg = Encode(spec);
   DecodeRequest request;
   request.needed_size = [](Size full) { return Size{(full.width + 7) / 8, (full.height + 7) / 8}; };
-  ImageSink sink;
+  testing::ImageSink sink;
   MemoryInput input({reinterpret_cast<const uint8_t*>(jpeg.data()), jpeg.size()});
   ASSERT_TRUE(JpegDecoder().Decode(input, request, &sink).ok());
   EXPECT_TRUE(sink.image().pixels == Decode(jpeg, false).image.pixels);

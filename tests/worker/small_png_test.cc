@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/fakes/image_sink.h"
 #include "tests/support/support.h"
 #include "worker/codec.h"
 #include "worker/thumbnailer.h"
@@ -62,7 +63,7 @@ Image DecodeWithLibpng(const std::string& file) {
   MemoryInput input({reinterpret_cast<const uint8_t*>(file.data()), file.size()});
   DecodeRequest request;
   request.needed_size = [](Size full) { return full; };
-  ImageSink sink;
+  testing::ImageSink sink;
   EXPECT_TRUE(DecoderFor(Format::kPng)->Decode(input, request, &sink).ok());
   return sink.image();
 }
