@@ -32,6 +32,10 @@ int main(int argc, char** argv) {
     return kRoleExitSetup;
   }
   RaiseOpenFileLimit();
+  // A full work queue holds 256 files, milliseconds of work even for tiny images: the producer
+  // waits a millisecond or more before trying again and then refills it in a burst, rather
+  // than waking for every file a worker takes, which would cost a worker its CPU each time.
+  work->SetPollPauses(std::chrono::milliseconds(1), std::chrono::milliseconds(4));
 
   ControlBlock* block = context.control->block();
   ProducerEnv env;
