@@ -1,6 +1,7 @@
 #include "worker/small_png.h"
 
-#include <libdeflate.h>
+#include <isa-l/crc.h>
+#include <isa-l/igzip_lib.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -32,7 +33,7 @@ bool ReadLayout(std::span<const uint8_t> file, Layout* layout) {
     const uint32_t length = Be32(&file[pos]);
     if (length > file.size() - pos - 12) return false;
     const std::string_view type(reinterpret_cast<const char*>(&file[pos + 4]), 4);
-    if (libdeflate_crc32(0, &file[pos + 4], 4 + length) != Be32(&file[pos + 8 + length]))
+    if (crc32_gzip_refl(0, &file[pos + 4], 4 + length) != Be32(&file[pos + 8 + length]))
       return false;
     const std::span<const uint8_t> chunk = file.subspan(pos, 12 + size_t{length});
     if (type == "IHDR") {
@@ -79,21 +80,25 @@ bool ReadLayout(std::span<const uint8_t> file, Layout* layout) {
 }
 
 // Inflates the image data into `raw` (rows with their filter byte); false unless it is one
-// zlib stream, using all of the data, of exactly raw->size() bytes. libdeflate inflates a
-// whole buffer two to three times as fast as zlib's streaming inflate.
+// zlib stream, with a correct checksum, using all of the data, of exactly raw->size() bytes.
+// ISA-L inflates a whole buffer about three times as fast as zlib's streaming inflate, and a
+// fifth faster than libdeflate on photographs (it decodes several literals per lookup).
 bool Inflate(const std::vector<std::span<const uint8_t>>& data, std::vector<uint8_t>* raw) {
-  static libdeflate_decompressor* const decompressor = libdeflate_alloc_decompressor();
-  if (decompressor == nullptr) return false;
+  thread_local inflate_state state;  // 85 KiB of tables: not on the stack, not per file
   std::span<const uint8_t> stream = data.front();
   std::vector<uint8_t> joined;  // the data of several IDAT chunks, end to end
   if (data.size() > 1) {
     for (const auto& part : data) joined.insert(joined.end(), part.begin(), part.end());
     stream = joined;
   }
-  size_t used = 0, made = 0;
-  return libdeflate_zlib_decompress_ex(decompressor, stream.data(), stream.size(), raw->data(),
-                                       raw->size(), &used, &made) == LIBDEFLATE_SUCCESS &&
-         used == stream.size() && made == raw->size();
+  isal_inflate_init(&state);
+  state.crc_flag = ISAL_ZLIB;
+  state.next_in = const_cast<uint8_t*>(stream.data());
+  state.avail_in = static_cast<uint32_t>(stream.size());
+  state.next_out = raw->data();
+  state.avail_out = static_cast<uint32_t>(raw->size());
+  return isal_inflate_stateless(&state) == ISAL_DECOMP_OK &&
+         state.block_state == ISAL_BLOCK_FINISH && state.avail_in == 0 && state.avail_out == 0;
 }
 
 // The Paeth predictor (specification, section 9.4) without branches: on photographs the

@@ -1,6 +1,7 @@
 #include "worker/small_png.h"
 
 #include <png.h>
+#include <zlib.h>
 
 #include <random>
 #include <string>
@@ -128,6 +129,59 @@ TEST(DecodeSmallPng, LeavesEverythingElseToTheNormalPath) {
     const std::string file = testing::ReadFile(testing::CorpusPath(name));
     ASSERT_TRUE(DecodeSmallPng(Bytes(file), {200, 200}, 0, &image, &png)) << name;
     EXPECT_EQ(image.pixels, DecodeWithLibpng(file).pixels) << name;
+  }
+}
+
+void AppendBe32(std::string* out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+}
+
+void AppendChunk(std::string* out, const char* type, const std::string& data) {
+  AppendBe32(out, static_cast<uint32_t>(data.size()));
+  const std::string body = type + data;
+  out->append(body);
+  AppendBe32(out, static_cast<uint32_t>(
+                      crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size())));
+}
+
+std::string Zlib(const std::string& data) {
+  uLongf size = compressBound(data.size());
+  std::string out(size, '\0');
+  compress2(reinterpret_cast<Bytef*>(out.data()), &size,
+            reinterpret_cast<const Bytef*>(data.data()), data.size(), 6);
+  out.resize(size);
+  return out;
+}
+
+// A 16x8 grey PNG with the given image data and intact chunk CRCs, so only the zlib stream
+// itself can be wrong.
+std::string GreyPngWithData(const std::string& idat) {
+  std::string ihdr;
+  AppendBe32(&ihdr, 16);
+  AppendBe32(&ihdr, 8);
+  ihdr += std::string("\x08\x00\x00\x00\x00", 5);
+  std::string file("\x89PNG\r\n\x1A\n", 8);
+  AppendChunk(&file, "IHDR", ihdr);
+  AppendChunk(&file, "IDAT", idat);
+  AppendChunk(&file, "IEND", "");
+  return file;
+}
+
+TEST(DecodeSmallPng, TakesOnlyOneExactZlibStream) {
+  std::string rows;
+  for (int y = 0; y < 8; ++y) rows += '\0' + std::string(16, static_cast<char>(y * 30));
+  Image image;
+  std::vector<uint8_t> png;
+  const std::string good = Zlib(rows);
+  ASSERT_TRUE(DecodeSmallPng(Bytes(GreyPngWithData(good)), {200, 200}, 0, &image, &png));
+  EXPECT_EQ(image.row(7)[15], 7 * 30);
+  const std::string short_rows = Zlib(rows.substr(0, rows.size() - 17));
+  const std::string long_rows = Zlib(rows + '\0' + std::string(16, 'x'));
+  std::string bad_checksum = good;
+  bad_checksum.back() ^= 1;
+  for (const std::string& data : {good + "extra", short_rows, long_rows, bad_checksum,
+                                  good.substr(0, good.size() - 4), good.substr(2)}) {
+    EXPECT_FALSE(DecodeSmallPng(Bytes(GreyPngWithData(data)), {200, 200}, 0, &image, &png));
   }
 }
 
