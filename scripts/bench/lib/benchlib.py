@@ -185,6 +185,45 @@ def temporary_folder(prefix="thumbpipe-bench-"):
     return path
 
 
+def file_creation_cost(folder, count=2000):
+    """Microseconds to create a new file with 4 KiB in it, from `count` files made in a new
+    folder under `folder` (kept: deleting them is what makes creation slow, see below)."""
+    probe = Path(folder) / f"probe-{time.monotonic_ns()}"
+    probe.mkdir(parents=True)
+    data = b"\0" * 4096
+    started = time.perf_counter()
+    for i in range(count):
+        fd = os.open(probe / f"{i:05d}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.write(fd, data)
+        os.close(fd)
+    return (time.perf_counter() - started) / count * 1e6
+
+
+def wait_for_quiet_disk(folder, slow_us=60, patience_s=480):
+    """On ext4 without a journal, a new inode skips every inode freed in the last minute (six
+    while the inode table is being written), and new folders tend to land in the block
+    groups that have just been emptied: after a mass deletion (another benchmark's clean-up,
+    a test suite), each new file can cost hundreds of microseconds for minutes. That would
+    measure the file system's memory of someone else's files, so this waits, up to
+    `patience_s`, until creating a file in `folder` costs under `slow_us`. Returns the last
+    probe in µs."""
+    deadline = time.monotonic() + patience_s
+    for attempt in range(1000):
+        cost = file_creation_cost(folder)
+        if cost < slow_us:
+            if attempt:
+                say(f"file creation is back to {cost:.0f} µs a file")
+            return cost
+        if time.monotonic() > deadline:
+            say(f"file creation still costs {cost:.0f} µs a file; measuring anyway")
+            return cost
+        if attempt == 0:
+            say(f"file creation costs {cost:.0f} µs a file (files were deleted recently); "
+                f"waiting up to {patience_s} s for it to settle")
+        time.sleep(20)
+    return cost
+
+
 # ---------------------------------------------------------------- corpora
 
 
