@@ -26,10 +26,15 @@ Status Sink::Run() {
   std::vector<char> buffer(kMaxResultMessageBytes);
   int ends = 0;
   while (ends < env_.workers) {
+    // Whatever is waiting is taken at once; the journal gets it in one write before the
+    // sink waits for more.
     size_t size = 0;
-    if (Status status = ReceiveWaiting(env_.results, buffer, env_.give_up, &size); !status.ok()) {
-      return status;
+    Status status = env_.results->Receive(buffer, std::chrono::milliseconds(0), &size);
+    if (status.ok() && size == 0) {
+      FlushJournal();
+      status = ReceiveWaiting(env_.results, buffer, env_.give_up, &size);
     }
+    if (!status.ok()) return status;
     Result result;
     std::string err;
     if (!DecodeResult({buffer.data(), size}, &result, &err)) {
@@ -44,6 +49,7 @@ Status Sink::Run() {
       Record(result);
     }
   }
+  FlushJournal();
   ::close(journal_fd_);
   journal_fd_ = -1;
   if (Status status = manifest_.WriteTo(env_.manifest_path); !status.ok()) {
@@ -65,9 +71,17 @@ bool Sink::IsRepeat(const Result& result) {
 
 void Sink::Journal(const std::string& line) {
   if (journal_failed_) return;
-  if (const int err =
-          WriteAll(journal_fd_, {reinterpret_cast<const unsigned char*>(line.data()), line.size()});
-      err != 0) {
+  pending_journal_ += line;
+  if (pending_journal_.size() >= kJournalBatchBytes) FlushJournal();
+}
+
+void Sink::FlushJournal() {
+  if (journal_failed_ || pending_journal_.empty()) return;
+  const int err = WriteAll(
+      journal_fd_,
+      {reinterpret_cast<const unsigned char*>(pending_journal_.data()), pending_journal_.size()});
+  pending_journal_.clear();
+  if (err != 0) {
     journal_failed_ = true;
     LogWarning("{}",
                Status::FromErrno(

@@ -16,7 +16,9 @@ struct SinkEnv {
   RunCounters* counters = nullptr;
   int workers = 1;
   std::string manifest_path;
-  std::string journal_path;  // thumbnails are listed here as they arrive
+  // Thumbnails are listed here as they arrive: each time the result queue is found empty,
+  // the lines since the last time are written at once.
+  std::string journal_path;
   GiveUpCheck give_up;
 };
 
@@ -33,6 +35,9 @@ class Sink {
   bool IsRepeat(const Result& result);
   void Record(Result& result);
   void Journal(const std::string& line);
+  void FlushJournal();
+
+  static constexpr size_t kJournalBatchBytes = 64 << 10;  // written sooner if this much waits
 
   SinkEnv env_;
   Manifest manifest_;
@@ -40,6 +45,7 @@ class Sink {
   std::vector<uint64_t> last_item_;
   int journal_fd_ = -1;
   bool journal_failed_ = false;
+  std::string pending_journal_;  // lines not yet written
 };
 
 }  // namespace thumbpipe
