@@ -44,7 +44,9 @@ Status Worker::Run() {
     } else if (env_.stop_requested && env_.stop_requested()) {
       continue;  // stopping: files not yet started stay undone
     } else {
-      LogVerbose("Processing file {}", EscapePath(BaseName(item.path)));
+      if (LogVerbosity() >= Verbosity::kVerbose) {
+        LogVerbose("Processing file {}", EscapePath(BaseName(item.path)));
+      }
       result.item = SlotBeginItem(env_.slot, item.path, MonotonicNanos());
       if (env_.before_item) env_.before_item(item.path);
       Process(item.path, &result);
