@@ -99,6 +99,7 @@ Status SharedControl::Create(const std::string& name, const RunOptions& options,
   shared.timeout_seconds = options.timeout_seconds;
   shared.max_pixels = options.max_pixels;
   shared.max_memory = options.max_memory;
+  shared.readahead = options.readahead;
   control->reset(new SharedControl(block));
   return Status::OK();
 }
@@ -146,6 +147,7 @@ RunOptions SharedControl::options() const {
   options.timeout_seconds = shared.timeout_seconds;
   options.max_pixels = shared.max_pixels;
   options.max_memory = shared.max_memory;
+  options.readahead = shared.readahead;
   return options;
 }
 

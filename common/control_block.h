@@ -52,6 +52,7 @@ struct SharedOptions {
   double timeout_seconds;
   uint64_t max_pixels;
   uint64_t max_memory;
+  uint64_t readahead;
 };
 
 struct ControlBlock {

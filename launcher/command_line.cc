@@ -141,7 +141,7 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
 
   std::string root, workers_positional, workers_option, size, output = "thumbnails",
                                                               manifest = "processed.txt";
-  std::string timeout, max_pixels, max_memory;
+  std::string timeout, max_pixels, max_memory, readahead;
   bool verbose = false, quiet = false;
   app.add_option("ROOT", root, "Folder to walk (recursively)")->type_name("DIR");
   app.add_option("WORKERS", workers_positional, "Number of worker processes (default: CPUs)")
@@ -166,6 +166,10 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   app.add_option("--max-memory", max_memory,
                  "Address space of each worker, e.g. 2G; 0 for no limit (default: a share of "
                  "the machine's memory, 1G to 16G)")
+      ->type_name("BYTES");
+  app.add_option("--readahead", readahead,
+                 "How much of the queued files to ask the disk for before the workers open "
+                 "them, e.g. 256M; 0 to turn it off (default: 64M)")
       ->type_name("BYTES");
   auto* verbose_flag = app.add_flag("-v,--verbose", verbose, "Log every file as it is processed");
   app.add_flag("-q,--quiet", quiet, "Do not report single files that failed")
@@ -236,6 +240,11 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
           EscapePath(max_memory));
       return ParseOutcome::kUsageError;
     }
+  }
+  if (!readahead.empty() && !ParseBytes(readahead, &options->readahead)) {
+    *text = fmt::format("--readahead must be a size such as 64M or 1G (0 to turn it off), not '{}'",
+                        EscapePath(readahead));
+    return ParseOutcome::kUsageError;
   }
   if (output.empty() || manifest.empty()) {
     *text = output.empty() ? "--output must not be empty" : "--manifest must not be empty";

@@ -2,12 +2,26 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
+#include <thread>
+
 #include "common/escape.h"
 #include "common/log.h"
 #include "common/message.h"
 #include "producer/walker.h"
 
 namespace thumbpipe {
+
+Producer::Producer(ProducerEnv env)
+    : env_(std::move(env)),
+      prefetcher_(
+          env_.readahead, [this] { return Finished(); }, static_cast<uint64_t>(env_.workers)) {}
+
+uint64_t Producer::Finished() const {
+  const RunCounters& c = *env_.counters;
+  return c.thumbnails.load(std::memory_order_relaxed) +
+         c.not_images.load(std::memory_order_relaxed) + c.failed.load(std::memory_order_relaxed);
+}
 
 Status Producer::Run(const std::string& root) {
   buffer_.resize(std::max(kMaxWorkMessageBytes, kMaxResultMessageBytes));
@@ -31,6 +45,9 @@ Status Producer::Run(const std::string& root) {
       return status.WithContext("cannot send end-of-work");
     }
   }
+  while (prefetcher_.Poll() && !env_.stop_requested() && env_.give_up().empty()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
   return Status::OK();
 }
 
@@ -41,6 +58,8 @@ bool Producer::SendFile(const std::string& path) {
                       : SendWaiting(env_.work, {buffer_.data(), size}, env_.give_up);
   if (!status_.ok()) return false;
   env_.counters->found.fetch_add(1, std::memory_order_relaxed);
+  prefetcher_.Queued(path);
+  prefetcher_.Poll();
   return true;
 }
 

@@ -10,6 +10,7 @@
 #include "common/control_block.h"
 #include "common/queue.h"
 #include "common/status.h"
+#include "producer/prefetcher.h"
 
 namespace thumbpipe {
 
@@ -23,21 +24,25 @@ struct ProducerEnv {
   // The run's own output, left out of the walk when it lies inside the tree.
   std::string output_dir;
   std::vector<std::string> output_files;  // the manifest and its journal
+  uint64_t readahead = 0;                 // bytes of queued files to read ahead (prefetcher.h)
 };
 
 class Producer {
  public:
-  explicit Producer(ProducerEnv env) : env_(std::move(env)) {}
+  explicit Producer(ProducerEnv env);
 
   // Walks `root` and feeds the queues. An error means the queues could not be fed (the
-  // launcher is gone or a queue broke); sentinels may then be missing.
+  // launcher is gone or a queue broke); sentinels may then be missing. Once everything is
+  // queued, stays while queued files are left to read ahead (that is, not yet taken).
   Status Run(const std::string& root);
 
  private:
   bool SendFile(const std::string& path);
   Status ReportTooLong(const std::string& path);
+  uint64_t Finished() const;
 
   ProducerEnv env_;
+  Prefetcher prefetcher_;
   Status status_;
   std::vector<char> buffer_;
 };

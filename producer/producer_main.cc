@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
     return block->stop_requested.load(std::memory_order_relaxed) != 0;
   };
   env.output_dir = context.options.output_dir;
+  env.readahead = context.options.readahead;
   env.output_files = {context.options.manifest,
                       JournalPath(context.options.manifest, context.launcher_pid)};
   status = Producer(std::move(env)).Run(context.options.root);

@@ -20,6 +20,10 @@ TEST(SharedControl, OptionsTravelThroughSharedMemory) {
   options.box_width = 320;
   options.box_height = 240;
   options.verbosity = Verbosity::kVerbose;
+  options.timeout_seconds = 2.5;
+  options.max_pixels = 1234;
+  options.max_memory = 5678;
+  options.readahead = 91011;
   std::unique_ptr<SharedControl> created, opened;
   ASSERT_TRUE(SharedControl::Create(names.control(), options, &created).ok());
   ASSERT_TRUE(SharedControl::Open(names.control(), &opened).ok());
@@ -31,6 +35,10 @@ TEST(SharedControl, OptionsTravelThroughSharedMemory) {
   EXPECT_EQ(back.box_width, 320u);
   EXPECT_EQ(back.box_height, 240u);
   EXPECT_EQ(back.verbosity, Verbosity::kVerbose);
+  EXPECT_EQ(back.timeout_seconds, 2.5);
+  EXPECT_EQ(back.max_pixels, 1234u);
+  EXPECT_EQ(back.max_memory, 5678u);
+  EXPECT_EQ(back.readahead, 91011u);
   EXPECT_EQ(opened->block()->launcher_pid, ::getpid());
 
   created->block()->counters.found.store(3);

@@ -39,6 +39,7 @@ TEST_F(CommandLineTest, Defaults) {
   EXPECT_EQ(options_.output_dir, dir_ / "thumbnails");
   EXPECT_EQ(options_.manifest, dir_ / "processed.txt");
   EXPECT_EQ(options_.verbosity, Verbosity::kNormal);
+  EXPECT_EQ(options_.readahead, 64u << 20);
 }
 
 TEST_F(CommandLineTest, PositionalWorkersAndOptionAreTheSame) {
@@ -64,12 +65,16 @@ TEST_F(CommandLineTest, AllOptions) {
   EXPECT_EQ(options_.verbosity, Verbosity::kVerbose);
   ASSERT_EQ(Parse({"-q", "."}), ParseOutcome::kRun);
   EXPECT_EQ(options_.verbosity, Verbosity::kQuiet);
+  ASSERT_EQ(Parse({"--readahead", "1G", "."}), ParseOutcome::kRun);
+  EXPECT_EQ(options_.readahead, 1u << 30);
+  ASSERT_EQ(Parse({"--readahead", "0", "."}), ParseOutcome::kRun);
+  EXPECT_EQ(options_.readahead, 0u);
 }
 
 TEST_F(CommandLineTest, HelpAndVersion) {
   ASSERT_EQ(Parse({"--help"}), ParseOutcome::kPrintText);
   for (const char* word : {"ROOT", "WORKERS", "--workers", "--size", "--output", "--manifest",
-                           "--verbose", "--quiet", "--version", "Exit status"}) {
+                           "--verbose", "--quiet", "--version", "--readahead", "Exit status"}) {
     EXPECT_NE(text_.find(word), std::string::npos) << word;
   }
   ASSERT_EQ(Parse({"--version"}), ParseOutcome::kPrintText);
@@ -105,6 +110,8 @@ TEST_F(CommandLineTest, BadUsageSaysWhatAndHowToFix) {
   ExpectUsageError({".", "--size"}, "--size: 1 required WxH missing; see 'thumbpipe --help'");
   ExpectUsageError({".", "-v", "-q"}, "--verbose excludes --quiet; see 'thumbpipe --help'");
   ExpectUsageError({".", "--output", ""}, "--output must not be empty");
+  ExpectUsageError({".", "--readahead", "lots"},
+                   "--readahead must be a size such as 64M or 1G (0 to turn it off), not 'lots'");
   ExpectUsageError({"/" + std::string(5000, 'a')},
                    "ROOT is 5001 bytes long; thumbpipe handles paths of up to 4096 bytes");
 }
