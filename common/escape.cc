@@ -39,7 +39,13 @@ int HexValue(char c) {
 
 std::string EscapePath(std::string_view raw) {
   std::string out;
-  out.reserve(raw.size());
+  AppendEscapedPath(raw, &out);
+  return out;
+}
+
+void AppendEscapedPath(std::string_view raw, std::string* out_string) {
+  std::string& out = *out_string;
+  out.reserve(out.size() + raw.size());
   size_t i = 0;
   while (i < raw.size()) {
     const unsigned char c = static_cast<unsigned char>(raw[i]);
@@ -63,7 +69,6 @@ std::string EscapePath(std::string_view raw) {
     }
     ++i;
   }
-  return out;
 }
 
 bool UnescapePath(std::string_view escaped, std::string* raw) {

@@ -12,6 +12,8 @@
 namespace thumbpipe {
 
 std::string EscapePath(std::string_view raw);
+// The same, appended to *out.
+void AppendEscapedPath(std::string_view raw, std::string* out);
 
 // Reverses EscapePath. Returns false and leaves *raw unspecified on a malformed escape.
 bool UnescapePath(std::string_view escaped, std::string* raw);

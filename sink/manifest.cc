@@ -12,20 +12,35 @@
 
 namespace thumbpipe {
 
-void Manifest::Add(std::string thumbnail, std::string source_path) {
-  source_path.push_back('\0');
-  source_path.append(thumbnail);
-  entries_.push_back(std::move(source_path));
+namespace {
+
+void AppendManifestLine(std::string_view thumbnail, std::string_view source_path,
+                        std::string* out) {
+  out->append(thumbnail);
+  out->append(": ");
+  AppendEscapedPath(source_path, out);
+  out->push_back('\n');
+}
+
+}  // namespace
+
+std::string_view Manifest::Add(std::string_view thumbnail, std::string_view source_path) {
+  std::string entry;
+  entry.reserve(2 * source_path.size() + thumbnail.size() + 4);
+  entry.append(source_path);
+  entry.push_back('\0');
+  AppendManifestLine(thumbnail, source_path, &entry);
+  const size_t line = source_path.size() + 1;
+  text_bytes_ += entry.size() - line;
+  entries_.push_back(std::move(entry));
+  return std::string_view(entries_.back()).substr(line);
 }
 
 std::string Manifest::Render() {
   std::sort(entries_.begin(), entries_.end());
   std::string text;
-  for (const std::string& entry : entries_) {
-    const size_t split = entry.find('\0');
-    text += ManifestLine(std::string_view(entry).substr(split + 1),
-                         std::string_view(entry).substr(0, split));
-  }
+  text.reserve(text_bytes_);
+  for (const std::string& entry : entries_) text.append(entry, entry.find('\0') + 1);
   return text;
 }
 
@@ -38,7 +53,9 @@ Status Manifest::WriteTo(const std::string& path) {
 }
 
 std::string ManifestLine(std::string_view thumbnail, std::string_view source_path) {
-  return fmt::format("{}: {}\n", thumbnail, EscapePath(source_path));
+  std::string line;
+  AppendManifestLine(thumbnail, source_path, &line);
+  return line;
 }
 
 Status WriteManifestFromJournal(const std::string& journal, const std::string& manifest,

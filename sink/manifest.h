@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -11,7 +12,8 @@ namespace thumbpipe {
 
 class Manifest {
  public:
-  void Add(std::string thumbnail, std::string source_path);
+  // Adds a thumbnail and returns its line (with the newline), valid until the next Add.
+  std::string_view Add(std::string_view thumbnail, std::string_view source_path);
   size_t size() const { return entries_.size(); }
 
   // The whole text, sorted by source path.
@@ -20,9 +22,10 @@ class Manifest {
   Status WriteTo(const std::string& path);
 
  private:
-  // "<source path>\0<thumbnail>": one allocation per thumbnail, sorted as a whole string
-  // (by path, then name).
+  // "<source path>\0<line>": one allocation per thumbnail, sorted as a whole string (by
+  // path, then name, which starts the line), each line escaped once.
   std::vector<std::string> entries_;
+  size_t text_bytes_ = 0;  // of all the lines
 };
 
 // Parses one manifest line (without its newline) back into its parts.

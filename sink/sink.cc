@@ -69,7 +69,7 @@ bool Sink::IsRepeat(const Result& result) {
   return false;
 }
 
-void Sink::Journal(const std::string& line) {
+void Sink::Journal(std::string_view line) {
   if (journal_failed_) return;
   pending_journal_ += line;
   if (pending_journal_.size() >= kJournalBatchBytes) FlushJournal();
@@ -91,13 +91,12 @@ void Sink::FlushJournal() {
   }
 }
 
-void Sink::Record(Result& result) {
+void Sink::Record(const Result& result) {
   RunCounters& counters = *env_.counters;
   counters.bytes_read.fetch_add(result.source_bytes, std::memory_order_relaxed);
   switch (result.kind) {
     case ResultKind::kThumbnail:
-      Journal(ManifestLine(result.thumbnail, result.path));
-      manifest_.Add(std::move(result.thumbnail), std::move(result.path));
+      Journal(manifest_.Add(result.thumbnail, result.path));
       counters.thumbnails.fetch_add(1, std::memory_order_relaxed);
       break;
     case ResultKind::kNotImage:

@@ -33,8 +33,8 @@ class Sink {
 
  private:
   bool IsRepeat(const Result& result);
-  void Record(Result& result);
-  void Journal(const std::string& line);
+  void Record(const Result& result);
+  void Journal(std::string_view line);
   void FlushJournal();
 
   static constexpr size_t kJournalBatchBytes = 64 << 10;  // written sooner if this much waits
