@@ -110,6 +110,24 @@ inline uint8_t Paeth(int a, int b, int c) {
   return static_cast<uint8_t>(pa <= std::min(pb, pc) ? a : b_or_c);
 }
 
+// Sub, Average and Paeth depend on the pixel to the left: they keep its bytes (and those of
+// the one above it) in registers rather than reading back what was just stored, which would
+// put a store-to-load round trip into every byte's chain. `predict(left, above, upper_left)`.
+template <size_t kBpp, typename Predict>
+void UnfilterFromLeft(const uint8_t* in, const uint8_t* prior, uint8_t* out, size_t stride,
+                      Predict predict) {
+  int left[kBpp] = {}, upper_left[kBpp] = {};
+  for (size_t i = 0; i < stride; i += kBpp) {
+    for (size_t k = 0; k < kBpp; ++k) {
+      const int above = prior[i + k];
+      const auto value = static_cast<uint8_t>(in[i + k] + predict(left[k], above, upper_left[k]));
+      out[i + k] = value;
+      left[k] = value;
+      upper_left[k] = above;
+    }
+  }
+}
+
 // Undoes one row's filter; `prior` is the row above (zeros for the first). `kBpp` is the bytes
 // per pixel, a constant so the compiler can vectorize and unroll.
 template <size_t kBpp>
@@ -120,21 +138,17 @@ bool UnfilterRow(uint8_t filter, const uint8_t* in, const uint8_t* prior, uint8_
       std::memcpy(out, in, stride);
       return true;
     case 1:
-      std::memcpy(out, in, kBpp);
-      for (size_t i = kBpp; i < stride; ++i) out[i] = static_cast<uint8_t>(in[i] + out[i - kBpp]);
+      UnfilterFromLeft<kBpp>(in, prior, out, stride, [](int left, int, int) { return left; });
       return true;
     case 2:
       for (size_t i = 0; i < stride; ++i) out[i] = static_cast<uint8_t>(in[i] + prior[i]);
       return true;
     case 3:
-      for (size_t i = 0; i < kBpp; ++i) out[i] = static_cast<uint8_t>(in[i] + (prior[i] >> 1));
-      for (size_t i = kBpp; i < stride; ++i)
-        out[i] = static_cast<uint8_t>(in[i] + ((out[i - kBpp] + prior[i]) >> 1));
+      UnfilterFromLeft<kBpp>(in, prior, out, stride,
+                             [](int left, int above, int) { return (left + above) >> 1; });
       return true;
     case 4:
-      for (size_t i = 0; i < kBpp; ++i) out[i] = static_cast<uint8_t>(in[i] + prior[i]);
-      for (size_t i = kBpp; i < stride; ++i)
-        out[i] = static_cast<uint8_t>(in[i] + Paeth(out[i - kBpp], prior[i], prior[i - kBpp]));
+      UnfilterFromLeft<kBpp>(in, prior, out, stride, Paeth);
       return true;
     default:
       return false;
