@@ -2,7 +2,7 @@
 // CMYK converted to RGB, errors and truncation reported with libjpeg's own words. Rows are
 // delivered as they are decoded. A progressive file decoded at 1/8 is read only up to the last
 // scan its pixels depend on, when its scan script shows that the scans after it cannot change
-// them (see jpeg_decoder.cc). Worker only.
+// them (see jpeg_scan_script.h). Worker only.
 #pragma once
 
 #include "worker/codec.h"
