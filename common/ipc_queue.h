@@ -32,7 +32,7 @@ class IpcQueue : public MessageQueue {
   void SetPollPauses(std::chrono::microseconds first, std::chrono::microseconds longest);
 
   // Number of messages waiting, or an error if the queue's lock cannot be had in time.
-  Status CountMessages(size_t* count);
+  Status CountMessages(size_t* count) override;
 
   // For tests of a process that dies holding a queue's lock: takes the lock of queue `name`
   // and kills the calling process with SIGKILL. Never returns.

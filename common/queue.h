@@ -27,6 +27,9 @@ class MessageQueue {
                          size_t* size) = 0;
 
   virtual size_t max_message_bytes() const = 0;
+
+  // Number of messages waiting. An error status means the queue is unusable, as above.
+  virtual Status CountMessages(size_t* count) = 0;
 };
 
 // How long one wait inside a queue call lasts before the caller gets to look around (is the

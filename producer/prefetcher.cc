@@ -65,7 +65,7 @@ bool Prefetcher::Poll() {
 void Prefetcher::Consider(uint64_t position, const std::string& path) {
   if (sampling_ && ++skipped_ < kSampleEvery) return;
   skipped_ = 0;
-  const Advice advice = advise_(path, budget_);
+  const Advice advice = advise_(path, std::min(budget_, kMostPerFile));
   if (advice.bytes != 0) {
     advised_.emplace_back(position, advice.bytes);
     advised_bytes_ += advice.bytes;

@@ -50,6 +50,11 @@ class Prefetcher {
   static constexpr int kCachedBeforeSampling = 32;
   static constexpr int kSampleEvery = 16;
 
+  // At most this much of one file is asked for: enough for any photograph to start without
+  // waiting (the kernel's own read-ahead follows the worker's reads from there), and little
+  // wasted on a video, of which a worker reads only the start to see it is no image.
+  static constexpr uint64_t kMostPerFile = uint64_t{4} << 20;
+
  private:
   void Consider(uint64_t position, const std::string& path);
 

@@ -45,7 +45,13 @@ Status Producer::Run(const std::string& root) {
       return status.WithContext("cannot send end-of-work");
     }
   }
+  // Files still in the queue can still be read ahead; once the workers have taken them all
+  // (the queue holds at most the sentinels), there is nothing left to do here.
   while (prefetcher_.Poll() && !env_.stop_requested() && env_.give_up().empty()) {
+    size_t queued = 0;
+    if (!env_.work->CountMessages(&queued).ok() || queued <= static_cast<size_t>(env_.workers)) {
+      break;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   return Status::OK();

@@ -33,7 +33,7 @@ class Producer {
 
   // Walks `root` and feeds the queues. An error means the queues could not be fed (the
   // launcher is gone or a queue broke); sentinels may then be missing. Once everything is
-  // queued, stays while queued files are left to read ahead (that is, not yet taken).
+  // queued, stays while files in the queue are left to read ahead.
   Status Run(const std::string& root);
 
  private:

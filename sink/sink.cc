@@ -34,10 +34,14 @@ Status Sink::Run() {
       FlushJournal();
       status = ReceiveWaiting(env_.results, buffer, env_.give_up, &size);
     }
-    if (!status.ok()) return status;
+    if (!status.ok()) {
+      FlushJournal();
+      return status;
+    }
     Result result;
     std::string err;
     if (!DecodeResult({buffer.data(), size}, &result, &err)) {
+      FlushJournal();
       return Status::Error("bad result: " + err);
     }
     if (result.kind == ResultKind::kEnd) {

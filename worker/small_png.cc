@@ -91,6 +91,13 @@ bool Inflate(const std::vector<std::span<const uint8_t>>& data, std::vector<uint
     for (const auto& part : data) joined.insert(joined.end(), part.begin(), part.end());
     stream = joined;
   }
+  // A zlib header as zlib takes it (RFC 1950): deflate with a window of at most 32 KiB, no
+  // preset dictionary. ISA-L checks the rest; it does not look at the window size, and the
+  // stream is copied into the thumbnail, which zlib-based readers must be able to open.
+  if (stream.size() < 2 || (stream[0] & 0x0F) != 8 || (stream[0] >> 4) > 7 ||
+      (stream[1] & 0x20) != 0 || stream.size() > UINT32_MAX || raw->size() > UINT32_MAX) {
+    return false;
+  }
   isal_inflate_init(&state);
   state.crc_flag = ISAL_ZLIB;
   state.next_in = const_cast<uint8_t*>(stream.data());

@@ -31,6 +31,11 @@ class FakeQueue : public MessageQueue {
     return Status::OK();
   }
   size_t max_message_bytes() const override { return max_message_bytes_; }
+  Status CountMessages(size_t* count) override {
+    if (!broken_.empty()) return Status::Error(broken_);
+    *count = messages_.size();
+    return Status::OK();
+  }
 
   std::deque<std::string>& messages() { return messages_; }
   void Break(std::string reason) { broken_ = std::move(reason); }

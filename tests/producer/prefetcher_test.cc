@@ -28,6 +28,7 @@ class PrefetcherTest : public ::testing::Test {
         budget_mib << 20, [this] { return finished_; }, in_hand,
         [this](const std::string& path, uint64_t limit) {
           advised_.push_back(path);
+          limits_.push_back(limit);
           Advice advice;
           advice.cached = path == "cached";
           if (!advice.cached) advice.bytes = std::min<uint64_t>(std::stoull(path) << 20, limit);
@@ -47,6 +48,7 @@ class PrefetcherTest : public ::testing::Test {
 
   uint64_t finished_ = 0;
   std::vector<std::string> advised_;
+  std::vector<uint64_t> limits_;
 };
 
 TEST_F(PrefetcherTest, StaysWithinItsBudgetAndMovesOnAsFilesFinish) {
@@ -68,14 +70,24 @@ TEST_F(PrefetcherTest, StaysWithinItsBudgetAndMovesOnAsFilesFinish) {
 }
 
 TEST_F(PrefetcherTest, AFileLargerThanTheBudgetIsAdvisedAloneAndCut) {
-  Prefetcher prefetcher = Make(8, 0);
+  Prefetcher prefetcher = Make(2, 0);
   prefetcher.Queued("100");
   prefetcher.Queued("1");
   prefetcher.Poll();
   EXPECT_EQ(advised_, std::vector<std::string>{"100"});
+  EXPECT_EQ(limits_, std::vector<uint64_t>{2u << 20});
   finished_ = 1;
   EXPECT_FALSE(prefetcher.Poll());
   EXPECT_EQ(advised_, (std::vector<std::string>{"100", "1"}));
+}
+
+TEST_F(PrefetcherTest, OnlyTheStartOfALargeFileIsAskedFor) {
+  Prefetcher prefetcher = Make(10, 0);
+  for (int i = 0; i < 4; ++i) prefetcher.Queued("2000");  // a video, say
+  prefetcher.Poll();
+  // 4 MiB of each: the third brings the total over the budget.
+  EXPECT_EQ(advised_.size(), 3u);
+  EXPECT_EQ(limits_, std::vector<uint64_t>(3, Prefetcher::kMostPerFile));
 }
 
 TEST_F(PrefetcherTest, FilesFoundInMemoryAreOnlySampledUntilOneIsNot) {
