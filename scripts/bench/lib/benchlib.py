@@ -173,9 +173,11 @@ _temporaries = []
 _DELETIONS = RESULTS / ".last-deletion.json"
 
 
-def _cleanup():
+def remove_folders(paths):
+    """Deletes `paths` and records when and how many files that was (see wait_for_quiet_disk)."""
     deleted = 0
-    for path in _temporaries:
+    for path in paths:
+        path = Path(path)
         if path.exists():
             deleted += sum(len(files) + len(dirs) for _, dirs, files in os.walk(path))
         shutil.rmtree(path, ignore_errors=True)
@@ -185,6 +187,17 @@ def _cleanup():
             _DELETIONS.write_text(json.dumps({"time": time.time(), "files": deleted}))
         except OSError:
             pass
+
+
+def _cleanup():
+    # Under `all`, the folders are listed for it to delete at the very end instead, so that no
+    # script's clean-up slows the file creation of the next one (see wait_for_quiet_disk).
+    deferred = os.environ.get("THUMBPIPE_BENCH_DEFER_CLEANUP")
+    if deferred:
+        with open(deferred, "a") as listing:
+            listing.writelines(f"{path}\n" for path in _temporaries if path.exists())
+        return
+    remove_folders(_temporaries)
 
 
 atexit.register(_cleanup)
@@ -221,12 +234,13 @@ def wait_for_quiet_disk(folder, slow_us=60, patience_s=480):
     `patience_s`, until creating a file in `folder` costs under `slow_us`. Returns the last
     probe in µs."""
     deadline = time.monotonic() + patience_s
-    # A probe in one folder can miss the block groups that other new folders land in: after a
-    # script of ours deleted many files, first wait out the kernel's six minutes.
+    # A probe in one folder can miss the block groups that other new folders land in, and an
+    # inode freed minutes ago counts as recent again while its inode table block is being
+    # written: after a script of ours deleted files, first wait out the kernel's six minutes.
     try:
         last = json.loads(_DELETIONS.read_text())
         wait = last["time"] + 370 - time.time()
-        if last["files"] >= 5000 and wait > 0:
+        if last["files"] >= 1000 and wait > 0:
             wait = min(wait, patience_s)
             say(f"{last['files']} files were deleted {370 - wait:.0f} s ago; waiting {wait:.0f} s "
                 "for file creation to be fast again")
