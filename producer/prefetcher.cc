@@ -16,7 +16,8 @@ Advice AdviseWillNeed(const std::string& path, uint64_t limit) {
   if (fd < 0) return advice;
   struct stat st;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    // One byte, only if it is in memory: EAGAIN means the disk would have to be read.
+    // One byte, only if it is in memory. EAGAIN says the disk would have to be read; a file
+    // system that cannot tell (EOPNOTSUPP) gets the advice too.
     char byte;
     iovec one{&byte, 1};
     if (::preadv2(fd, &one, 1, 0, RWF_NOWAIT) != 1) {

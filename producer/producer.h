@@ -30,6 +30,8 @@ struct ProducerEnv {
 class Producer {
  public:
   explicit Producer(ProducerEnv env);
+  Producer(const Producer&) = delete;  // the prefetcher holds a callback into this object
+  Producer& operator=(const Producer&) = delete;
 
   // Walks `root` and feeds the queues. An error means the queues could not be fed (the
   // launcher is gone or a queue broke); sentinels may then be missing. Once everything is
