@@ -229,7 +229,9 @@ void Supervisor::Watchdog(int64_t now_ns) {
 
 void Supervisor::TopUpSentinels(int64_t now_ns) {
   // Once the producer is gone and nothing is queued, a worker waiting for work waits for a
-  // sentinel that died with another process (or with the producer): give it one.
+  // sentinel that died with another process (or with the producer): give it one. A sentinel
+  // is no one's in particular: another idle worker may take it first and end, so a worker
+  // still idle a while after one was sent for it gets another.
   if (!producer_done_) return;
   size_t queued = 0;
   if (Status status = env_.work->CountMessages(&queued); !status.ok()) {
@@ -239,7 +241,7 @@ void Supervisor::TopUpSentinels(int64_t now_ns) {
   for (Process& p : processes_) {
     if (!p.running || p.role != Role::kWorker) continue;
     SlotRecord& record = slots_[static_cast<size_t>(p.index)];
-    if (queued != 0 || SlotGetState(SlotOf(p.index)) != SlotState::kIdle || p.given_sentinel) {
+    if (queued != 0 || SlotGetState(SlotOf(p.index)) != SlotState::kIdle) {
       record.idle_since_ns = 0;
       continue;
     }
@@ -255,7 +257,7 @@ void Supervisor::TopUpSentinels(int64_t now_ns) {
       QueuesAreSound();
       return;
     }
-    p.given_sentinel = sent;
+    if (sent) record.idle_since_ns = now_ns;  // the wait starts again
   }
 }
 

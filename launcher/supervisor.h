@@ -54,7 +54,6 @@ class Supervisor {
     uint64_t items_at_start = 0;
     std::string watchdog_reason;  // set when the watchdog killed it
     uint64_t watchdog_item = 0;
-    bool given_sentinel = false;  // topped up by the launcher
   };
   struct SlotRecord {
     bool done = false;  // its end-of-work reached the sink
