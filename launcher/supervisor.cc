@@ -21,8 +21,6 @@ constexpr auto kTick = std::chrono::milliseconds(100);
 // A worker that dies this soon after starting, before doing any work, failed its start-up.
 constexpr int64_t kStartupWindowNs = kNanosPerSecond;
 constexpr int kMaxStartupFailures = 3;
-// An idle worker with nothing left to take gets a sentinel after this long.
-constexpr int64_t kIdleBeforeTopUpNs = kNanosPerSecond;
 // An orderly stop may take this long before everything is killed.
 constexpr int64_t kStopGraceNs = 10 * kNanosPerSecond;
 // Once the sink is done, workers have this long to exit.
@@ -228,10 +226,7 @@ void Supervisor::Watchdog(int64_t now_ns) {
 }
 
 void Supervisor::TopUpSentinels(int64_t now_ns) {
-  // Once the producer is gone and nothing is queued, a worker waiting for work waits for a
-  // sentinel that died with another process (or with the producer): give it one. A sentinel
-  // is no one's in particular: another idle worker may take it first and end, so a worker
-  // still idle a while after one was sent for it gets another.
+  // See sentinel_timer.h.
   if (!producer_done_) return;
   size_t queued = 0;
   if (Status status = env_.work->CountMessages(&queued); !status.ok()) {
@@ -240,16 +235,8 @@ void Supervisor::TopUpSentinels(int64_t now_ns) {
   }
   for (Process& p : processes_) {
     if (!p.running || p.role != Role::kWorker) continue;
-    SlotRecord& record = slots_[static_cast<size_t>(p.index)];
-    if (queued != 0 || SlotGetState(SlotOf(p.index)) != SlotState::kIdle) {
-      record.idle_since_ns = 0;
-      continue;
-    }
-    if (record.idle_since_ns == 0) {
-      record.idle_since_ns = now_ns;
-      continue;
-    }
-    if (now_ns - record.idle_since_ns < kIdleBeforeTopUpNs) continue;
+    const bool waiting = queued == 0 && SlotGetState(SlotOf(p.index)) == SlotState::kIdle;
+    if (!slots_[static_cast<size_t>(p.index)].top_up.Due(waiting, now_ns)) continue;
     std::vector<char> buffer(kMaxWorkMessageBytes);
     const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}}, buffer);
     bool sent = false;
@@ -257,7 +244,6 @@ void Supervisor::TopUpSentinels(int64_t now_ns) {
       QueuesAreSound();
       return;
     }
-    if (sent) record.idle_since_ns = now_ns;  // the wait starts again
   }
 }
 

@@ -22,6 +22,7 @@
 #include "common/ipc_queue.h"
 #include "common/run_names.h"
 #include "launcher/children.h"
+#include "launcher/sentinel_timer.h"
 
 namespace thumbpipe {
 
@@ -55,9 +56,12 @@ class Supervisor {
     std::string watchdog_reason;  // set when the watchdog killed it
     uint64_t watchdog_item = 0;
   };
+  // How long a worker waits for work, with nothing queued and the producer gone, before the
+  // launcher sends it a sentinel.
+  static constexpr int64_t kIdleBeforeTopUpNs = 1'000'000'000;
   struct SlotRecord {
     bool done = false;  // its end-of-work reached the sink
-    int64_t idle_since_ns = 0;
+    SentinelTimer top_up{kIdleBeforeTopUpNs};
   };
 
   Status Start(Role role, int index);
