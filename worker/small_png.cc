@@ -81,8 +81,8 @@ bool ReadLayout(std::span<const uint8_t> file, Layout* layout) {
 
 // Inflates the image data into `raw` (rows with their filter byte); false unless it is one
 // zlib stream, with a correct checksum, using all of the data, of exactly raw->size() bytes.
-// ISA-L inflates a whole buffer about three times as fast as zlib's streaming inflate, and a
-// fifth faster than libdeflate on photographs (it decodes several literals per lookup).
+// ISA-L inflates a whole buffer about twice as fast as zlib's streaming inflate, and a fifth
+// faster than libdeflate on photographs (it decodes several literals per lookup).
 bool Inflate(const std::vector<std::span<const uint8_t>>& data, std::vector<uint8_t>* raw) {
   thread_local inflate_state state;  // 85 KiB of tables: not on the stack, not per file
   std::span<const uint8_t> stream = data.front();
