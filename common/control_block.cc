@@ -100,6 +100,13 @@ Status SharedControl::Create(const std::string& name, const RunOptions& options,
   shared.max_pixels = options.max_pixels;
   shared.max_memory = options.max_memory;
   shared.readahead = options.readahead;
+  shared.symlinks = static_cast<int32_t>(options.symlinks);
+  shared.incremental = options.incremental;
+  shared.force = options.force;
+  shared.retry_failed = options.retry_failed;
+  shared.prune = options.prune;
+  shared.watch = options.watch;
+  CopyString(options.catalog, shared.catalog, sizeof shared.catalog);
   control->reset(new SharedControl(block));
   return Status::OK();
 }
@@ -148,6 +155,13 @@ RunOptions SharedControl::options() const {
   options.max_pixels = shared.max_pixels;
   options.max_memory = shared.max_memory;
   options.readahead = shared.readahead;
+  options.symlinks = static_cast<SymlinkPolicy>(shared.symlinks);
+  options.incremental = shared.incremental != 0;
+  options.force = shared.force != 0;
+  options.retry_failed = shared.retry_failed != 0;
+  options.prune = shared.prune != 0;
+  options.watch = shared.watch != 0;
+  options.catalog = shared.catalog;
   return options;
 }
 

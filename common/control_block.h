@@ -39,6 +39,10 @@ struct RunCounters {
   std::atomic<uint64_t> not_images;
   std::atomic<uint64_t> failed;
   std::atomic<uint64_t> bytes_read;
+  std::atomic<uint64_t> bytes_written;   // of thumbnails
+  std::atomic<uint64_t> unchanged;       // thumbnails and not-images carried over (--incremental)
+  std::atomic<uint64_t> skipped_failed;  // failed before and unchanged: not retried
+  std::atomic<uint64_t> removed;         // sources gone since (watch mode)
 };
 
 struct SharedOptions {
@@ -53,6 +57,13 @@ struct SharedOptions {
   uint64_t max_pixels;
   uint64_t max_memory;
   uint64_t readahead;
+  int32_t symlinks;  // SymlinkPolicy
+  uint8_t incremental;
+  uint8_t force;
+  uint8_t retry_failed;
+  uint8_t prune;
+  uint8_t watch;
+  char catalog[kMaxPathBytes + 1];
 };
 
 struct ControlBlock {
@@ -63,6 +74,11 @@ struct ControlBlock {
   SharedOptions options;
   RunCounters counters;
   std::atomic<uint32_t> stop_requested;  // set by the launcher: finish up, send sentinels
+  // Set by the producer when the walk of ROOT is complete (every file found is queued).
+  std::atomic<uint32_t> walk_done;
+  // Set by the sink once every file of the first walk is reported (watch mode: the service is
+  // ready; otherwise the run is about to end).
+  std::atomic<uint32_t> first_pass_done;
   WorkerSlot slots[kMaxWorkers];
 };
 

@@ -63,6 +63,18 @@ class Reader {
   size_t offset_ = 0;
 };
 
+void PutStamp(Writer* w, const FileStamp& stamp) {
+  w->Put(stamp.size);
+  w->Put(stamp.mtime_ns);
+  w->Put(stamp.inode);
+  w->Put(stamp.device);
+}
+
+bool GetStamp(Reader* r, FileStamp* stamp) {
+  return r->Get(&stamp->size) && r->Get(&stamp->mtime_ns) && r->Get(&stamp->inode) &&
+         r->Get(&stamp->device);
+}
+
 bool CheckHeader(Reader* reader, char magic, std::string* err) {
   char got_magic = 0;
   uint8_t version = 0;
@@ -93,6 +105,7 @@ size_t EncodeWorkItem(const WorkItem& item, std::span<char> buffer) {
   w.Put(static_cast<uint8_t>(item.kind));
   w.Skip(1);
   w.Put(static_cast<uint32_t>(item.path.size()));
+  PutStamp(&w, item.stamp);
   w.PutBytes(item.path);
   return w.size();
 }
@@ -102,7 +115,7 @@ bool DecodeWorkItem(std::span<const char> message, WorkItem* item, std::string* 
   if (!CheckHeader(&r, kWorkMagic, err)) return false;
   uint8_t kind = 0;
   uint32_t path_size = 0;
-  if (!r.Get(&kind) || !r.Skip(1) || !r.Get(&path_size)) {
+  if (!r.Get(&kind) || !r.Skip(1) || !r.Get(&path_size) || !GetStamp(&r, &item->stamp)) {
     *err = "work item header cut short";
     return false;
   }
@@ -138,6 +151,11 @@ size_t EncodeResult(const Result& result, std::span<char> buffer) {
   w.Put(result.item);
   w.Put(static_cast<uint32_t>(result.path.size()));
   w.Put(static_cast<uint32_t>(reason.size()));
+  w.Put(result.flags);
+  w.Put(result.format);
+  w.Skip(6);
+  w.Put(result.thumbnail_bytes);
+  PutStamp(&w, result.stamp);
   w.PutBytes(result.path);
   w.PutBytes(result.thumbnail);
   w.PutBytes(reason);
@@ -152,12 +170,14 @@ bool DecodeResult(std::span<const char> message, Result* result, std::string* er
   uint32_t path_size = 0, reason_size = 0;
   if (!r.Get(&kind) || !r.Skip(1) || !r.Get(&result->worker) || !r.Get(&thumbnail_size) ||
       !r.Get(&result->width) || !r.Get(&result->height) || !r.Get(&result->source_bytes) ||
-      !r.Get(&result->item) || !r.Get(&path_size) || !r.Get(&reason_size)) {
+      !r.Get(&result->item) || !r.Get(&path_size) || !r.Get(&reason_size) ||
+      !r.Get(&result->flags) || !r.Get(&result->format) || !r.Skip(6) ||
+      !r.Get(&result->thumbnail_bytes) || !GetStamp(&r, &result->stamp)) {
     *err = "result header cut short";
     return false;
   }
   if (kind < static_cast<uint8_t>(ResultKind::kThumbnail) ||
-      kind > static_cast<uint8_t>(ResultKind::kEnd)) {
+      kind > static_cast<uint8_t>(ResultKind::kRemoved)) {
     *err = fmt::format("result of unknown kind {}", kind);
     return false;
   }

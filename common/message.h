@@ -10,7 +10,7 @@
 
 namespace thumbpipe {
 
-inline constexpr uint8_t kProtocolVersion = 1;
+inline constexpr uint8_t kProtocolVersion = 2;
 
 // Longest path a message carries. Longer paths are reported as failed by the producer.
 inline constexpr size_t kMaxPathBytes = 4096;
@@ -19,14 +19,35 @@ inline constexpr size_t kMaxReasonBytes = 1024;
 // "<64 hex digits>.png"
 inline constexpr size_t kThumbnailNameBytes = 68;
 
+// What identifies one version of a file, as stat(2) gave it when the producer found it; the
+// catalog compares it to decide whether a file changed. All zero when unknown.
+struct FileStamp {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;  // since the epoch
+  uint64_t inode = 0;
+  uint64_t device = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+
 enum class WorkKind : uint8_t { kFile = 1, kEnd = 2 };
 
 struct WorkItem {
   WorkKind kind = WorkKind::kFile;
   std::string path;  // absolute; empty for kEnd
+  FileStamp stamp;   // of the file as found
 };
 
-enum class ResultKind : uint8_t { kThumbnail = 1, kNotImage = 2, kFailed = 3, kEnd = 4 };
+// kRemoved: the source is gone (watch mode); its manifest line and catalog entry go too.
+enum class ResultKind : uint8_t {
+  kThumbnail = 1,
+  kNotImage = 2,
+  kFailed = 3,
+  kEnd = 4,
+  kRemoved = 5
+};
+
+// Result::flags
+inline constexpr uint8_t kResultUnchanged = 1;  // carried over from the catalog, not redone
 
 struct Result {
   ResultKind kind = ResultKind::kThumbnail;
@@ -35,6 +56,10 @@ struct Result {
   uint32_t height = 0;
   uint64_t source_bytes = 0;  // size of the source file as read
   uint64_t item = 0;          // the worker slot's item number (see WorkerSlot::item); 0: none
+  uint8_t flags = 0;          // kResult* bits
+  uint8_t format = 0;         // the image format found (worker/sniff.h Format); 0: unknown
+  uint64_t thumbnail_bytes = 0;  // bytes of thumbnail written (0: it existed already)
+  FileStamp stamp;            // of the source as found (see WorkItem::stamp)
   std::string path;           // source path (may be cut to kMaxPathBytes, see producer)
   std::string thumbnail;      // "<sha256>.png" for kThumbnail, else empty
   std::string reason;         // why, for kNotImage and kFailed
@@ -42,8 +67,9 @@ struct Result {
 
 inline constexpr uint16_t kProducerId = 0xFFFF;
 
-inline constexpr size_t kWorkHeaderBytes = 8;
-inline constexpr size_t kResultHeaderBytes = 40;
+inline constexpr size_t kStampBytes = 32;
+inline constexpr size_t kWorkHeaderBytes = 8 + kStampBytes;
+inline constexpr size_t kResultHeaderBytes = 56 + kStampBytes;
 inline constexpr size_t kMaxWorkMessageBytes = kWorkHeaderBytes + kMaxPathBytes;
 inline constexpr size_t kMaxResultMessageBytes =
     kResultHeaderBytes + kMaxPathBytes + kThumbnailNameBytes + kMaxReasonBytes;

@@ -13,4 +13,6 @@ std::string JournalPath(const std::string& manifest, int launcher_pid) {
       .string();
 }
 
+std::string DefaultCatalogPath(const std::string& manifest) { return manifest + ".catalog"; }
+
 }  // namespace thumbpipe

@@ -17,6 +17,13 @@ inline constexpr double kDefaultTimeoutSeconds = 30;
 // Bytes of queued files the producer asks the kernel to read ahead of the workers.
 inline constexpr uint64_t kDefaultReadahead = uint64_t{64} << 20;
 
+// Which symlinks the walk follows (to files only; symlinked folders are never walked).
+//   kAll     every link to a regular file, wherever it points (the command line's default)
+//   kInside  only links whose target resolves inside ROOT (what the service units use: a
+//            photo folder writable by others must not make thumbpipe read other files)
+//   kNone    no links at all
+enum class SymlinkPolicy : int32_t { kAll = 0, kInside = 1, kNone = 2 };
+
 struct RunOptions {
   std::string root;
   int workers = 1;
@@ -29,7 +36,23 @@ struct RunOptions {
   uint64_t max_pixels = kDefaultMaxPixels;          // per image, as its header claims; 0: none
   uint64_t max_memory = 0;                          // address space per worker; 0: no limit
   uint64_t readahead = kDefaultReadahead;           // bytes the producer reads ahead; 0: off
+  SymlinkPolicy symlinks = SymlinkPolicy::kAll;
+
+  // Incremental runs (see catalog/catalog.h). The catalog path is always set; it is only
+  // read and written when `incremental`.
+  bool incremental = false;
+  std::string catalog;
+  bool force = false;         // do every file again (the catalog is rewritten, not read)
+  bool retry_failed = false;  // try again files that failed before, changed or not
+  bool prune = false;         // remove thumbnails no source refers to any more
+  bool watch = false;         // after the first pass, keep watching the tree (implies incremental)
+
+  std::string stats_json;  // where to write the run's statistics as JSON; empty: nowhere
+  bool progress = true;    // draw progress on stderr (a line redrawn on a terminal)
 };
+
+// The catalog's default path: "<manifest>.catalog", beside the manifest whose lines it carries.
+std::string DefaultCatalogPath(const std::string& manifest);
 
 // Where the sink lists thumbnails as they arrive, so that nothing is lost if it dies:
 // "<manifest folder>/.<manifest name>.<launcher pid>.journal".

@@ -28,6 +28,8 @@ enlarged), named by the SHA-256 of its pixels, and writes a manifest of
 Examples:
   thumbpipe ~/Pictures                  thumbnails in ./thumbnails, list in ./processed.txt
   thumbpipe -j 4 --size 320x240 ~/Pictures --output /tmp/thumbs
+  thumbpipe --incremental ~/Pictures    again later: only new and changed files are done
+  thumbpipe --watch ~/Pictures          then keep up with files as they arrive
 
 Exit status: 0 done (single images may have failed; see the counts), 1 the run could not
 complete, 2 bad usage, 130/143 stopped by SIGINT/SIGTERM.
@@ -141,8 +143,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
 
   std::string root, workers_positional, workers_option, size, output = "thumbnails",
                                                               manifest = "processed.txt";
-  std::string timeout, max_pixels, max_memory, readahead;
-  bool verbose = false, quiet = false;
+  std::string timeout, max_pixels, max_memory, readahead, symlinks, catalog, stats_json;
+  bool verbose = false, quiet = false, no_progress = false;
   app.add_option("ROOT", root, "Folder to walk (recursively)")->type_name("DIR");
   app.add_option("WORKERS", workers_positional, "Number of worker processes (default: CPUs)")
       ->type_name("N");
@@ -171,6 +173,27 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
                  "How much of the queued files to ask the disk for before the workers open "
                  "them, e.g. 256M; 0 to turn it off (default: 64M)")
       ->type_name("BYTES");
+  app.add_option("--symlinks", symlinks,
+                 "Which symlinks to files to follow: all, inside (only those whose target lies "
+                 "inside ROOT) or none; symlinked folders are never followed (default: all)")
+      ->type_name("POLICY");
+  app.add_flag("--incremental", options->incremental,
+               "Remember every file in a catalog and, next time, redo only what changed");
+  app.add_option("--catalog", catalog,
+                 "The catalog of --incremental runs (default: the manifest's path + .catalog)")
+      ->type_name("FILE");
+  app.add_flag("--force", options->force,
+               "With --incremental: do every file again and rewrite the catalog");
+  app.add_flag("--retry-failed", options->retry_failed,
+               "With --incremental: try again the files that failed before, even unchanged");
+  app.add_flag("--prune", options->prune,
+               "Remove thumbnails in the output folder that no source refers to any more");
+  app.add_flag("--watch", options->watch,
+               "After the first (incremental) pass, keep watching ROOT and make thumbnails of "
+               "files as they arrive, until stopped");
+  app.add_option("--stats-json", stats_json, "Write the run's statistics to FILE as JSON")
+      ->type_name("FILE");
+  app.add_flag("--no-progress", no_progress, "Do not report progress while the run goes on");
   auto* verbose_flag = app.add_flag("-v,--verbose", verbose, "Log every file as it is processed");
   app.add_flag("-q,--quiet", quiet, "Do not report single files that failed")
       ->excludes(verbose_flag);
@@ -250,16 +273,40 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
     *text = output.empty() ? "--output must not be empty" : "--manifest must not be empty";
     return ParseOutcome::kUsageError;
   }
+  if (symlinks.empty() || symlinks == "all") {
+    options->symlinks = SymlinkPolicy::kAll;
+  } else if (symlinks == "inside") {
+    options->symlinks = SymlinkPolicy::kInside;
+  } else if (symlinks == "none") {
+    options->symlinks = SymlinkPolicy::kNone;
+  } else {
+    *text = fmt::format("--symlinks must be all, inside or none, not '{}'", EscapePath(symlinks));
+    return ParseOutcome::kUsageError;
+  }
+  if (options->watch) options->incremental = true;
+  for (auto [flag, given] : {std::pair{"--force", options->force},
+                             {"--retry-failed", options->retry_failed},
+                             {"--catalog", !catalog.empty()}}) {
+    if (given && !options->incremental) {
+      *text = fmt::format("{} is for incremental runs; add --incremental", flag);
+      return ParseOutcome::kUsageError;
+    }
+  }
+  options->progress = !no_progress;
   options->verbosity = verbose ? Verbosity::kVerbose
                        : quiet ? Verbosity::kQuiet
                                : Verbosity::kNormal;
   options->root = Absolute(context.cwd, root);
   options->output_dir = Absolute(context.cwd, output);
   options->manifest = Absolute(context.cwd, manifest);
+  options->catalog =
+      catalog.empty() ? DefaultCatalogPath(options->manifest) : Absolute(context.cwd, catalog);
+  if (!stats_json.empty()) options->stats_json = Absolute(context.cwd, stats_json);
 
   for (auto [what, path] : {std::pair{"ROOT", &options->root},
                             {"--output", &options->output_dir},
-                            {"--manifest", &options->manifest}}) {
+                            {"--manifest", &options->manifest},
+                            {"--catalog", &options->catalog}}) {
     if (std::string err = CheckPathLength(what, *path); !err.empty()) {
       *text = err;
       return ParseOutcome::kUsageError;

@@ -238,7 +238,7 @@ void Supervisor::TopUpSentinels(int64_t now_ns) {
     const bool waiting = queued == 0 && SlotGetState(SlotOf(p.index)) == SlotState::kIdle;
     if (!slots_[static_cast<size_t>(p.index)].top_up.Due(waiting, now_ns)) continue;
     std::vector<char> buffer(kMaxWorkMessageBytes);
-    const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}}, buffer);
+    const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}, {}}, buffer);
     bool sent = false;
     if (Status status = env_.work->Send({buffer.data(), size}, kTick, &sent); !status.ok()) {
       QueuesAreSound();

@@ -38,7 +38,7 @@ Status Producer::Run(const std::string& root) {
   WalkTree(root, callbacks, exclusions);
   if (!status_.ok()) return status_;
 
-  const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}}, buffer_);
+  const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}, {}}, buffer_);
   for (int i = 0; i < env_.workers; ++i) {
     if (Status status = SendWaiting(env_.work, {buffer_.data(), size}, env_.give_up);
         !status.ok()) {
@@ -59,7 +59,7 @@ Status Producer::Run(const std::string& root) {
 
 bool Producer::SendFile(const std::string& path) {
   if (env_.stop_requested()) return false;
-  const size_t size = EncodeWorkItem(WorkItem{WorkKind::kFile, path}, buffer_);
+  const size_t size = EncodeWorkItem(WorkItem{WorkKind::kFile, path, {}}, buffer_);
   status_ = size == 0 ? ReportTooLong(path)
                       : SendWaiting(env_.work, {buffer_.data(), size}, env_.give_up);
   if (!status_.ok()) return false;

@@ -112,6 +112,7 @@ void Sink::Record(const Result& result) {
       counters.failed.fetch_add(1, std::memory_order_relaxed);
       break;
     case ResultKind::kEnd:
+    case ResultKind::kRemoved:
       break;
   }
 }

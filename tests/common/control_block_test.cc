@@ -24,6 +24,11 @@ TEST(SharedControl, OptionsTravelThroughSharedMemory) {
   options.max_pixels = 1234;
   options.max_memory = 5678;
   options.readahead = 91011;
+  options.symlinks = SymlinkPolicy::kInside;
+  options.incremental = true;
+  options.catalog = "/state/catalog";
+  options.retry_failed = true;
+  options.watch = true;
   std::unique_ptr<SharedControl> created, opened;
   ASSERT_TRUE(SharedControl::Create(names.control(), options, &created).ok());
   ASSERT_TRUE(SharedControl::Open(names.control(), &opened).ok());
@@ -38,6 +43,13 @@ TEST(SharedControl, OptionsTravelThroughSharedMemory) {
   EXPECT_EQ(back.timeout_seconds, 2.5);
   EXPECT_EQ(back.max_pixels, 1234u);
   EXPECT_EQ(back.max_memory, 5678u);
+  EXPECT_EQ(back.symlinks, SymlinkPolicy::kInside);
+  EXPECT_TRUE(back.incremental);
+  EXPECT_EQ(back.catalog, "/state/catalog");
+  EXPECT_FALSE(back.force);
+  EXPECT_TRUE(back.retry_failed);
+  EXPECT_FALSE(back.prune);
+  EXPECT_TRUE(back.watch);
   EXPECT_EQ(back.readahead, 91011u);
   EXPECT_EQ(opened->block()->launcher_pid, ::getpid());
 

@@ -10,8 +10,9 @@ namespace {
 TEST(Message, WorkItemRoundTrip) {
   std::vector<char> buffer(kMaxWorkMessageBytes);
   for (const WorkItem& item :
-       {WorkItem{WorkKind::kFile, "/a/b c\n\xff.jpg"}, WorkItem{WorkKind::kEnd, ""},
-        WorkItem{WorkKind::kFile, std::string(kMaxPathBytes, 'p')}}) {
+       {WorkItem{WorkKind::kFile, "/a/b c\n\xff.jpg", FileStamp{12, -3, 99, 7}},
+        WorkItem{WorkKind::kEnd, "", {}},
+        WorkItem{WorkKind::kFile, std::string(kMaxPathBytes, 'p'), {}}}) {
     const size_t size = EncodeWorkItem(item, buffer);
     ASSERT_GT(size, 0u);
     WorkItem back;
@@ -19,12 +20,13 @@ TEST(Message, WorkItemRoundTrip) {
     ASSERT_TRUE(DecodeWorkItem({buffer.data(), size}, &back, &err)) << err;
     EXPECT_EQ(back.kind, item.kind);
     EXPECT_EQ(back.path, item.path);
+    EXPECT_EQ(back.stamp, item.stamp);
   }
 }
 
 TEST(Message, PathTooLongDoesNotEncode) {
   std::vector<char> buffer(kMaxWorkMessageBytes);
-  EXPECT_EQ(EncodeWorkItem({WorkKind::kFile, std::string(kMaxPathBytes + 1, 'p')}, buffer), 0u);
+  EXPECT_EQ(EncodeWorkItem({WorkKind::kFile, std::string(kMaxPathBytes + 1, 'p'), {}}, buffer), 0u);
 }
 
 TEST(Message, ResultRoundTrip) {
@@ -38,6 +40,10 @@ TEST(Message, ResultRoundTrip) {
   result.path = "/x/y.jpg";
   result.thumbnail = std::string(64, 'a') + ".png";
   result.reason = "";
+  result.flags = kResultUnchanged;
+  result.format = 3;
+  result.thumbnail_bytes = 4567;
+  result.stamp = FileStamp{1, 1700000000123456789, 42, 2049};
   const size_t size = EncodeResult(result, buffer);
   ASSERT_GT(size, 0u);
   Result back;
@@ -50,6 +56,10 @@ TEST(Message, ResultRoundTrip) {
   EXPECT_EQ(back.source_bytes, 123456789012u);
   EXPECT_EQ(back.path, result.path);
   EXPECT_EQ(back.thumbnail, result.thumbnail);
+  EXPECT_EQ(back.flags, kResultUnchanged);
+  EXPECT_EQ(back.format, 3);
+  EXPECT_EQ(back.thumbnail_bytes, 4567u);
+  EXPECT_EQ(back.stamp, result.stamp);
 }
 
 TEST(Message, LongReasonIsCut) {
@@ -72,14 +82,14 @@ TEST(Message, RejectsForeignAndDamagedMessages) {
   std::string err;
   WorkItem item;
   Result result;
-  const size_t size = EncodeWorkItem({WorkKind::kFile, "/a"}, buffer);
+  const size_t size = EncodeWorkItem({WorkKind::kFile, "/a", {}}, buffer);
   // A work item is not a result.
   EXPECT_FALSE(DecodeResult({buffer.data(), size}, &result, &err));
   EXPECT_EQ(err, "message of the wrong kind (magic 0x57)");
   // Another protocol version.
   buffer[1] = static_cast<char>(kProtocolVersion + 1);
   EXPECT_FALSE(DecodeWorkItem({buffer.data(), size}, &item, &err));
-  EXPECT_EQ(err, "message of protocol version 2, this program speaks 1");
+  EXPECT_EQ(err, "message of protocol version 3, this program speaks 2");
   buffer[1] = static_cast<char>(kProtocolVersion);
   // Cut short, or with trailing bytes.
   EXPECT_FALSE(DecodeWorkItem({buffer.data(), size - 1}, &item, &err));
