@@ -15,6 +15,8 @@
 #include "common/message.h"
 #include "common/run_names.h"
 #include "launcher/children.h"
+#include "launcher/service_notifier.h"
+#include "launcher/service_reporter.h"
 #include "launcher/stale_runs.h"
 #include "launcher/supervisor.h"
 
@@ -119,6 +121,9 @@ int RunThumbpipe(const RunOptions& options) {
   env.work = work.get();
   env.results = results.get();
   env.role_folder = role_folder;
+  const std::unique_ptr<ServiceNotifier> notifier = NewSystemdNotifier();
+  ServiceReporter service(notifier.get(), options.watch);
+  env.service = &service;
   Supervisor supervisor(std::move(env));
   const int exit_status = supervisor.Run();
   if (const uint64_t not_done = supervisor.NotDone(); not_done != 0) {

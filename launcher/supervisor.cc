@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/message.h"
 #include "common/role.h"
+#include "launcher/stop_exit_status.h"
 #include "sink/manifest.h"
 
 namespace thumbpipe {
@@ -249,7 +250,7 @@ void Supervisor::TopUpSentinels(int64_t now_ns) {
 
 void Supervisor::OnStopSignal(int sig) {
   ++stop_signals_;
-  if (exit_status_ == 0 || exit_status_ == 1) exit_status_ = 128 + sig;
+  exit_status_ = StopExitStatus(env_.options.watch, sig, exit_status_);
   if (stop_signals_ == 1 && !aborting_) {
     LogError(
         "{}: stopping; files in hand are finished and the manifest is written "
@@ -257,6 +258,7 @@ void Supervisor::OnStopSignal(int sig) {
         SignalName(sig));
     stopping_ = true;
     stop_deadline_ns_ = MonotonicNanos() + kStopGraceNs;
+    if (env_.service != nullptr) env_.service->Stopping(*env_.control->block(), MonotonicNanos());
     env_.control->block()->stop_requested.store(1, std::memory_order_relaxed);
   } else if (!aborting_) {
     const int status = exit_status_;
@@ -307,6 +309,7 @@ int Supervisor::Run() {
     const int sig = ::sigtimedwait(&signals, &info, &tick);
     if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) OnStopSignal(sig);
     Reap();
+    if (env_.service != nullptr) env_.service->Tick(*env_.control->block(), MonotonicNanos());
     if (aborting_) continue;
     const int64_t now = MonotonicNanos();
     Watchdog(now);

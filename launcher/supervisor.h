@@ -9,7 +9,8 @@
 //   producer dies                 the files found so far are finished; sentinels are topped up
 //   sink dies                     the run stops; the manifest is made from the sink's journal
 //   a queue's lock is held by a dead process   the run stops
-//   SIGINT/SIGTERM/SIGHUP         orderly stop; a second one stops at once
+//   SIGINT/SIGTERM/SIGHUP         orderly stop; a second one stops at once (a watch run
+//                                 stopped by SIGTERM exits 0: see stop_exit_status.h)
 #pragma once
 
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include "common/run_names.h"
 #include "launcher/children.h"
 #include "launcher/sentinel_timer.h"
+#include "launcher/service_reporter.h"
 
 namespace thumbpipe {
 
@@ -37,6 +39,7 @@ struct SupervisorEnv {
   IpcQueue* work = nullptr;
   IpcQueue* results = nullptr;
   std::string role_folder;
+  ServiceReporter* service = nullptr;  // told of the run's progress when set
 };
 
 class Supervisor {

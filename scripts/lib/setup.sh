@@ -7,7 +7,7 @@ THUMBPIPE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 THUMBPIPE_BUILD_PACKAGES=(
   cmake ninja-build g++ pkg-config ccache
   libopencv-dev libboost-dev libfmt-dev libcli11-dev libssl-dev
-  libjpeg62-turbo-dev libpng-dev zlib1g-dev libwebp-dev libtiff-dev libisal-dev
+  libjpeg62-turbo-dev libpng-dev zlib1g-dev libwebp-dev libtiff-dev libisal-dev libsystemd-dev
   libgtest-dev libgmock-dev
 )
 
