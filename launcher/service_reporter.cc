@@ -11,11 +11,10 @@ std::string ServiceStatusText(const RunCounters& counters, bool first_pass_done,
   std::string text =
       fmt::format("{} thumbnails, {} not images, {} failed", counters.thumbnails.load(),
                   counters.not_images.load(), counters.failed.load());
-  if (const uint64_t unchanged = counters.unchanged.load(); unchanged != 0) {
-    text += fmt::format(", {} unchanged", unchanged);
-  }
-  if (const uint64_t skipped = counters.skipped_failed.load(); skipped != 0) {
-    text += fmt::format(", {} failed before", skipped);
+  // Files carried over from the catalog are among the counts above.
+  if (const uint64_t unchanged = counters.unchanged.load() + counters.skipped_failed.load();
+      unchanged != 0) {
+    text += fmt::format("; {} unchanged", unchanged);
   }
   if (stopping) {
     text += "; stopping";

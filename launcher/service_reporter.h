@@ -20,9 +20,10 @@
 
 namespace thumbpipe {
 
-// The status text for `counters`: "<t> thumbnails, <n> not images, <f> failed" (then
-// ", <u> unchanged" and ", <s> failed before" when there are any), followed by the phase:
-// "; first pass, <found> found", "; watching", "; finishing" or "; stopping".
+// The status text for `counters`: "<t> thumbnails, <n> not images, <f> failed", then
+// "; <u> unchanged" when files were carried over from the catalog (they are among the three
+// counts), then the phase: "; first pass, <found> found", "; watching", "; finishing" or
+// "; stopping".
 std::string ServiceStatusText(const RunCounters& counters, bool first_pass_done, bool watch,
                               bool stopping);
 
