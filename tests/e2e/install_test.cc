@@ -1,5 +1,5 @@
-// `cmake --install` puts the launcher in bin/ and the roles in libexec/thumbpipe/, and the
-// installed launcher finds them.
+// `cmake --install` puts the launcher in bin/, the roles in libexec/thumbpipe/ and the systemd
+// units in lib/systemd/system/, and the installed launcher finds its roles.
 #include <filesystem>
 
 #include "tests/e2e/e2e.h"
@@ -19,6 +19,18 @@ TEST_F(InstallTest, InstalledLauncherFindsItsRoles) {
     EXPECT_TRUE(std::filesystem::exists(prefix / (std::string("libexec/thumbpipe/") + role)))
         << role;
     EXPECT_FALSE(std::filesystem::exists(prefix / (std::string("bin/") + role))) << role;
+  }
+  // The systemd units, whose ExecStart= names the launcher where it was installed.
+  for (const char* unit : {"thumbpipe@.service", "thumbpipe-watch@.service", "thumbpipe@.timer"}) {
+    EXPECT_TRUE(std::filesystem::exists(prefix / (std::string("lib/systemd/system/") + unit)))
+        << unit;
+  }
+  for (const char* unit : {"thumbpipe@.service", "thumbpipe-watch@.service"}) {
+    const std::string text = ReadFile(prefix / (std::string("lib/systemd/system/") + unit));
+    EXPECT_NE(text.find("\nExecStart=" + (prefix / "bin/thumbpipe") + " "), std::string::npos)
+        << text;
+    EXPECT_EQ(text.find('@' + std::string("THUMBPIPE")), std::string::npos) << text;
+    EXPECT_NE(text.find("\nDynamicUser=yes\n"), std::string::npos) << text;
   }
   const CommandResult run = RunCommand(
       {prefix / "bin/thumbpipe", CorpusPath("exif-orientation"), "2"}, InFolder(work().path()));
