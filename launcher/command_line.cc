@@ -187,7 +187,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   app.add_flag("--retry-failed", options->retry_failed,
                "With --incremental: try again the files that failed before, even unchanged");
   app.add_flag("--prune", options->prune,
-               "Remove thumbnails in the output folder that no source refers to any more");
+               "With --incremental: remove thumbnails in the output folder that no file in the "
+               "catalog refers to any more");
   app.add_flag("--watch", options->watch,
                "After the first (incremental) pass, keep watching ROOT and make thumbnails of "
                "files as they arrive, until stopped");
@@ -286,6 +287,7 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   if (options->watch) options->incremental = true;
   for (auto [flag, given] : {std::pair{"--force", options->force},
                              {"--retry-failed", options->retry_failed},
+                             {"--prune", options->prune},
                              {"--catalog", !catalog.empty()}}) {
     if (given && !options->incremental) {
       *text = fmt::format("{} is for incremental runs; add --incremental", flag);

@@ -186,7 +186,14 @@ void Supervisor::OnWorkerExit(Process& p) {
     failed.kind = ResultKind::kFailed;
     failed.worker = static_cast<uint16_t>(p.index);
     failed.item = slot.item.load();
-    if (!SlotReadPath(slot, &failed.path)) failed.path = "(unknown)";
+    WorkItem held;
+    if (SlotReadItem(slot, &held)) {
+      failed.path = std::move(held.path);
+      failed.stamp = held.stamp;
+      failed.found_ns = held.found_ns;
+    } else {
+      failed.path = "(unknown)";
+    }
     failed.reason =
         !p.watchdog_reason.empty() && p.watchdog_item == failed.item
             ? p.watchdog_reason
@@ -238,7 +245,7 @@ void Supervisor::TopUpSentinels(int64_t now_ns) {
     const bool waiting = queued == 0 && SlotGetState(SlotOf(p.index)) == SlotState::kIdle;
     if (!slots_[static_cast<size_t>(p.index)].top_up.Due(waiting, now_ns)) continue;
     std::vector<char> buffer(kMaxWorkMessageBytes);
-    const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}, {}}, buffer);
+    const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}, {}, 0}, buffer);
     bool sent = false;
     if (Status status = env_.work->Send({buffer.data(), size}, kTick, &sent); !status.ok()) {
       QueuesAreSound();

@@ -5,6 +5,9 @@
 #include <chrono>
 #include <thread>
 
+#include "common/clock.h"
+#include "common/file_stamp.h"
+
 #include "common/escape.h"
 #include "common/log.h"
 #include "common/message.h"
@@ -18,9 +21,12 @@ Producer::Producer(ProducerEnv env)
           env_.readahead, [this] { return Finished(); }, static_cast<uint64_t>(env_.workers)) {}
 
 uint64_t Producer::Finished() const {
+  // Only what went through the queue: carried-over files never entered it.
   const RunCounters& c = *env_.counters;
   return c.thumbnails.load(std::memory_order_relaxed) +
-         c.not_images.load(std::memory_order_relaxed) + c.failed.load(std::memory_order_relaxed);
+         c.not_images.load(std::memory_order_relaxed) + c.failed.load(std::memory_order_relaxed) -
+         c.unchanged.load(std::memory_order_relaxed) -
+         c.skipped_failed.load(std::memory_order_relaxed);
 }
 
 Status Producer::Run(const std::string& root) {
@@ -35,10 +41,13 @@ Status Producer::Run(const std::string& root) {
     exclusions.folders.insert({st.st_dev, st.st_ino});
   }
   exclusions.paths.insert(env_.output_files.begin(), env_.output_files.end());
-  WalkTree(root, callbacks, exclusions);
+  const bool whole = WalkTree(root, callbacks, exclusions);
   if (!status_.ok()) return status_;
+  if (whole && !env_.stop_requested() && env_.walk_done != nullptr) {
+    env_.walk_done->store(1, std::memory_order_release);
+  }
 
-  const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}, {}}, buffer_);
+  const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}, {}, 0}, buffer_);
   for (int i = 0; i < env_.workers; ++i) {
     if (Status status = SendWaiting(env_.work, {buffer_.data(), size}, env_.give_up);
         !status.ok()) {
@@ -59,7 +68,19 @@ Status Producer::Run(const std::string& root) {
 
 bool Producer::SendFile(const std::string& path) {
   if (env_.stop_requested()) return false;
-  const size_t size = EncodeWorkItem(WorkItem{WorkKind::kFile, path, {}}, buffer_);
+  WorkItem item{WorkKind::kFile, path, {}, WallClockNanos()};
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) item.stamp = StampOf(st);
+  if (env_.carry_over != nullptr) {
+    Result carried;
+    if (env_.carry_over->Carry(path, item.stamp, &carried)) {
+      status_ = SendResult(carried);
+      if (!status_.ok()) return false;
+      env_.counters->found.fetch_add(1, std::memory_order_relaxed);
+      return true;
+    }
+  }
+  const size_t size = EncodeWorkItem(item, buffer_);
   status_ = size == 0 ? ReportTooLong(path)
                       : SendWaiting(env_.work, {buffer_.data(), size}, env_.give_up);
   if (!status_.ok()) return false;
@@ -67,6 +88,11 @@ bool Producer::SendFile(const std::string& path) {
   prefetcher_.Queued(path);
   prefetcher_.Poll();
   return true;
+}
+
+Status Producer::SendResult(const Result& result) {
+  const size_t size = EncodeResult(result, buffer_);
+  return SendWaiting(env_.results, {buffer_.data(), size}, env_.give_up);
 }
 
 Status Producer::ReportTooLong(const std::string& path) {
@@ -77,8 +103,7 @@ Status Producer::ReportTooLong(const std::string& path) {
   result.path = path.substr(0, kMaxPathBytes - kCut.size()) + std::string(kCut);
   result.reason = fmt::format("path is {} bytes long; thumbpipe handles paths of up to {} bytes",
                               path.size(), kMaxPathBytes);
-  const size_t size = EncodeResult(result, buffer_);
-  return SendWaiting(env_.results, {buffer_.data(), size}, env_.give_up);
+  return SendResult(result);
 }
 
 }  // namespace thumbpipe

@@ -10,6 +10,7 @@
 #include "common/control_block.h"
 #include "common/queue.h"
 #include "common/status.h"
+#include "producer/carry_over.h"
 #include "producer/prefetcher.h"
 
 namespace thumbpipe {
@@ -25,6 +26,10 @@ struct ProducerEnv {
   std::string output_dir;
   std::vector<std::string> output_files;  // the manifest and its journal
   uint64_t readahead = 0;                 // bytes of queued files to read ahead (prefetcher.h)
+  // Incremental runs: files whose last outcome holds are reported to the sink as they were,
+  // without a worker. Null: every file goes to the workers.
+  const CarryOver* carry_over = nullptr;
+  std::atomic<uint32_t>* walk_done = nullptr;  // set once the whole tree has been queued
 };
 
 class Producer {
@@ -40,6 +45,7 @@ class Producer {
 
  private:
   bool SendFile(const std::string& path);
+  Status SendResult(const Result& result);
   Status ReportTooLong(const std::string& path);
   uint64_t Finished() const;
 

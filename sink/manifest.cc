@@ -25,26 +25,32 @@ void AppendManifestLine(std::string_view thumbnail, std::string_view source_path
 }  // namespace
 
 std::string_view Manifest::Add(std::string_view thumbnail, std::string_view source_path) {
-  std::string entry;
-  entry.reserve(2 * source_path.size() + thumbnail.size() + 4);
-  entry.append(source_path);
-  entry.push_back('\0');
-  AppendManifestLine(thumbnail, source_path, &entry);
-  const size_t line = source_path.size() + 1;
-  text_bytes_ += entry.size() - line;
-  entries_.push_back(std::move(entry));
-  return std::string_view(entries_.back()).substr(line);
+  std::string line;
+  line.reserve(source_path.size() + thumbnail.size() + 4);
+  AppendManifestLine(thumbnail, source_path, &line);
+  auto [it, inserted] = lines_.try_emplace(std::string(source_path));
+  if (!inserted) text_bytes_ -= it->second.size();
+  text_bytes_ += line.size();
+  it->second = std::move(line);
+  return it->second;
 }
 
-std::string Manifest::Render() {
-  std::sort(entries_.begin(), entries_.end());
+bool Manifest::Remove(const std::string& source_path) {
+  const auto it = lines_.find(source_path);
+  if (it == lines_.end()) return false;
+  text_bytes_ -= it->second.size();
+  lines_.erase(it);
+  return true;
+}
+
+std::string Manifest::Render() const {
   std::string text;
   text.reserve(text_bytes_);
-  for (const std::string& entry : entries_) text.append(entry, entry.find('\0') + 1);
+  for (const auto& [path, line] : lines_) text.append(line);
   return text;
 }
 
-Status Manifest::WriteTo(const std::string& path) {
+Status Manifest::WriteTo(const std::string& path) const {
   std::unique_ptr<AtomicFileWriter> writer;
   Status status = AtomicFileWriter::Create(path, &writer);
   if (status.ok()) status = writer->Append(Render());

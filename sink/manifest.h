@@ -2,9 +2,9 @@
 // source path so that equal runs give equal files. Written by the sink.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "common/status.h"
 
@@ -12,20 +12,26 @@ namespace thumbpipe {
 
 class Manifest {
  public:
-  // Adds a thumbnail and returns its line (with the newline), valid until the next Add.
+  // Adds a thumbnail, or replaces the one listed for `source_path`, and returns its line
+  // (with the newline), valid until the next change.
   std::string_view Add(std::string_view thumbnail, std::string_view source_path);
-  size_t size() const { return entries_.size(); }
+  // Takes `source_path` off the list; false if it was not on it.
+  bool Remove(const std::string& source_path);
+  size_t size() const { return lines_.size(); }
+  // Calls fn(thumbnail name) for every line.
+  template <typename Fn>
+  void ForEachThumbnail(Fn fn) const {
+    for (const auto& [path, line] : lines_) fn(std::string_view(line).substr(0, line.find(": ")));
+  }
 
   // The whole text, sorted by source path.
-  std::string Render();
+  std::string Render() const;
   // Writes Render() to `path` atomically (temporary file, fsync, rename).
-  Status WriteTo(const std::string& path);
+  Status WriteTo(const std::string& path) const;
 
  private:
-  // "<source path>\0<line>": one allocation per thumbnail, sorted as a whole string (by
-  // path, then name, which starts the line), each line escaped once.
-  std::vector<std::string> entries_;
-  size_t text_bytes_ = 0;  // of all the lines
+  std::map<std::string, std::string> lines_;  // source path -> its line, escaped once
+  size_t text_bytes_ = 0;                     // of all the lines
 };
 
 // Parses one manifest line (without its newline) back into its parts.
