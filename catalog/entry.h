@@ -31,9 +31,11 @@ struct CatalogEntry {
 };
 
 // A file's modification time is only trusted when it was at least this much older than the
-// moment it was read: file systems stamp times from a coarse clock, so a file rewritten
-// within one tick of being read can keep its size and mtime.
-inline constexpr int64_t kRacyWindowNs = 2'000'000'000;
+// moment it was found: the kernel stamps times from a coarse clock (one tick, 1 to 10 ms), so a
+// file written again within the tick of its mtime can keep its size and mtime. Later writes
+// fall in a later tick and change the mtime. The margin covers the slowest tick and the delay
+// between the stat and the read.
+inline constexpr int64_t kRacyWindowNs = 100'000'000;
 
 // Whether `entry` still describes the file now stamped `stamp`, under `settings`: same size,
 // mtime, inode and device, same settings, and not racily recent.

@@ -194,10 +194,15 @@ void Supervisor::OnWorkerExit(Process& p) {
     } else {
       failed.path = "(unknown)";
     }
+    const bool timed_out = !p.watchdog_reason.empty() && p.watchdog_item == failed.item;
     failed.reason =
-        !p.watchdog_reason.empty() && p.watchdog_item == failed.item
-            ? p.watchdog_reason
-            : fmt::format("the worker {} while decoding it", DescribeWaitStatus(status));
+        timed_out ? p.watchdog_reason
+                  : fmt::format("the worker {} while decoding it", DescribeWaitStatus(status));
+    // A crash or a time-out is the file's doing, and remembered by incremental runs; a
+    // SIGKILL from outside (the OOM killer, an admin) may not be: the next run tries again.
+    if (!timed_out && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+      failed.flags |= kResultTransient;
+    }
     LogWarning("{} on '{}'; starting another", how, EscapePath(failed.path));
     if (Status sent = SendResult(failed); !sent.ok()) {
       Abort(sent.message());

@@ -25,28 +25,29 @@ void AppendManifestLine(std::string_view thumbnail, std::string_view source_path
 }  // namespace
 
 std::string_view Manifest::Add(std::string_view thumbnail, std::string_view source_path) {
-  std::string line;
-  line.reserve(source_path.size() + thumbnail.size() + 4);
-  AppendManifestLine(thumbnail, source_path, &line);
-  auto [it, inserted] = lines_.try_emplace(std::string(source_path));
-  if (!inserted) text_bytes_ -= it->second.size();
-  text_bytes_ += line.size();
-  it->second = std::move(line);
-  return it->second;
+  std::string entry;
+  entry.reserve(2 * source_path.size() + thumbnail.size() + 4);
+  entry.append(source_path);
+  entry.push_back('\0');
+  AppendManifestLine(thumbnail, source_path, &entry);
+  text_bytes_ += entry.size() - source_path.size() - 1;
+  Remove(std::string(source_path));
+  return LineOf(*entries_.insert(std::move(entry)).first);
 }
 
 bool Manifest::Remove(const std::string& source_path) {
-  const auto it = lines_.find(source_path);
-  if (it == lines_.end()) return false;
-  text_bytes_ -= it->second.size();
-  lines_.erase(it);
+  // The path alone compares as an entry: PathOf stops at the end of the string.
+  const auto it = entries_.find(std::string_view(source_path));
+  if (it == entries_.end()) return false;
+  text_bytes_ -= LineOf(*it).size();
+  entries_.erase(it);
   return true;
 }
 
 std::string Manifest::Render() const {
   std::string text;
   text.reserve(text_bytes_);
-  for (const auto& [path, line] : lines_) text.append(line);
+  for (const std::string& entry : entries_) text.append(LineOf(entry));
   return text;
 }
 

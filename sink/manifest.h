@@ -2,7 +2,7 @@
 // source path so that equal runs give equal files. Written by the sink.
 #pragma once
 
-#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -17,11 +17,14 @@ class Manifest {
   std::string_view Add(std::string_view thumbnail, std::string_view source_path);
   // Takes `source_path` off the list; false if it was not on it.
   bool Remove(const std::string& source_path);
-  size_t size() const { return lines_.size(); }
+  size_t size() const { return entries_.size(); }
   // Calls fn(thumbnail name) for every line.
   template <typename Fn>
   void ForEachThumbnail(Fn fn) const {
-    for (const auto& [path, line] : lines_) fn(std::string_view(line).substr(0, line.find(": ")));
+    for (const std::string& entry : entries_) {
+      const std::string_view line = LineOf(entry);
+      fn(line.substr(0, line.find(": ")));
+    }
   }
 
   // The whole text, sorted by source path.
@@ -30,8 +33,20 @@ class Manifest {
   Status WriteTo(const std::string& path) const;
 
  private:
-  std::map<std::string, std::string> lines_;  // source path -> its line, escaped once
-  size_t text_bytes_ = 0;                     // of all the lines
+  // "<source path>\0<line>": one allocation per thumbnail, ordered by source path, each line
+  // escaped once.
+  static std::string_view PathOf(std::string_view entry) {
+    return entry.substr(0, entry.find('\0'));
+  }
+  static std::string_view LineOf(std::string_view entry) {
+    return entry.substr(entry.find('\0') + 1);
+  }
+  struct ByPath {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return PathOf(a) < PathOf(b); }
+  };
+  std::set<std::string, ByPath> entries_;
+  size_t text_bytes_ = 0;  // of all the lines
 };
 
 // Parses one manifest line (without its newline) back into its parts.
