@@ -54,6 +54,15 @@ int main(int argc, char** argv) {
   env.output_files = {context.options.manifest,
                       JournalPath(context.options.manifest, context.launcher_pid)};
   env.walk_done = &block->walk_done;
+  env.watch = context.options.watch;
+  {
+    // Temporary manifests and the journal (".<name>.*" beside the manifest), the catalog and
+    // its companions, anything in the output folder.
+    const std::string& manifest = context.options.manifest;
+    const size_t slash = manifest.rfind('/');
+    env.output_prefixes = {manifest.substr(0, slash + 1) + "." + manifest.substr(slash + 1) + ".",
+                           context.options.catalog, context.options.output_dir + "/"};
+  }
 
   std::unique_ptr<CarryOver> carry_over;
   int output_fd = -1;

@@ -54,6 +54,7 @@ class Walker {
 
   // Walks the folder open as `fd` (taken over) whose path is `path`.
   bool WalkFolder(int fd, const std::string& path) {
+    if (callbacks_.folder) callbacks_.folder(path);
     std::vector<Entry> entries;
     int err = 0;
     // Keep our own handle: fdopendir takes over the one it gets.

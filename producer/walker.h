@@ -19,6 +19,9 @@ struct WalkCallbacks {
   std::function<void(const std::string& message)> skipped;
   // Something that went wrong but does not stop the walk, e.g. an unreadable folder.
   std::function<void(const std::string& message)> problem;
+  // Optional: a folder (ROOT included) is about to be listed (watch mode watches it first,
+  // so that no file created meanwhile is missed).
+  std::function<void(const std::string& path)> folder;
 };
 
 // What the walk leaves out: our own output, when it lies inside the tree.
