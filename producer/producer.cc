@@ -26,7 +26,7 @@ uint64_t Producer::Finished() const {
 Status Producer::Run(const std::string& root) {
   buffer_.resize(std::max(kMaxWorkMessageBytes, kMaxResultMessageBytes));
   WalkCallbacks callbacks;
-  callbacks.file = [this](const std::string& path) { return SendFile(path); };
+  callbacks.file = [this](const std::string& path, const struct stat&) { return SendFile(path); };
   callbacks.skipped = [](const std::string& message) { LogVerbose("{}", message); };
   callbacks.problem = [](const std::string& message) { LogWarning("{}", message); };
   WalkExclusions exclusions;

@@ -70,13 +70,14 @@ class Walker {
     bool keep_going = true;
     for (const Entry& entry : entries) {
       const std::string child = Join(path, entry.name);
-      const Kind kind = Classify(fd, entry, child);
+      struct stat st {};
+      const Kind kind = Classify(fd, entry, child, &st);
       if (kind != Kind::kOther && exclusions_.paths.count(child) != 0) {
         callbacks_.skipped(fmt::format("not walking our own output '{}'", EscapePath(child)));
         continue;
       }
       if (kind == Kind::kFile) {
-        keep_going = callbacks_.file(child);
+        keep_going = callbacks_.file(child, st);
       } else if (kind == Kind::kFolder) {
         const int child_fd =
             ::openat(fd, entry.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -99,30 +100,34 @@ class Walker {
   }
 
  private:
-  Kind Classify(int dir_fd, const Entry& entry, const std::string& path) {
-    if (entry.type == DT_REG) return Kind::kFile;
+  // What the entry is; for a file, fills *st with the stat of what it resolves to (left zero
+  // when that fails: vanished or unreadable, the worker reports why).
+  Kind Classify(int dir_fd, const Entry& entry, const std::string& path, struct stat* st) {
     if (entry.type == DT_DIR) return Kind::kFolder;
-    struct stat st;
-    if (entry.type == DT_UNKNOWN) {
-      if (::fstatat(dir_fd, entry.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        return Kind::kFile;  // vanished or unreadable: the worker reports why
-      }
-      if (S_ISREG(st.st_mode)) return Kind::kFile;
-      if (S_ISDIR(st.st_mode)) return Kind::kFolder;
-      if (!S_ISLNK(st.st_mode)) return Skip(path, st.st_mode);
-    } else if (entry.type != DT_LNK) {
-      return Skip(path, DTTOIF(entry.type));
+    if (entry.type == DT_LNK) return ClassifyLink(dir_fd, entry, path, st);
+    if (entry.type != DT_REG && entry.type != DT_UNKNOWN) return Skip(path, DTTOIF(entry.type));
+    if (::fstatat(dir_fd, entry.name.c_str(), st, AT_SYMLINK_NOFOLLOW) != 0) {
+      *st = {};
+      return Kind::kFile;
     }
-    // A symlink: follow it to a file, never to a folder (that is how loops are avoided).
-    if (::fstatat(dir_fd, entry.name.c_str(), &st, 0) != 0) {
+    if (S_ISREG(st->st_mode)) return Kind::kFile;
+    if (S_ISDIR(st->st_mode)) return Kind::kFolder;
+    if (S_ISLNK(st->st_mode)) return ClassifyLink(dir_fd, entry, path, st);
+    return Skip(path, st->st_mode);
+  }
+
+  // A symlink: followed to a file, never to a folder (that is how loops are avoided).
+  Kind ClassifyLink(int dir_fd, const Entry& entry, const std::string& path, struct stat* st) {
+    if (::fstatat(dir_fd, entry.name.c_str(), st, 0) != 0) {
+      *st = {};
       return Kind::kFile;  // dangling or a loop: the worker reports why
     }
-    if (S_ISREG(st.st_mode)) return Kind::kFile;
-    if (S_ISDIR(st.st_mode)) {
+    if (S_ISREG(st->st_mode)) return Kind::kFile;
+    if (S_ISDIR(st->st_mode)) {
       callbacks_.skipped(fmt::format("not following symlinked folder '{}'", EscapePath(path)));
       return Kind::kOther;
     }
-    return Skip(path, st.st_mode);
+    return Skip(path, st->st_mode);
   }
 
   Kind Skip(const std::string& path, mode_t mode) {

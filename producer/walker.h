@@ -3,6 +3,7 @@
 // devices. Folders are opened relative to their parent, so paths of any length are walked.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -13,8 +14,10 @@
 namespace thumbpipe {
 
 struct WalkCallbacks {
-  // A file to process; return false to stop the walk.
-  std::function<bool(const std::string& path)> file;
+  // A file to process, with the stat of what `path` resolves to (for a followed symlink, its
+  // target's). All zero when the file could not be stat'ed (it vanished, say): the worker
+  // then says why. Return false to stop the walk.
+  std::function<bool(const std::string& path, const struct stat& st)> file;
   // Something skipped that a user may want to know about (verbose), e.g. a FIFO.
   std::function<void(const std::string& message)> skipped;
   // Something that went wrong but does not stop the walk, e.g. an unreadable folder.

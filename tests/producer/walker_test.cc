@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <map>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -25,13 +26,15 @@ using testing::WriteFile;
 
 struct Walk {
   std::vector<std::string> files, skipped, problems;
+  std::map<std::string, struct stat> stats;  // of each file, as the walk handed it over
 };
 
 Walk WalkAll(const std::string& root) {
   Walk walk;
   WalkCallbacks callbacks;
-  callbacks.file = [&](const std::string& path) {
+  callbacks.file = [&](const std::string& path, const struct stat& st) {
     walk.files.push_back(path);
+    walk.stats[path] = st;
     return true;
   };
   callbacks.skipped = [&](const std::string& m) { walk.skipped.push_back(m); };
@@ -99,7 +102,7 @@ TEST(WalkTree, UnreadableFolderIsReportedAndSkipped) {
     if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(10);
     Walk walk;
     WalkCallbacks callbacks;
-    callbacks.file = [&](const std::string& path) {
+    callbacks.file = [&](const std::string& path, const struct stat&) {
       walk.files.push_back(path);
       return true;
     };
@@ -152,7 +155,7 @@ TEST(WalkTree, StopsWhenTold) {
   for (const char* name : {"a", "b", "c"}) WriteFile(dir / name, "");
   int calls = 0;
   WalkCallbacks callbacks;
-  callbacks.file = [&](const std::string&) { return ++calls < 2; };
+  callbacks.file = [&](const std::string&, const struct stat&) { return ++calls < 2; };
   callbacks.skipped = callbacks.problem = [](const std::string&) {};
   EXPECT_FALSE(WalkTree(dir.path(), callbacks));
   EXPECT_EQ(calls, 2);
@@ -163,6 +166,37 @@ TEST(WalkTree, MissingRootIsAProblem) {
   const Walk walk = WalkAll(dir / "missing");
   EXPECT_TRUE(walk.files.empty());
   EXPECT_THAT(walk.problems, ElementsAre(HasSubstr("No such file or directory")));
+}
+
+// The identity of a file as incremental runs see it.
+bool SameFile(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_size == b.st_size &&
+         a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
+}
+
+struct stat StatOf(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st;
+}
+
+TEST(WalkTree, HandsOverTheStatOfWhatEachPathResolvesTo) {
+  TempDir dir;
+  WriteFile(dir / "photo.jpg", "12345");
+  WriteFile(dir / "target.jpg", "123");
+  std::filesystem::create_symlink("target.jpg", dir / "link.jpg");
+  std::filesystem::create_symlink("gone.jpg", dir / "dangling.jpg");
+  const Walk walk = WalkAll(dir.path());
+  ASSERT_THAT(walk.files, ElementsAre(dir / "dangling.jpg", dir / "link.jpg", dir / "photo.jpg",
+                                      dir / "target.jpg"));
+  EXPECT_TRUE(SameFile(walk.stats.at(dir / "photo.jpg"), StatOf(dir / "photo.jpg")));
+  EXPECT_EQ(walk.stats.at(dir / "photo.jpg").st_size, 5);
+  // A link's is its target's.
+  EXPECT_TRUE(SameFile(walk.stats.at(dir / "link.jpg"), StatOf(dir / "target.jpg")));
+  EXPECT_TRUE(S_ISREG(walk.stats.at(dir / "link.jpg").st_mode));
+  // Nothing to stat: all zero, and the worker says why.
+  EXPECT_EQ(walk.stats.at(dir / "dangling.jpg").st_ino, 0u);
+  EXPECT_EQ(walk.stats.at(dir / "dangling.jpg").st_mode, 0u);
 }
 
 }  // namespace
