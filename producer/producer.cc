@@ -35,7 +35,7 @@ Status Producer::Run(const std::string& root) {
     exclusions.folders.insert({st.st_dev, st.st_ino});
   }
   exclusions.paths.insert(env_.output_files.begin(), env_.output_files.end());
-  WalkTree(root, callbacks, exclusions);
+  WalkTree(root, callbacks, exclusions, env_.symlinks);
   if (!status_.ok()) return status_;
 
   const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}, {}}, buffer_);

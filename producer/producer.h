@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/control_block.h"
+#include "common/options.h"
 #include "common/queue.h"
 #include "common/status.h"
 #include "producer/prefetcher.h"
@@ -25,6 +26,7 @@ struct ProducerEnv {
   std::string output_dir;
   std::vector<std::string> output_files;  // the manifest and its journal
   uint64_t readahead = 0;                 // bytes of queued files to read ahead (prefetcher.h)
+  SymlinkPolicy symlinks = SymlinkPolicy::kAll;  // which symlinks the walk follows (walker.h)
 };
 
 class Producer {

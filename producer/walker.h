@@ -1,6 +1,7 @@
 // Recursive walk of a folder tree for the producer: reports every regular file (and every
-// symlink to one), never descends into symlinked folders, never reports FIFOs, sockets or
-// devices. Folders are opened relative to their parent, so paths of any length are walked.
+// symlink to one that the --symlinks policy follows), never descends into symlinked folders,
+// never reports FIFOs, sockets or devices. Folders are opened relative to their parent, so
+// paths of any length are walked.
 #pragma once
 
 #include <sys/stat.h>
@@ -10,6 +11,8 @@
 #include <set>
 #include <string>
 #include <utility>
+
+#include "common/options.h"
 
 namespace thumbpipe {
 
@@ -30,9 +33,15 @@ struct WalkExclusions {
   std::set<std::string> paths;
 };
 
-// Walks `root` (absolute, a folder) in name order. Returns false if it was stopped by the
-// `file` callback, true when the whole tree was seen.
+// Walks `root` (absolute, a folder; it may be reached through symlinks) in name order.
+// Symlinks below it are followed to files as `symlinks` says:
+//   kAll     every one
+//   kInside  only those whose target, every symlink resolved, is a regular file inside the
+//            real path of `root` (resolved once, when the walk starts)
+//   kNone    none
+// Links not followed are reported to `skipped`, never to `file`. Returns false if the walk
+// was stopped by the `file` callback, true when the whole tree was seen.
 bool WalkTree(const std::string& root, const WalkCallbacks& callbacks,
-              const WalkExclusions& exclusions = {});
+              const WalkExclusions& exclusions = {}, SymlinkPolicy symlinks = SymlinkPolicy::kAll);
 
 }  // namespace thumbpipe
