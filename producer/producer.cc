@@ -15,7 +15,10 @@ namespace thumbpipe {
 Producer::Producer(ProducerEnv env)
     : env_(std::move(env)),
       prefetcher_(
-          env_.readahead, [this] { return Finished(); }, static_cast<uint64_t>(env_.workers)) {}
+          env_.readahead, [this] { return Finished(); }, static_cast<uint64_t>(env_.workers),
+          [this](const std::string& path, uint64_t limit) {
+            return sources_ != nullptr ? AdviseWillNeed(*sources_, path, limit) : Advice{0, true};
+          }) {}
 
 uint64_t Producer::Finished() const {
   const RunCounters& c = *env_.counters;
@@ -25,6 +28,9 @@ uint64_t Producer::Finished() const {
 
 Status Producer::Run(const std::string& root) {
   buffer_.resize(std::max(kMaxWorkMessageBytes, kMaxResultMessageBytes));
+  // Files read ahead are opened as a worker opens them. If ROOT cannot be opened, the walk
+  // says so and there is nothing to read ahead.
+  if (env_.readahead > 0) SourceOpener::Create(env_.symlinks, root, &sources_);
   WalkCallbacks callbacks;
   callbacks.file = [this](const std::string& path, const struct stat&) { return SendFile(path); };
   callbacks.skipped = [](const std::string& message) { LogVerbose("{}", message); };

@@ -4,12 +4,14 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/control_block.h"
 #include "common/options.h"
 #include "common/queue.h"
+#include "common/source_opener.h"
 #include "common/status.h"
 #include "producer/prefetcher.h"
 
@@ -46,6 +48,7 @@ class Producer {
   uint64_t Finished() const;
 
   ProducerEnv env_;
+  std::unique_ptr<SourceOpener> sources_;  // for read-ahead; none when ROOT cannot be opened
   Prefetcher prefetcher_;
   Status status_;
   std::vector<char> buffer_;
