@@ -107,7 +107,8 @@ Status SourceOpener::OpenWithoutSymlinks(const std::string& path, int* fd) const
       if (err != EAGAIN && err != EINTR) break;  // EAGAIN: a rename raced a ".."
     }
     if (err == ELOOP) return Status::Error(kSymlinkOnPath);
-    if (err == EXDEV) return Status::Error("not opened: its path leads out of ROOT");
+    if (err == EXDEV)
+      return Status::Error("not opened: its path leads out of ROOT (--symlinks none)");
     if (err != ENOSYS) return Status::FromErrno(err, "cannot open");
   }
   // Without openat2: the file itself is not followed, and a symlinked folder on the way shows
