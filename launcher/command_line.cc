@@ -173,10 +173,11 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
                  "How much of the queued files to ask the disk for before the workers open "
                  "them, e.g. 256M; 0 to turn it off (default: 64M)")
       ->type_name("BYTES");
-  app.add_option("--symlinks", symlinks,
-                 "Which symlinks to files to follow: all, inside (only those whose target lies "
-                 "inside ROOT) or none; symlinked folders are never followed (default: all)")
-      ->type_name("POLICY");
+  auto* symlinks_option =
+      app.add_option("--symlinks", symlinks,
+                     "Which symlinks to files to follow: all, inside (only those whose target lies "
+                     "inside ROOT) or none; symlinked folders are never followed (default: all)")
+          ->type_name("POLICY");
   app.add_flag("--incremental", options->incremental,
                "Remember every file in a catalog and, next time, redo only what changed");
   app.add_option("--catalog", catalog,
@@ -274,7 +275,9 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
     *text = output.empty() ? "--output must not be empty" : "--manifest must not be empty";
     return ParseOutcome::kUsageError;
   }
-  if (symlinks.empty() || symlinks == "all") {
+  // Given empty (an unset variable in a unit file, say) is an error, not the default: the
+  // default is the policy that follows the most.
+  if (symlinks_option->count() == 0 || symlinks == "all") {
     options->symlinks = SymlinkPolicy::kAll;
   } else if (symlinks == "inside") {
     options->symlinks = SymlinkPolicy::kInside;

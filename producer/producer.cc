@@ -18,7 +18,10 @@ namespace thumbpipe {
 Producer::Producer(ProducerEnv env)
     : env_(std::move(env)),
       prefetcher_(
-          env_.readahead, [this] { return Finished(); }, static_cast<uint64_t>(env_.workers)) {}
+          env_.readahead, [this] { return Finished(); }, static_cast<uint64_t>(env_.workers),
+          [this](const std::string& path, uint64_t limit) {
+            return sources_ != nullptr ? AdviseWillNeed(*sources_, path, limit) : Advice{0, true};
+          }) {}
 
 uint64_t Producer::Finished() const {
   // Only what went through the queue: carried-over files never entered it.
@@ -31,6 +34,9 @@ uint64_t Producer::Finished() const {
 
 Status Producer::Run(const std::string& root) {
   buffer_.resize(std::max(kMaxWorkMessageBytes, kMaxResultMessageBytes));
+  // Files read ahead are opened as a worker opens them. If ROOT cannot be opened, the walk
+  // says so and there is nothing to read ahead.
+  if (env_.readahead > 0) SourceOpener::Create(env_.symlinks, root, &sources_);
   struct stat st;
   if (!env_.output_dir.empty() && ::stat(env_.output_dir.c_str(), &st) == 0) {
     exclusions_.folders.insert({st.st_dev, st.st_ino});
@@ -69,12 +75,14 @@ Status Producer::Run(const std::string& root) {
 
 bool Producer::WalkAndSend(const std::string& folder) {
   WalkCallbacks callbacks;
-  callbacks.file = [this](const std::string& path) { return SendFile(path); };
+  callbacks.file = [this](const std::string& path, const struct stat& st) {
+    return SendFile(path, st);
+  };
   callbacks.skipped = [](const std::string& message) { LogVerbose("{}", message); };
   callbacks.problem = [](const std::string& message) { LogWarning("{}", message); };
   if (watcher_ != nullptr)
     callbacks.folder = [this](const std::string& path) { WatchFolder(path); };
-  return WalkTree(folder, callbacks, exclusions_);
+  return WalkTree(folder, callbacks, exclusions_, env_.symlinks);
 }
 
 void Producer::WatchFolder(const std::string& path) {
@@ -106,15 +114,15 @@ void Producer::Rescan(const std::string& root) {
   const std::map<std::string, FileStamp> before = known_;
   std::set<std::string> seen;
   WalkCallbacks callbacks;
-  callbacks.file = [&](const std::string& path) {
+  callbacks.file = [&](const std::string& path, const struct stat& st) {
     seen.insert(path);
-    return SendFile(path);
+    return SendFile(path, st);
   };
   callbacks.skipped = [](const std::string&) {};
   callbacks.problem = [](const std::string& message) { LogWarning("{}", message); };
   if (watcher_ != nullptr)
     callbacks.folder = [this](const std::string& path) { WatchFolder(path); };
-  if (!WalkTree(root, callbacks, exclusions_)) return;  // stopped: nothing is gone
+  if (!WalkTree(root, callbacks, exclusions_, env_.symlinks)) return;  // stopped: nothing is gone
   for (const auto& [path, stamp] : before) {
     if (seen.count(path) == 0) Forget(path);
   }
@@ -138,9 +146,12 @@ Status Producer::Watch(const std::string& root) {
       if (event.kind != TreeEvent::kRescan && IsOwnOutput(event.path)) continue;
       switch (event.kind) {
         case TreeEvent::kFileReady: {
-          // Follows symlinks as the walk does: only regular files are work.
+          // Only regular files are work; a symlink moved in waits for a rescan, which
+          // applies --symlinks to it as the walk does.
           struct stat st;
-          if (::stat(event.path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) SendFile(event.path);
+          if (::lstat(event.path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+            SendFile(event.path, st);
+          }
           break;
         }
         case TreeEvent::kFileGone:
@@ -170,11 +181,9 @@ Status Producer::Watch(const std::string& root) {
   return status_;
 }
 
-bool Producer::SendFile(const std::string& path) {
+bool Producer::SendFile(const std::string& path, const struct stat& st) {
   if (env_.stop_requested()) return false;
-  WorkItem item{WorkKind::kFile, path, {}, WallClockNanos()};
-  struct stat st;
-  if (::stat(path.c_str(), &st) == 0) item.stamp = StampOf(st);
+  WorkItem item{WorkKind::kFile, path, StampOf(st), WallClockNanos()};
   if (env_.watch) {
     // Seen already as it is now (by the walk and by an event, or in a rescan): done.
     const auto known = known_.find(path);

@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "common/control_block.h"
+#include "common/options.h"
 #include "common/queue.h"
+#include "common/source_opener.h"
 #include "common/status.h"
 #include "producer/carry_over.h"
 #include "producer/prefetcher.h"
@@ -30,6 +32,7 @@ struct ProducerEnv {
   std::string output_dir;
   std::vector<std::string> output_files;  // the manifest and its journal
   uint64_t readahead = 0;                 // bytes of queued files to read ahead (prefetcher.h)
+  SymlinkPolicy symlinks = SymlinkPolicy::kAll;  // which symlinks the walk follows (walker.h)
   // Incremental runs: files whose last outcome holds are reported to the sink as they were,
   // without a worker. Null: every file goes to the workers.
   const CarryOver* carry_over = nullptr;
@@ -66,12 +69,13 @@ class Producer {
   void WatchFolder(const std::string& path);
   void Forget(const std::string& path);
   bool IsOwnOutput(const std::string& path) const;
-  bool SendFile(const std::string& path);
+  bool SendFile(const std::string& path, const struct stat& st);
   Status SendResult(const Result& result);
   Status ReportTooLong(const std::string& path);
   uint64_t Finished() const;
 
   ProducerEnv env_;
+  std::unique_ptr<SourceOpener> sources_;  // for read-ahead; none when ROOT cannot be opened
   Prefetcher prefetcher_;
   Status status_;
   std::vector<char> buffer_;

@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   };
   env.output_dir = context.options.output_dir;
   env.readahead = context.options.readahead;
+  env.symlinks = context.options.symlinks;
   env.output_files = {context.options.manifest,
                       JournalPath(context.options.manifest, context.launcher_pid)};
   env.walk_done = &block->walk_done;

@@ -72,8 +72,11 @@ void Worker::Process(const std::string& path, Result* result) {
   result->path = path;
   Thumbnail thumbnail;
   {
+    static const SourceOpener kFollowAll;
     std::unique_ptr<FileInput> input;
-    if (Status status = FileInput::Open(path, &file_, &input); !status.ok()) {
+    if (Status status =
+            FileInput::Open(env_.sources ? *env_.sources : kFollowAll, path, &file_, &input);
+        !status.ok()) {
       result->kind = ResultKind::kFailed;
       result->flags |= kResultTransient;
       result->reason = status.message();
