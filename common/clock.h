@@ -16,4 +16,11 @@ inline int64_t MonotonicNanos() {
 
 inline constexpr int64_t kNanosPerSecond = 1'000'000'000;
 
+// CLOCK_REALTIME in nanoseconds since the epoch: comparable with file modification times.
+inline int64_t WallClockNanos() {
+  timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t{ts.tv_sec} * kNanosPerSecond + ts.tv_nsec;
+}
+
 }  // namespace thumbpipe

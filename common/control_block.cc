@@ -24,12 +24,14 @@ std::string ShmPath(const std::string& name) { return "/" + name; }
 
 }  // namespace
 
-uint64_t SlotBeginItem(WorkerSlot* slot, std::string_view path, int64_t now_ns) {
+uint64_t SlotBeginItem(WorkerSlot* slot, const WorkItem& work, int64_t now_ns) {
   const uint64_t item = slot->item.fetch_add(1, std::memory_order_relaxed) + 1;
   slot->sequence.fetch_add(1, std::memory_order_acq_rel);  // now odd
-  const size_t n = std::min(path.size(), kMaxPathBytes);
-  std::memcpy(slot->path, path.data(), n);
+  const size_t n = std::min(work.path.size(), kMaxPathBytes);
+  std::memcpy(slot->path, work.path.data(), n);
   slot->path[n] = '\0';
+  slot->stamp = work.stamp;
+  slot->found_ns = work.found_ns;
   slot->busy_since_ns.store(now_ns, std::memory_order_relaxed);
   slot->state.store(static_cast<uint32_t>(SlotState::kBusy), std::memory_order_relaxed);
   slot->sequence.fetch_add(1, std::memory_order_release);  // even again
@@ -49,20 +51,31 @@ void SlotEndItem(WorkerSlot* slot) {
   SlotSetState(slot, SlotState::kIdle);
 }
 
-bool SlotReadPath(const WorkerSlot& slot, std::string* path) {
+bool SlotReadItem(const WorkerSlot& slot, WorkItem* item) {
   for (int attempt = 0; attempt < 100; ++attempt) {
     const uint64_t before = slot.sequence.load(std::memory_order_acquire);
     if (before % 2 != 0) continue;
     char copy[sizeof slot.path];
     std::memcpy(copy, slot.path, sizeof copy);
+    const FileStamp stamp = slot.stamp;
+    const int64_t found_ns = slot.found_ns;
     std::atomic_thread_fence(std::memory_order_acquire);
     if (slot.sequence.load(std::memory_order_relaxed) == before) {
       copy[sizeof copy - 1] = '\0';
-      path->assign(copy);
+      item->path.assign(copy);
+      item->stamp = stamp;
+      item->found_ns = found_ns;
       return true;
     }
   }
   return false;
+}
+
+bool SlotReadPath(const WorkerSlot& slot, std::string* path) {
+  WorkItem item;
+  if (!SlotReadItem(slot, &item)) return false;
+  *path = std::move(item.path);
+  return true;
 }
 
 Status SharedControl::Create(const std::string& name, const RunOptions& options,

@@ -30,6 +30,10 @@ struct WorkerSlot {
   // Number of the current (or last) item, counted over every process of this slot; results
   // carry it, so the sink can drop a second report of the same item.
   std::atomic<uint64_t> item;
+  // The current item's file, under the sequence lock like `path`: what the catalog records
+  // when the launcher reports the item failed for a worker that died on it.
+  FileStamp stamp;
+  int64_t found_ns;
   char path[kMaxPathBytes + 1];
 };
 
@@ -87,12 +91,14 @@ static_assert(std::atomic<int64_t>::is_always_lock_free);
 
 // Records in `slot` that the worker starts on `path` (sequence lock writer side); returns the
 // item's number.
-uint64_t SlotBeginItem(WorkerSlot* slot, std::string_view path, int64_t now_ns);
+uint64_t SlotBeginItem(WorkerSlot* slot, const WorkItem& item, int64_t now_ns);
 void SlotEndItem(WorkerSlot* slot);
 void SlotSetState(WorkerSlot* slot, SlotState state);
 SlotState SlotGetState(const WorkerSlot& slot);
 // Copies the slot's current path; false if it was being rewritten all along.
 bool SlotReadPath(const WorkerSlot& slot, std::string* path);
+// The same for the current item as a whole (path, stamp, found_ns).
+bool SlotReadItem(const WorkerSlot& slot, WorkItem* item);
 
 // A mapping of a run's control block.
 class SharedControl {

@@ -106,6 +106,7 @@ size_t EncodeWorkItem(const WorkItem& item, std::span<char> buffer) {
   w.Skip(1);
   w.Put(static_cast<uint32_t>(item.path.size()));
   PutStamp(&w, item.stamp);
+  w.Put(item.found_ns);
   w.PutBytes(item.path);
   return w.size();
 }
@@ -115,7 +116,8 @@ bool DecodeWorkItem(std::span<const char> message, WorkItem* item, std::string* 
   if (!CheckHeader(&r, kWorkMagic, err)) return false;
   uint8_t kind = 0;
   uint32_t path_size = 0;
-  if (!r.Get(&kind) || !r.Skip(1) || !r.Get(&path_size) || !GetStamp(&r, &item->stamp)) {
+  if (!r.Get(&kind) || !r.Skip(1) || !r.Get(&path_size) || !GetStamp(&r, &item->stamp) ||
+      !r.Get(&item->found_ns)) {
     *err = "work item header cut short";
     return false;
   }
@@ -156,6 +158,7 @@ size_t EncodeResult(const Result& result, std::span<char> buffer) {
   w.Skip(6);
   w.Put(result.thumbnail_bytes);
   PutStamp(&w, result.stamp);
+  w.Put(result.found_ns);
   w.PutBytes(result.path);
   w.PutBytes(result.thumbnail);
   w.PutBytes(reason);
@@ -172,7 +175,8 @@ bool DecodeResult(std::span<const char> message, Result* result, std::string* er
       !r.Get(&result->width) || !r.Get(&result->height) || !r.Get(&result->source_bytes) ||
       !r.Get(&result->item) || !r.Get(&path_size) || !r.Get(&reason_size) ||
       !r.Get(&result->flags) || !r.Get(&result->format) || !r.Skip(6) ||
-      !r.Get(&result->thumbnail_bytes) || !GetStamp(&r, &result->stamp)) {
+      !r.Get(&result->thumbnail_bytes) || !GetStamp(&r, &result->stamp) ||
+      !r.Get(&result->found_ns)) {
     *err = "result header cut short";
     return false;
   }

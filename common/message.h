@@ -33,8 +33,9 @@ enum class WorkKind : uint8_t { kFile = 1, kEnd = 2 };
 
 struct WorkItem {
   WorkKind kind = WorkKind::kFile;
-  std::string path;  // absolute; empty for kEnd
-  FileStamp stamp;   // of the file as found
+  std::string path;      // absolute; empty for kEnd
+  FileStamp stamp;       // of the file as found
+  int64_t found_ns = 0;  // wall-clock time of that stat (see catalog/entry.h)
 };
 
 // kRemoved: the source is gone (watch mode); its manifest line and catalog entry go too.
@@ -48,26 +49,30 @@ enum class ResultKind : uint8_t {
 
 // Result::flags
 inline constexpr uint8_t kResultUnchanged = 1;  // carried over from the catalog, not redone
+// A failure that says nothing about the file (the thumbnail could not be written, the file
+// could not be opened): not remembered, so the next run tries again.
+inline constexpr uint8_t kResultTransient = 2;
 
 struct Result {
   ResultKind kind = ResultKind::kThumbnail;
   uint16_t worker = 0;  // index of the worker that sent it (the producer sends as 0xFFFF)
   uint32_t width = 0;   // of the thumbnail, for kThumbnail
   uint32_t height = 0;
-  uint64_t source_bytes = 0;  // size of the source file as read
-  uint64_t item = 0;          // the worker slot's item number (see WorkerSlot::item); 0: none
-  uint8_t flags = 0;          // kResult* bits
-  uint8_t format = 0;         // the image format found (worker/sniff.h Format); 0: unknown
+  uint64_t source_bytes = 0;     // size of the source file as read
+  uint64_t item = 0;             // the worker slot's item number (see WorkerSlot::item); 0: none
+  uint8_t flags = 0;             // kResult* bits
+  uint8_t format = 0;            // the image format found (worker/sniff.h Format); 0: unknown
   uint64_t thumbnail_bytes = 0;  // bytes of thumbnail written (0: it existed already)
-  FileStamp stamp;            // of the source as found (see WorkItem::stamp)
-  std::string path;           // source path (may be cut to kMaxPathBytes, see producer)
-  std::string thumbnail;      // "<sha256>.png" for kThumbnail, else empty
-  std::string reason;         // why, for kNotImage and kFailed
+  FileStamp stamp;               // of the source as found (see WorkItem::stamp)
+  int64_t found_ns = 0;          // and when (WorkItem::found_ns)
+  std::string path;              // source path (may be cut to kMaxPathBytes, see producer)
+  std::string thumbnail;         // "<sha256>.png" for kThumbnail, else empty
+  std::string reason;            // why, for kNotImage and kFailed
 };
 
 inline constexpr uint16_t kProducerId = 0xFFFF;
 
-inline constexpr size_t kStampBytes = 32;
+inline constexpr size_t kStampBytes = 40;  // with found_ns
 inline constexpr size_t kWorkHeaderBytes = 8 + kStampBytes;
 inline constexpr size_t kResultHeaderBytes = 56 + kStampBytes;
 inline constexpr size_t kMaxWorkMessageBytes = kWorkHeaderBytes + kMaxPathBytes;

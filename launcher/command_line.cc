@@ -173,10 +173,11 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
                  "How much of the queued files to ask the disk for before the workers open "
                  "them, e.g. 256M; 0 to turn it off (default: 64M)")
       ->type_name("BYTES");
-  app.add_option("--symlinks", symlinks,
-                 "Which symlinks to files to follow: all, inside (only those whose target lies "
-                 "inside ROOT) or none; symlinked folders are never followed (default: all)")
-      ->type_name("POLICY");
+  auto* symlinks_option =
+      app.add_option("--symlinks", symlinks,
+                     "Which symlinks to files to follow: all, inside (only those whose target lies "
+                     "inside ROOT) or none; symlinked folders are never followed (default: all)")
+          ->type_name("POLICY");
   app.add_flag("--incremental", options->incremental,
                "Remember every file in a catalog and, next time, redo only what changed");
   app.add_option("--catalog", catalog,
@@ -187,7 +188,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   app.add_flag("--retry-failed", options->retry_failed,
                "With --incremental: try again the files that failed before, even unchanged");
   app.add_flag("--prune", options->prune,
-               "Remove thumbnails in the output folder that no source refers to any more");
+               "With --incremental: remove thumbnails in the output folder that no file in the "
+               "catalog refers to any more");
   app.add_flag("--watch", options->watch,
                "After the first (incremental) pass, keep watching ROOT and make thumbnails of "
                "files as they arrive, until stopped");
@@ -273,7 +275,9 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
     *text = output.empty() ? "--output must not be empty" : "--manifest must not be empty";
     return ParseOutcome::kUsageError;
   }
-  if (symlinks.empty() || symlinks == "all") {
+  // Given empty (an unset variable in a unit file, say) is an error, not the default: the
+  // default is the policy that follows the most.
+  if (symlinks_option->count() == 0 || symlinks == "all") {
     options->symlinks = SymlinkPolicy::kAll;
   } else if (symlinks == "inside") {
     options->symlinks = SymlinkPolicy::kInside;
@@ -286,6 +290,7 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   if (options->watch) options->incremental = true;
   for (auto [flag, given] : {std::pair{"--force", options->force},
                              {"--retry-failed", options->retry_failed},
+                             {"--prune", options->prune},
                              {"--catalog", !catalog.empty()}}) {
     if (given && !options->incremental) {
       *text = fmt::format("{} is for incremental runs; add --incremental", flag);

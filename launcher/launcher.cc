@@ -63,6 +63,17 @@ Status PrepareOutputs(const RunOptions& options) {
                     EscapePath(options.manifest), EscapePath(manifest_folder.string()),
                     ec ? "cannot be created: " + ec.message() : "is not writable"));
   }
+  if (options.incremental) {
+    const std::filesystem::path catalog_folder =
+        std::filesystem::path(options.catalog).parent_path();
+    std::filesystem::create_directories(catalog_folder, ec);
+    if (ec || ::access(catalog_folder.c_str(), W_OK) != 0) {
+      return Status::Error(
+          fmt::format("cannot write the catalog '{}': its folder '{}' {}",
+                      EscapePath(options.catalog), EscapePath(catalog_folder.string()),
+                      ec ? "cannot be created: " + ec.message() : "is not writable"));
+    }
+  }
   if (std::filesystem::is_directory(options.manifest)) {
     return Status::Error(
         fmt::format("--manifest '{}' is a folder; give a file name", EscapePath(options.manifest)));
@@ -70,10 +81,20 @@ Status PrepareOutputs(const RunOptions& options) {
   return Status::OK();
 }
 
-std::string Summary(double seconds, const RunCounters& counters) {
-  return fmt::format("Finished in {:.2f} s: {} thumbnails, {} not images, {} failed", seconds,
-                     counters.thumbnails.load(), counters.not_images.load(),
-                     counters.failed.load());
+// "Finished in 1.20 s: 10 thumbnails, 2 not images, 1 failed", and for incremental runs
+// "; 9 unchanged, 1 failed before and not retried".
+std::string Summary(double seconds, const RunCounters& counters, bool incremental) {
+  std::string text =
+      fmt::format("Finished in {:.2f} s: {} thumbnails, {} not images, {} failed", seconds,
+                  counters.thumbnails.load(), counters.not_images.load(), counters.failed.load());
+  if (incremental) {
+    text += fmt::format("; {} unchanged, {} failed before and not retried",
+                        counters.unchanged.load(), counters.skipped_failed.load());
+    if (const uint64_t removed = counters.removed.load(); removed != 0) {
+      text += fmt::format(", {} removed", removed);
+    }
+  }
+  return text;
 }
 
 }  // namespace
@@ -132,7 +153,7 @@ int RunThumbpipe(const RunOptions& options) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  LogLine(Summary(seconds, control->block()->counters));
+  LogLine(Summary(seconds, control->block()->counters, options.incremental));
   return exit_status;
 }
 

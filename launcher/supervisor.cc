@@ -187,11 +187,23 @@ void Supervisor::OnWorkerExit(Process& p) {
     failed.kind = ResultKind::kFailed;
     failed.worker = static_cast<uint16_t>(p.index);
     failed.item = slot.item.load();
-    if (!SlotReadPath(slot, &failed.path)) failed.path = "(unknown)";
+    WorkItem held;
+    if (SlotReadItem(slot, &held)) {
+      failed.path = std::move(held.path);
+      failed.stamp = held.stamp;
+      failed.found_ns = held.found_ns;
+    } else {
+      failed.path = "(unknown)";
+    }
+    const bool timed_out = !p.watchdog_reason.empty() && p.watchdog_item == failed.item;
     failed.reason =
-        !p.watchdog_reason.empty() && p.watchdog_item == failed.item
-            ? p.watchdog_reason
-            : fmt::format("the worker {} while decoding it", DescribeWaitStatus(status));
+        timed_out ? p.watchdog_reason
+                  : fmt::format("the worker {} while decoding it", DescribeWaitStatus(status));
+    // A crash or a time-out is the file's doing, and remembered by incremental runs; a
+    // SIGKILL from outside (the OOM killer, an admin) may not be: the next run tries again.
+    if (!timed_out && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+      failed.flags |= kResultTransient;
+    }
     LogWarning("{} on '{}'; starting another", how, EscapePath(failed.path));
     if (Status sent = SendResult(failed); !sent.ok()) {
       Abort(sent.message());
@@ -239,7 +251,7 @@ void Supervisor::TopUpSentinels(int64_t now_ns) {
     const bool waiting = queued == 0 && SlotGetState(SlotOf(p.index)) == SlotState::kIdle;
     if (!slots_[static_cast<size_t>(p.index)].top_up.Due(waiting, now_ns)) continue;
     std::vector<char> buffer(kMaxWorkMessageBytes);
-    const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}, {}}, buffer);
+    const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}, {}, 0}, buffer);
     bool sent = false;
     if (Status status = env_.work->Send({buffer.data(), size}, kTick, &sent); !status.ok()) {
       QueuesAreSound();

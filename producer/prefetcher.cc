@@ -9,11 +9,11 @@
 
 namespace thumbpipe {
 
-Advice AdviseWillNeed(const std::string& path, uint64_t limit) {
+Advice AdviseWillNeed(const SourceOpener& sources, const std::string& path, uint64_t limit) {
   Advice advice;
   advice.cached = true;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) return advice;
+  int fd = -1;
+  if (!sources.Open(path, &fd).ok()) return advice;
   struct stat st;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
     // One byte, only if it is in memory. EAGAIN says the disk would have to be read; a file

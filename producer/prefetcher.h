@@ -13,6 +13,8 @@
 #include <string>
 #include <utility>
 
+#include "common/source_opener.h"
+
 namespace thumbpipe {
 
 // What AdviseWillNeed did with one file.
@@ -23,9 +25,10 @@ struct Advice {
 
 // Unless the first page of the regular file `path` is in the page cache already, asks the
 // kernel to read its first `limit` bytes (posix_fadvise POSIX_FADV_WILLNEED, which does not
-// wait for the disk). Anything that is not a regular file, or cannot be opened, counts as
+// wait for the disk). The file is opened through `sources`, so the --symlinks policy holds
+// here as in the workers. Anything that is not a regular file, or cannot be opened, counts as
 // cached: there is nothing to read ahead.
-Advice AdviseWillNeed(const std::string& path, uint64_t limit);
+Advice AdviseWillNeed(const SourceOpener& sources, const std::string& path, uint64_t limit);
 
 class Prefetcher {
  public:
@@ -35,7 +38,7 @@ class Prefetcher {
   // are done with (the sink's counts); `in_hand` is how many a worker may hold at once in
   // total (the number of workers): those are being read already.
   Prefetcher(uint64_t budget_bytes, std::function<uint64_t()> finished, uint64_t in_hand,
-             Advise advise = AdviseWillNeed);
+             Advise advise);
 
   // A file was queued for the workers (called in queue order).
   void Queued(const std::string& path);

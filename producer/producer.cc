@@ -3,9 +3,12 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <set>
 #include <thread>
 
+#include "common/clock.h"
 #include "common/escape.h"
+#include "common/file_stamp.h"
 #include "common/log.h"
 #include "common/message.h"
 #include "producer/walker.h"
@@ -15,30 +18,43 @@ namespace thumbpipe {
 Producer::Producer(ProducerEnv env)
     : env_(std::move(env)),
       prefetcher_(
-          env_.readahead, [this] { return Finished(); }, static_cast<uint64_t>(env_.workers)) {}
+          env_.readahead, [this] { return Finished(); }, static_cast<uint64_t>(env_.workers),
+          [this](const std::string& path, uint64_t limit) {
+            return sources_ != nullptr ? AdviseWillNeed(*sources_, path, limit) : Advice{0, true};
+          }) {}
 
 uint64_t Producer::Finished() const {
+  // Only what went through the queue: carried-over files never entered it.
   const RunCounters& c = *env_.counters;
   return c.thumbnails.load(std::memory_order_relaxed) +
-         c.not_images.load(std::memory_order_relaxed) + c.failed.load(std::memory_order_relaxed);
+         c.not_images.load(std::memory_order_relaxed) + c.failed.load(std::memory_order_relaxed) -
+         c.unchanged.load(std::memory_order_relaxed) -
+         c.skipped_failed.load(std::memory_order_relaxed);
 }
 
 Status Producer::Run(const std::string& root) {
   buffer_.resize(std::max(kMaxWorkMessageBytes, kMaxResultMessageBytes));
-  WalkCallbacks callbacks;
-  callbacks.file = [this](const std::string& path) { return SendFile(path); };
-  callbacks.skipped = [](const std::string& message) { LogVerbose("{}", message); };
-  callbacks.problem = [](const std::string& message) { LogWarning("{}", message); };
-  WalkExclusions exclusions;
+  // Files read ahead are opened as a worker opens them. If ROOT cannot be opened, the walk
+  // says so and there is nothing to read ahead.
+  if (env_.readahead > 0) SourceOpener::Create(env_.symlinks, root, &sources_);
   struct stat st;
   if (!env_.output_dir.empty() && ::stat(env_.output_dir.c_str(), &st) == 0) {
-    exclusions.folders.insert({st.st_dev, st.st_ino});
+    exclusions_.folders.insert({st.st_dev, st.st_ino});
   }
-  exclusions.paths.insert(env_.output_files.begin(), env_.output_files.end());
-  WalkTree(root, callbacks, exclusions);
+  exclusions_.paths.insert(env_.output_files.begin(), env_.output_files.end());
+  if (env_.watch) {
+    if (Status status = Watcher::Create(&watcher_); !status.ok()) return status;
+  }
+  const bool whole = WalkAndSend(root);
   if (!status_.ok()) return status_;
+  if (whole && !env_.stop_requested() && env_.walk_done != nullptr) {
+    env_.walk_done->store(1, std::memory_order_release);
+  }
+  if (env_.watch) {
+    if (Status status = Watch(root); !status.ok()) return status;
+  }
 
-  const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}, {}}, buffer_);
+  const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}, {}, 0}, buffer_);
   for (int i = 0; i < env_.workers; ++i) {
     if (Status status = SendWaiting(env_.work, {buffer_.data(), size}, env_.give_up);
         !status.ok()) {
@@ -57,9 +73,135 @@ Status Producer::Run(const std::string& root) {
   return Status::OK();
 }
 
-bool Producer::SendFile(const std::string& path) {
+bool Producer::WalkAndSend(const std::string& folder) {
+  WalkCallbacks callbacks;
+  callbacks.file = [this](const std::string& path, const struct stat& st) {
+    return SendFile(path, st);
+  };
+  callbacks.skipped = [](const std::string& message) { LogVerbose("{}", message); };
+  callbacks.problem = [](const std::string& message) { LogWarning("{}", message); };
+  if (watcher_ != nullptr)
+    callbacks.folder = [this](const std::string& path) { WatchFolder(path); };
+  return WalkTree(folder, callbacks, exclusions_, env_.symlinks);
+}
+
+void Producer::WatchFolder(const std::string& path) {
+  if (out_of_watches_) return;
+  if (Status status = watcher_->Watch(path); !status.ok()) {
+    LogWarning("{}", status.message());
+    out_of_watches_ = status.message().find("max_user_watches") != std::string::npos;
+  }
+}
+
+bool Producer::IsOwnOutput(const std::string& path) const {
+  if (exclusions_.paths.count(path) != 0) return true;
+  for (const std::string& prefix : env_.output_prefixes) {
+    if (path.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+void Producer::Forget(const std::string& path) {
+  if (known_.erase(path) == 0) return;
+  Result removed;
+  removed.kind = ResultKind::kRemoved;
+  removed.worker = kProducerId;
+  removed.path = path;
+  if (status_.ok()) status_ = SendResult(removed);
+}
+
+void Producer::Rescan(const std::string& root) {
+  const std::map<std::string, FileStamp> before = known_;
+  std::set<std::string> seen;
+  WalkCallbacks callbacks;
+  callbacks.file = [&](const std::string& path, const struct stat& st) {
+    seen.insert(path);
+    return SendFile(path, st);
+  };
+  callbacks.skipped = [](const std::string&) {};
+  callbacks.problem = [](const std::string& message) { LogWarning("{}", message); };
+  if (watcher_ != nullptr)
+    callbacks.folder = [this](const std::string& path) { WatchFolder(path); };
+  if (!WalkTree(root, callbacks, exclusions_, env_.symlinks)) return;  // stopped: nothing is gone
+  for (const auto& [path, stamp] : before) {
+    if (seen.count(path) == 0) Forget(path);
+  }
+}
+
+Status Producer::Watch(const std::string& root) {
+  std::vector<TreeEvent> events;
+  int64_t last_scan_ns = MonotonicNanos();
+  while (status_.ok() && !env_.stop_requested()) {
+    if (std::string reason = env_.give_up(); !reason.empty()) return Status::Error(reason);
+    events.clear();
+    if (Status status = watcher_->Wait(std::chrono::milliseconds(200), &events); !status.ok()) {
+      return status;
+    }
+    if (out_of_watches_ &&
+        MonotonicNanos() - last_scan_ns >= std::chrono::nanoseconds(env_.rescan_interval).count()) {
+      events.push_back({TreeEvent::kRescan, ""});
+    }
+    for (const TreeEvent& event : events) {
+      if (!status_.ok() || env_.stop_requested()) break;
+      if (event.kind != TreeEvent::kRescan && IsOwnOutput(event.path)) continue;
+      switch (event.kind) {
+        case TreeEvent::kFileReady: {
+          // Only regular files are work; a symlink moved in waits for a rescan, which
+          // applies --symlinks to it as the walk does.
+          struct stat st;
+          if (::lstat(event.path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+            SendFile(event.path, st);
+          }
+          break;
+        }
+        case TreeEvent::kFileGone:
+          Forget(event.path);
+          break;
+        case TreeEvent::kFolderNew:
+          WalkAndSend(event.path);
+          break;
+        case TreeEvent::kFolderGone: {
+          const std::string prefix = event.path + "/";
+          std::vector<std::string> gone;
+          for (auto it = known_.lower_bound(prefix);
+               it != known_.end() && it->first.starts_with(prefix); ++it) {
+            gone.push_back(it->first);
+          }
+          for (const std::string& path : gone) Forget(path);
+          break;
+        }
+        case TreeEvent::kRescan:
+          LogVerbose("rescanning the tree");
+          last_scan_ns = MonotonicNanos();
+          Rescan(root);
+          break;
+      }
+    }
+  }
+  return status_;
+}
+
+bool Producer::SendFile(const std::string& path, const struct stat& st) {
   if (env_.stop_requested()) return false;
-  const size_t size = EncodeWorkItem(WorkItem{WorkKind::kFile, path, {}}, buffer_);
+  WorkItem item{WorkKind::kFile, path, StampOf(st), WallClockNanos()};
+  if (env_.watch) {
+    // Seen already as it is now (by the walk and by an event, or in a rescan): done.
+    const auto known = known_.find(path);
+    if (known != known_.end() && known->second == item.stamp && item.stamp.inode != 0) {
+      return true;
+    }
+    known_[path] = item.stamp;
+  }
+  if (env_.carry_over != nullptr) {
+    Result carried;
+    if (env_.carry_over->Carry(path, item.stamp, &carried)) {
+      status_ = SendResult(carried);
+      if (!status_.ok()) return false;
+      env_.counters->found.fetch_add(1, std::memory_order_relaxed);
+      return true;
+    }
+  }
+  const size_t size = EncodeWorkItem(item, buffer_);
   status_ = size == 0 ? ReportTooLong(path)
                       : SendWaiting(env_.work, {buffer_.data(), size}, env_.give_up);
   if (!status_.ok()) return false;
@@ -67,6 +209,11 @@ bool Producer::SendFile(const std::string& path) {
   prefetcher_.Queued(path);
   prefetcher_.Poll();
   return true;
+}
+
+Status Producer::SendResult(const Result& result) {
+  const size_t size = EncodeResult(result, buffer_);
+  return SendWaiting(env_.results, {buffer_.data(), size}, env_.give_up);
 }
 
 Status Producer::ReportTooLong(const std::string& path) {
@@ -77,8 +224,7 @@ Status Producer::ReportTooLong(const std::string& path) {
   result.path = path.substr(0, kMaxPathBytes - kCut.size()) + std::string(kCut);
   result.reason = fmt::format("path is {} bytes long; thumbpipe handles paths of up to {} bytes",
                               path.size(), kMaxPathBytes);
-  const size_t size = EncodeResult(result, buffer_);
-  return SendWaiting(env_.results, {buffer_.data(), size}, env_.give_up);
+  return SendResult(result);
 }
 
 }  // namespace thumbpipe

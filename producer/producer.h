@@ -4,13 +4,20 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/control_block.h"
+#include "common/options.h"
 #include "common/queue.h"
+#include "common/source_opener.h"
 #include "common/status.h"
+#include "producer/carry_over.h"
 #include "producer/prefetcher.h"
+#include "producer/walker.h"
+#include "producer/watcher.h"
 
 namespace thumbpipe {
 
@@ -25,6 +32,17 @@ struct ProducerEnv {
   std::string output_dir;
   std::vector<std::string> output_files;  // the manifest and its journal
   uint64_t readahead = 0;                 // bytes of queued files to read ahead (prefetcher.h)
+  SymlinkPolicy symlinks = SymlinkPolicy::kAll;  // which symlinks the walk follows (walker.h)
+  // Incremental runs: files whose last outcome holds are reported to the sink as they were,
+  // without a worker. Null: every file goes to the workers.
+  const CarryOver* carry_over = nullptr;
+  std::atomic<uint32_t>* walk_done = nullptr;  // set once the whole tree has been queued
+  // Watch mode: after the walk, keep watching the tree until stop_requested (see Watch).
+  bool watch = false;
+  // Paths that start with one of these are the run's own files (temporary manifests, the
+  // catalog's companions): never work, even when they appear inside the tree.
+  std::vector<std::string> output_prefixes;
+  std::chrono::milliseconds rescan_interval{60'000};  // when out of inotify watches
 };
 
 class Producer {
@@ -39,14 +57,34 @@ class Producer {
   Status Run(const std::string& root);
 
  private:
-  bool SendFile(const std::string& path);
+  // Watch mode, after the walk: a file is sent once it is complete (closed after writing, or
+  // moved in), new folders are watched and walked, files and folders gone are reported to the
+  // sink (kRemoved), and lost events or a lack of watches lead to a rescan. Returns when
+  // stop_requested or the launcher is gone.
+  Status Watch(const std::string& root);
+  // Walks `folder` (watching its folders in watch mode) and sends its files.
+  bool WalkAndSend(const std::string& folder);
+  // Walks the whole tree again: sends what is new or changed, reports what is gone.
+  void Rescan(const std::string& root);
+  void WatchFolder(const std::string& path);
+  void Forget(const std::string& path);
+  bool IsOwnOutput(const std::string& path) const;
+  bool SendFile(const std::string& path, const struct stat& st);
+  Status SendResult(const Result& result);
   Status ReportTooLong(const std::string& path);
   uint64_t Finished() const;
 
   ProducerEnv env_;
+  std::unique_ptr<SourceOpener> sources_;  // for read-ahead; none when ROOT cannot be opened
   Prefetcher prefetcher_;
   Status status_;
   std::vector<char> buffer_;
+  WalkExclusions exclusions_;
+  // Watch mode: the stamp of each file sent or carried over, so that a file seen twice (by
+  // the walk and an event) is done once, and a rescan knows what is gone.
+  std::map<std::string, FileStamp> known_;
+  std::unique_ptr<Watcher> watcher_;
+  bool out_of_watches_ = false;
 };
 
 }  // namespace thumbpipe

@@ -1,5 +1,7 @@
 // thumbpipe-producer: started by the launcher, walks the run's root folder.
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "common/ipc_queue.h"
 #include "common/log.h"
@@ -49,8 +51,38 @@ int main(int argc, char** argv) {
   };
   env.output_dir = context.options.output_dir;
   env.readahead = context.options.readahead;
+  env.symlinks = context.options.symlinks;
   env.output_files = {context.options.manifest,
                       JournalPath(context.options.manifest, context.launcher_pid)};
+  env.walk_done = &block->walk_done;
+  env.watch = context.options.watch;
+  {
+    // Temporary manifests and the journal (".<name>.*" beside the manifest), the catalog and
+    // its companions, anything in the output folder.
+    const std::string& manifest = context.options.manifest;
+    const size_t slash = manifest.rfind('/');
+    env.output_prefixes = {manifest.substr(0, slash + 1) + "." + manifest.substr(slash + 1) + ".",
+                           context.options.catalog, context.options.output_dir + "/"};
+  }
+
+  std::unique_ptr<CarryOver> carry_over;
+  int output_fd = -1;
+  if (context.options.incremental) {
+    const RunOptions& options = context.options;
+    env.output_files.insert(env.output_files.end(),
+                            {options.catalog, options.catalog + "-wal", options.catalog + "-shm",
+                             options.catalog + ".damaged"});
+    output_fd = ::open(options.output_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (output_fd < 0) {
+      LogError("{}", Status::FromErrno(errno, "cannot open the output folder").message());
+      return kRoleExitSetup;
+    }
+    if (Status loaded = CarryOver::Load(options, output_fd, &carry_over); !loaded.ok()) {
+      LogWarning("{}; every file is done again", loaded.message());
+    }
+    env.carry_over = carry_over.get();
+  }
   status = Producer(std::move(env)).Run(context.options.root);
+  if (output_fd >= 0) ::close(output_fd);
   return RoleExitStatus(status);
 }

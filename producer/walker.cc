@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/escape.h"
+#include "common/real_path.h"
 #include "common/status.h"
 
 namespace thumbpipe {
@@ -49,11 +50,16 @@ bool ReadFolder(int fd, std::vector<Entry>* entries, int* err) {
 
 class Walker {
  public:
-  Walker(const WalkCallbacks& callbacks, const WalkExclusions& exclusions)
-      : callbacks_(callbacks), exclusions_(exclusions) {}
+  Walker(const WalkCallbacks& callbacks, const WalkExclusions& exclusions, SymlinkPolicy symlinks,
+         std::string real_root)
+      : callbacks_(callbacks),
+        exclusions_(exclusions),
+        symlinks_(symlinks),
+        real_root_(std::move(real_root)) {}
 
   // Walks the folder open as `fd` (taken over) whose path is `path`.
   bool WalkFolder(int fd, const std::string& path) {
+    if (callbacks_.folder) callbacks_.folder(path);
     std::vector<Entry> entries;
     int err = 0;
     // Keep our own handle: fdopendir takes over the one it gets.
@@ -70,13 +76,14 @@ class Walker {
     bool keep_going = true;
     for (const Entry& entry : entries) {
       const std::string child = Join(path, entry.name);
-      const Kind kind = Classify(fd, entry, child);
+      struct stat st {};
+      const Kind kind = Classify(fd, entry, child, &st);
       if (kind != Kind::kOther && exclusions_.paths.count(child) != 0) {
         callbacks_.skipped(fmt::format("not walking our own output '{}'", EscapePath(child)));
         continue;
       }
       if (kind == Kind::kFile) {
-        keep_going = callbacks_.file(child);
+        keep_going = callbacks_.file(child, st);
       } else if (kind == Kind::kFolder) {
         const int child_fd =
             ::openat(fd, entry.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -99,30 +106,74 @@ class Walker {
   }
 
  private:
-  Kind Classify(int dir_fd, const Entry& entry, const std::string& path) {
-    if (entry.type == DT_REG) return Kind::kFile;
+  // What the entry is; for a file, fills *st with the stat of what it resolves to (left zero
+  // when that fails: vanished or unreadable, the worker reports why).
+  Kind Classify(int dir_fd, const Entry& entry, const std::string& path, struct stat* st) {
     if (entry.type == DT_DIR) return Kind::kFolder;
-    struct stat st;
-    if (entry.type == DT_UNKNOWN) {
-      if (::fstatat(dir_fd, entry.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        return Kind::kFile;  // vanished or unreadable: the worker reports why
-      }
-      if (S_ISREG(st.st_mode)) return Kind::kFile;
-      if (S_ISDIR(st.st_mode)) return Kind::kFolder;
-      if (!S_ISLNK(st.st_mode)) return Skip(path, st.st_mode);
-    } else if (entry.type != DT_LNK) {
-      return Skip(path, DTTOIF(entry.type));
+    if (entry.type == DT_LNK) return ClassifyLink(dir_fd, entry, path, st);
+    if (entry.type != DT_REG && entry.type != DT_UNKNOWN) return Skip(path, DTTOIF(entry.type));
+    if (::fstatat(dir_fd, entry.name.c_str(), st, AT_SYMLINK_NOFOLLOW) != 0) {
+      *st = {};
+      return Kind::kFile;
     }
-    // A symlink: follow it to a file, never to a folder (that is how loops are avoided).
-    if (::fstatat(dir_fd, entry.name.c_str(), &st, 0) != 0) {
+    if (S_ISREG(st->st_mode)) return Kind::kFile;
+    if (S_ISDIR(st->st_mode)) return Kind::kFolder;
+    if (S_ISLNK(st->st_mode)) return ClassifyLink(dir_fd, entry, path, st);
+    return Skip(path, st->st_mode);
+  }
+
+  // A symlink: followed to a file as the policy allows, never to a folder (that is how loops
+  // are avoided).
+  Kind ClassifyLink(int dir_fd, const Entry& entry, const std::string& path, struct stat* st) {
+    *st = {};
+    if (symlinks_ == SymlinkPolicy::kNone) {
+      callbacks_.skipped(
+          fmt::format("not following symlink '{}' (--symlinks none)", EscapePath(path)));
+      return Kind::kOther;
+    }
+    if (symlinks_ == SymlinkPolicy::kInside) {
+      std::string why;
+      if (!ResolveInside(dir_fd, entry, st, &why)) {
+        callbacks_.skipped(fmt::format("not following symlink '{}': {} (--symlinks inside)",
+                                       EscapePath(path), why));
+        return Kind::kOther;
+      }
+    } else if (::fstatat(dir_fd, entry.name.c_str(), st, 0) != 0) {
+      *st = {};
       return Kind::kFile;  // dangling or a loop: the worker reports why
     }
-    if (S_ISREG(st.st_mode)) return Kind::kFile;
-    if (S_ISDIR(st.st_mode)) {
+    if (S_ISREG(st->st_mode)) return Kind::kFile;
+    if (S_ISDIR(st->st_mode)) {
       callbacks_.skipped(fmt::format("not following symlinked folder '{}'", EscapePath(path)));
       return Kind::kOther;
     }
-    return Skip(path, st.st_mode);
+    return Skip(path, st->st_mode);
+  }
+
+  // Resolves the link `entry` fully (magic links such as /proc/self/root too) and stats its
+  // target. False, with the reason in *why, when it cannot be resolved or leads out of ROOT.
+  bool ResolveInside(int dir_fd, const Entry& entry, struct stat* st, std::string* why) {
+    // O_PATH opens nothing for reading: a FIFO does not block, a device is not touched.
+    const int fd = ::openat(dir_fd, entry.name.c_str(), O_PATH | O_CLOEXEC);
+    if (fd < 0) {
+      *why = Status::FromErrno(errno, "cannot resolve it").message();
+      return false;
+    }
+    std::string target;
+    Status status = RealPathOf(fd, &target);
+    if (status.ok() && ::fstat(fd, st) != 0) {
+      status = Status::FromErrno(errno, "cannot stat its target");
+    }
+    ::close(fd);
+    if (!status.ok()) {
+      *why = status.message();
+      return false;
+    }
+    if (!IsInsideRoot(target, real_root_)) {
+      *why = fmt::format("its target '{}' lies outside ROOT", EscapePath(target));
+      return false;
+    }
+    return true;
   }
 
   Kind Skip(const std::string& path, mode_t mode) {
@@ -142,19 +193,33 @@ class Walker {
 
   const WalkCallbacks& callbacks_;
   const WalkExclusions& exclusions_;
+  const SymlinkPolicy symlinks_;
+  const std::string real_root_;  // kInside only
 };
 
 }  // namespace
 
 bool WalkTree(const std::string& root, const WalkCallbacks& callbacks,
-              const WalkExclusions& exclusions) {
+              const WalkExclusions& exclusions, SymlinkPolicy symlinks) {
   const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     callbacks.problem(
         Status::FromErrno(errno, "cannot open folder '{}'", EscapePath(root)).message());
     return true;
   }
-  return Walker(callbacks, exclusions).WalkFolder(fd, root);
+  // The folder walked is the one resolved, so the two cannot differ.
+  std::string real_root;
+  if (symlinks == SymlinkPolicy::kInside) {
+    if (Status status = RealPathOf(fd, &real_root); !status.ok()) {
+      callbacks.problem(
+          status
+              .WithContext(fmt::format("cannot resolve ROOT '{}', so no symlink is followed "
+                                       "(--symlinks inside)",
+                                       EscapePath(root)))
+              .message());
+    }
+  }
+  return Walker(callbacks, exclusions, symlinks, std::move(real_root)).WalkFolder(fd, root);
 }
 
 }  // namespace thumbpipe

@@ -30,21 +30,28 @@ std::string_view Manifest::Add(std::string_view thumbnail, std::string_view sour
   entry.append(source_path);
   entry.push_back('\0');
   AppendManifestLine(thumbnail, source_path, &entry);
-  const size_t line = source_path.size() + 1;
-  text_bytes_ += entry.size() - line;
-  entries_.push_back(std::move(entry));
-  return std::string_view(entries_.back()).substr(line);
+  text_bytes_ += entry.size() - source_path.size() - 1;
+  Remove(std::string(source_path));
+  return LineOf(*entries_.insert(std::move(entry)).first);
 }
 
-std::string Manifest::Render() {
-  std::sort(entries_.begin(), entries_.end());
+bool Manifest::Remove(const std::string& source_path) {
+  // The path alone compares as an entry: PathOf stops at the end of the string.
+  const auto it = entries_.find(std::string_view(source_path));
+  if (it == entries_.end()) return false;
+  text_bytes_ -= LineOf(*it).size();
+  entries_.erase(it);
+  return true;
+}
+
+std::string Manifest::Render() const {
   std::string text;
   text.reserve(text_bytes_);
-  for (const std::string& entry : entries_) text.append(entry, entry.find('\0') + 1);
+  for (const std::string& entry : entries_) text.append(LineOf(entry));
   return text;
 }
 
-Status Manifest::WriteTo(const std::string& path) {
+Status Manifest::WriteTo(const std::string& path) const {
   std::unique_ptr<AtomicFileWriter> writer;
   Status status = AtomicFileWriter::Create(path, &writer);
   if (status.ok()) status = writer->Append(Render());

@@ -2,9 +2,9 @@
 // source path so that equal runs give equal files. Written by the sink.
 #pragma once
 
+#include <set>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "common/status.h"
 
@@ -12,19 +12,40 @@ namespace thumbpipe {
 
 class Manifest {
  public:
-  // Adds a thumbnail and returns its line (with the newline), valid until the next Add.
+  // Adds a thumbnail, or replaces the one listed for `source_path`, and returns its line
+  // (with the newline), valid until the next change.
   std::string_view Add(std::string_view thumbnail, std::string_view source_path);
+  // Takes `source_path` off the list; false if it was not on it.
+  bool Remove(const std::string& source_path);
   size_t size() const { return entries_.size(); }
+  // Calls fn(thumbnail name) for every line.
+  template <typename Fn>
+  void ForEachThumbnail(Fn fn) const {
+    for (const std::string& entry : entries_) {
+      const std::string_view line = LineOf(entry);
+      fn(line.substr(0, line.find(": ")));
+    }
+  }
 
   // The whole text, sorted by source path.
-  std::string Render();
+  std::string Render() const;
   // Writes Render() to `path` atomically (temporary file, fsync, rename).
-  Status WriteTo(const std::string& path);
+  Status WriteTo(const std::string& path) const;
 
  private:
-  // "<source path>\0<line>": one allocation per thumbnail, sorted as a whole string (by
-  // path, then name, which starts the line), each line escaped once.
-  std::vector<std::string> entries_;
+  // "<source path>\0<line>": one allocation per thumbnail, ordered by source path, each line
+  // escaped once.
+  static std::string_view PathOf(std::string_view entry) {
+    return entry.substr(0, entry.find('\0'));
+  }
+  static std::string_view LineOf(std::string_view entry) {
+    return entry.substr(entry.find('\0') + 1);
+  }
+  struct ByPath {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return PathOf(a) < PathOf(b); }
+  };
+  std::set<std::string, ByPath> entries_;
   size_t text_bytes_ = 0;  // of all the lines
 };
 

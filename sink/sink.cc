@@ -4,10 +4,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-
 #include <vector>
 
 #include "common/atomic_file.h"
+#include "common/clock.h"
 #include "common/escape.h"
 #include "common/log.h"
 #include "common/message.h"
@@ -30,12 +30,16 @@ Status Sink::Run() {
     // sink waits for more.
     size_t size = 0;
     Status status = env_.results->Receive(buffer, std::chrono::milliseconds(0), &size);
-    if (status.ok() && size == 0) {
-      FlushJournal();
-      status = ReceiveWaiting(env_.results, buffer, env_.give_up, &size);
+    while (status.ok() && size == 0) {
+      OnQuiet();
+      status = env_.results->Receive(buffer, kQueuePollInterval, &size);
+      if (status.ok() && size == 0) {
+        if (std::string reason = env_.give_up(); !reason.empty()) status = Status::Error(reason);
+      }
     }
     if (!status.ok()) {
       FlushJournal();
+      if (env_.catalog != nullptr) env_.catalog->Commit();
       return status;
     }
     Result result;
@@ -54,15 +58,76 @@ Status Sink::Run() {
     }
   }
   FlushJournal();
+  if (!first_pass_ended_) EndFirstPass();
+  if (env_.catalog != nullptr) env_.catalog->Commit();
   ::close(journal_fd_);
   journal_fd_ = -1;
-  if (Status status = manifest_.WriteTo(env_.manifest_path); !status.ok()) {
+  if (Status status = WriteManifest(); !status.ok()) {
     return Status::Error(
         fmt::format("cannot write the manifest: {}; the thumbnails made are listed in '{}'",
                     status.message(), EscapePath(env_.journal_path)));
   }
   ::unlink(env_.journal_path.c_str());
   return Status::OK();
+}
+
+Status Sink::WriteManifest() {
+  if (Status status = manifest_.WriteTo(env_.manifest_path); !status.ok()) return status;
+  manifest_changed_ = false;
+  manifest_written_ns_ = MonotonicNanos();
+  return Status::OK();
+}
+
+void Sink::OnQuiet() {
+  FlushJournal();
+  if (env_.catalog != nullptr) env_.catalog->Commit();
+  if (!first_pass_ended_ && env_.walk_done != nullptr &&
+      env_.walk_done->load(std::memory_order_acquire) != 0) {
+    // Once the walk is done, the number found is final.
+    const RunCounters& c = *env_.counters;
+    const uint64_t reported = c.thumbnails.load() + c.not_images.load() + c.failed.load();
+    if (reported >= c.found.load()) EndFirstPass();
+  }
+  if (env_.watch && manifest_changed_ &&
+      MonotonicNanos() - manifest_written_ns_ >=
+          std::chrono::nanoseconds(env_.manifest_interval).count()) {
+    if (Status status = WriteManifest(); !status.ok()) {
+      LogWarning("cannot write the manifest: {}; trying again later", status.message());
+      manifest_written_ns_ = MonotonicNanos();
+    } else if (!journal_failed_ && ::ftruncate(journal_fd_, 0) != 0) {
+      // The manifest holds everything now: the journal only needs what comes after it.
+      journal_failed_ = true;
+    }
+  }
+}
+
+// The first walk is complete and every file it found is reported (or the run is ending).
+void Sink::EndFirstPass() {
+  first_pass_ended_ = true;
+  const bool walk_complete =
+      env_.walk_done != nullptr && env_.walk_done->load(std::memory_order_acquire) != 0;
+  if (env_.catalog != nullptr && walk_complete) {
+    env_.catalog->Commit();
+    if (const size_t dropped = env_.catalog->DropUnseen(); dropped != 0) {
+      LogVerbose("{} files are gone since the last run; their entries are dropped", dropped);
+    }
+    if (!env_.prune_output_dir.empty()) {
+      std::unordered_set<std::string> in_use;
+      manifest_.ForEachThumbnail([&in_use](std::string_view name) { in_use.emplace(name); });
+      size_t removed = 0;
+      Status status = env_.catalog->Prune(env_.prune_output_dir, in_use, &removed);
+      if (!status.ok()) LogWarning("--prune: {}", status.message());
+      LogLine(fmt::format("pruned {} thumbnails no file refers to any more", removed));
+    }
+  }
+  if (env_.watch) {
+    if (Status status = WriteManifest(); !status.ok()) {
+      LogWarning("cannot write the manifest: {}", status.message());
+    }
+  }
+  if (env_.first_pass_done != nullptr) {
+    env_.first_pass_done->store(1, std::memory_order_release);
+  }
 }
 
 bool Sink::IsRepeat(const Result& result) {
@@ -97,22 +162,40 @@ void Sink::FlushJournal() {
 
 void Sink::Record(const Result& result) {
   RunCounters& counters = *env_.counters;
+  const bool unchanged = (result.flags & kResultUnchanged) != 0;
   counters.bytes_read.fetch_add(result.source_bytes, std::memory_order_relaxed);
+  if (env_.catalog != nullptr) env_.catalog->Record(result);
+  if (result.kind != ResultKind::kThumbnail && result.kind != ResultKind::kRemoved &&
+      manifest_.Remove(result.path)) {
+    manifest_changed_ = true;  // watch mode: a file that had a thumbnail no longer has one
+  }
   switch (result.kind) {
     case ResultKind::kThumbnail:
       Journal(manifest_.Add(result.thumbnail, result.path));
+      manifest_changed_ = true;
+      if (unchanged) counters.unchanged.fetch_add(1, std::memory_order_relaxed);
       counters.thumbnails.fetch_add(1, std::memory_order_relaxed);
       break;
     case ResultKind::kNotImage:
       LogVerbose("not an image: '{}' ({})", EscapePath(result.path), result.reason);
+      if (unchanged) counters.unchanged.fetch_add(1, std::memory_order_relaxed);
       counters.not_images.fetch_add(1, std::memory_order_relaxed);
       break;
     case ResultKind::kFailed:
-      LogWarning("failed: '{}': {}", EscapePath(result.path), result.reason);
+      if (unchanged) {
+        LogVerbose("failed before, not retried: '{}': {}", EscapePath(result.path), result.reason);
+        counters.skipped_failed.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        LogWarning("failed: '{}': {}", EscapePath(result.path), result.reason);
+      }
       counters.failed.fetch_add(1, std::memory_order_relaxed);
       break;
-    case ResultKind::kEnd:
     case ResultKind::kRemoved:
+      if (env_.catalog != nullptr) env_.catalog->Forget(result.path);
+      if (manifest_.Remove(result.path)) manifest_changed_ = true;
+      counters.removed.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case ResultKind::kEnd:
       break;
   }
 }

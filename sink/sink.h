@@ -1,12 +1,17 @@
 // The sink role: receives results until every worker's sentinel has arrived, counts them in
-// the control block, reports failures, and writes the manifest.
+// the control block, reports failures, and writes the manifest. In incremental runs it is
+// the catalog's only writer (catalog_writer.h); in watch mode it rewrites the manifest at most
+// once a second while results arrive.
 #pragma once
 
+#include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/control_block.h"
 #include "common/queue.h"
+#include "sink/catalog_writer.h"
 #include "sink/manifest.h"
 
 namespace thumbpipe {
@@ -20,6 +25,18 @@ struct SinkEnv {
   // the lines since the last time are written at once.
   std::string journal_path;
   GiveUpCheck give_up;
+
+  // Incremental runs: the catalog (null: none), and the output folder to --prune (empty: no
+  // pruning).
+  CatalogWriter* catalog = nullptr;
+  std::string prune_output_dir;
+  // Set by the producer once the whole tree is queued; only then are the catalog entries of
+  // files not seen dropped. Set here once every file of that walk is reported.
+  const std::atomic<uint32_t>* walk_done = nullptr;
+  std::atomic<uint32_t>* first_pass_done = nullptr;
+  // Watch mode: the manifest is rewritten while the run goes on, at most this often.
+  bool watch = false;
+  std::chrono::milliseconds manifest_interval{1000};
 };
 
 class Sink {
@@ -36,6 +53,11 @@ class Sink {
   void Record(const Result& result);
   void Journal(std::string_view line);
   void FlushJournal();
+  // Between bursts of results: the journal and catalog are written, the first pass's end
+  // is noticed, and in watch mode the manifest is rewritten when due.
+  void OnQuiet();
+  void EndFirstPass();
+  Status WriteManifest();
 
   static constexpr size_t kJournalBatchBytes = 64 << 10;  // written sooner if this much waits
 
@@ -46,6 +68,9 @@ class Sink {
   int journal_fd_ = -1;
   bool journal_failed_ = false;
   std::string pending_journal_;  // lines not yet written
+  bool first_pass_ended_ = false;
+  bool manifest_changed_ = false;  // since it was last written (watch mode)
+  int64_t manifest_written_ns_ = 0;
 };
 
 }  // namespace thumbpipe

@@ -1,4 +1,5 @@
 // thumbpipe-sink: started by the launcher, collects results and writes the manifest.
+#include "catalog/entry.h"
 #include "common/ipc_queue.h"
 #include "common/log.h"
 #include "common/role.h"
@@ -25,6 +26,24 @@ int main(int argc, char** argv) {
   env.manifest_path = context.options.manifest;
   env.journal_path = JournalPath(context.options.manifest, context.launcher_pid);
   env.give_up = [&context] { return LauncherGoneReason(context); };
+  ControlBlock* block = context.control->block();
+  env.walk_done = &block->walk_done;
+  env.first_pass_done = &block->first_pass_done;
+  env.watch = context.options.watch;
+
+  const RunOptions& options = context.options;
+  std::unique_ptr<CatalogWriter> catalog;
+  if (options.incremental) {
+    status =
+        CatalogWriter::Open(options.catalog, options.root, ThumbnailSettings(options), &catalog);
+    if (!status.ok()) {
+      LogError("{}", status.message());
+      return kRoleExitSetup;
+    }
+    if (!catalog->note().empty()) LogWarning("{}", catalog->note());
+    env.catalog = catalog.get();
+    if (options.prune) env.prune_output_dir = options.output_dir;
+  }
   status = Sink(std::move(env)).Run();
   return RoleExitStatus(status);
 }

@@ -31,10 +31,10 @@ Status MemoryInput::Read(uint8_t* out, size_t size, size_t* got) {
   return Status::OK();
 }
 
-Status FileInput::Open(const std::string& path, std::vector<uint8_t>* buffer,
-                       std::unique_ptr<FileInput>* input) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) return Status::FromErrno(errno, "cannot open");
+Status FileInput::Open(const SourceOpener& sources, const std::string& path,
+                       std::vector<uint8_t>* buffer, std::unique_ptr<FileInput>* input) {
+  int fd = -1;
+  if (Status status = sources.Open(path, &fd); !status.ok()) return status;
   std::unique_ptr<FileInput> file(new FileInput(fd, buffer));
   struct stat st;
   if (::fstat(fd, &st) != 0) return Status::FromErrno(errno, "cannot stat");

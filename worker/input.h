@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/source_opener.h"
 #include "common/status.h"
 
 namespace thumbpipe {
@@ -51,10 +52,11 @@ class MemoryInput : public Input {
 // to file by the caller, so a worker allocates it once.
 class FileInput : public Input {
  public:
-  // Opens `path` (never blocking on a FIFO swapped in after the walk) and reads its head.
-  // `buffer` must outlive the FileInput.
-  static Status Open(const std::string& path, std::vector<uint8_t>* buffer,
-                     std::unique_ptr<FileInput>* input);
+  // Opens `path` through `sources`, which applies the run's --symlinks policy (never blocking
+  // on a FIFO swapped in after the walk), and reads its head. `buffer` must outlive the
+  // FileInput. On failure the message says why (see SourceOpener::Open).
+  static Status Open(const SourceOpener& sources, const std::string& path,
+                     std::vector<uint8_t>* buffer, std::unique_ptr<FileInput>* input);
   ~FileInput() override;
 
   std::span<const uint8_t> Head() const override { return {buffer_->data(), head_size_}; }

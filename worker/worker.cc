@@ -47,9 +47,11 @@ Status Worker::Run() {
       if (LogVerbosity() >= Verbosity::kVerbose) {
         LogVerbose("Processing file {}", EscapePath(BaseName(item.path)));
       }
-      result.item = SlotBeginItem(env_.slot, item.path, MonotonicNanos());
+      result.item = SlotBeginItem(env_.slot, item, MonotonicNanos());
       if (env_.before_item) env_.before_item(item.path);
       Process(item.path, &result);
+      result.stamp = item.stamp;
+      result.found_ns = item.found_ns;
     }
     const size_t out_size = EncodeResult(result, out);
     if (Status status = SendWaiting(env_.results, {out.data(), out_size}, env_.give_up);
@@ -70,9 +72,13 @@ void Worker::Process(const std::string& path, Result* result) {
   result->path = path;
   Thumbnail thumbnail;
   {
+    static const SourceOpener kFollowAll;
     std::unique_ptr<FileInput> input;
-    if (Status status = FileInput::Open(path, &file_, &input); !status.ok()) {
+    if (Status status =
+            FileInput::Open(env_.sources ? *env_.sources : kFollowAll, path, &file_, &input);
+        !status.ok()) {
       result->kind = ResultKind::kFailed;
+      result->flags |= kResultTransient;
       result->reason = status.message();
       return;
     }
@@ -102,6 +108,7 @@ void Worker::Process(const std::string& path, Result* result) {
     if (status.ok()) status = env_.output->WriteOnce(thumbnail.name, png, &existed);
     if (!status.ok()) {
       result->kind = ResultKind::kFailed;
+      result->flags |= kResultTransient;
       result->reason = status.message();
       return;
     }

@@ -10,6 +10,7 @@
 #include "common/control_block.h"
 #include "common/message.h"
 #include "common/queue.h"
+#include "common/source_opener.h"
 #include "worker/thumbnailer.h"
 
 namespace thumbpipe {
@@ -18,6 +19,9 @@ struct WorkerEnv {
   MessageQueue* work = nullptr;
   MessageQueue* results = nullptr;
   OutputDir* output = nullptr;
+  // Opens source files under the run's --symlinks policy (with ROOT resolved once); nullptr
+  // follows every symlink, as --symlinks all.
+  const SourceOpener* sources = nullptr;
   WorkerSlot* slot = nullptr;  // this worker's slot in the control block
   uint16_t index = 0;
   ThumbnailRequest request;

@@ -7,6 +7,7 @@
 #include "common/ipc_queue.h"
 #include "common/log.h"
 #include "common/role.h"
+#include "common/source_opener.h"
 #include "worker/codec.h"
 #include "worker/worker.h"
 
@@ -36,10 +37,14 @@ int WorkerProcessMain(int argc, char** argv, std::function<void(const std::strin
   RoleContext context;
   std::unique_ptr<IpcQueue> work, results;
   std::unique_ptr<OutputDir> output;
+  std::unique_ptr<SourceOpener> sources;
   Status status = AttachToRun(argc, argv, "worker", /*needs_index=*/true, &context);
   if (status.ok()) status = IpcQueue::Open(context.names.work(), &work);
   if (status.ok()) status = IpcQueue::Open(context.names.results(), &results);
   if (status.ok()) status = OutputDir::Open(context.options.output_dir, &output);
+  if (status.ok()) {
+    status = SourceOpener::Create(context.options.symlinks, context.options.root, &sources);
+  }
   if (!status.ok()) {
     LogError("{}", status.message());
     return kRoleExitSetup;
@@ -55,6 +60,7 @@ int WorkerProcessMain(int argc, char** argv, std::function<void(const std::strin
   env.work = work.get();
   env.results = results.get();
   env.output = output.get();
+  env.sources = sources.get();
   env.slot = slot;
   env.index = static_cast<uint16_t>(context.index);
   env.request.box = {context.options.box_width, context.options.box_height};

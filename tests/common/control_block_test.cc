@@ -59,12 +59,17 @@ TEST(SharedControl, OptionsTravelThroughSharedMemory) {
   EXPECT_FALSE(SharedControl::Remove(names.control()));
 }
 
-TEST(WorkerSlot, PathIsReadBackWhole) {
+TEST(WorkerSlot, ItemIsReadBackWhole) {
   auto slot = std::make_unique<WorkerSlot>();
-  SlotBeginItem(slot.get(), "/a/b.jpg", 42);
+  SlotBeginItem(slot.get(), WorkItem{WorkKind::kFile, "/a/b.jpg", FileStamp{5, 6, 7, 8}, 9}, 42);
   std::string path;
   ASSERT_TRUE(SlotReadPath(*slot, &path));
   EXPECT_EQ(path, "/a/b.jpg");
+  WorkItem item;
+  ASSERT_TRUE(SlotReadItem(*slot, &item));
+  EXPECT_EQ(item.path, "/a/b.jpg");
+  EXPECT_EQ(item.stamp, (FileStamp{5, 6, 7, 8}));
+  EXPECT_EQ(item.found_ns, 9);
   EXPECT_EQ(slot->state.load(), static_cast<uint32_t>(SlotState::kBusy));
   EXPECT_EQ(slot->busy_since_ns.load(), 42);
   SlotEndItem(slot.get());

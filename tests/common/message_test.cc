@@ -10,9 +10,9 @@ namespace {
 TEST(Message, WorkItemRoundTrip) {
   std::vector<char> buffer(kMaxWorkMessageBytes);
   for (const WorkItem& item :
-       {WorkItem{WorkKind::kFile, "/a/b c\n\xff.jpg", FileStamp{12, -3, 99, 7}},
-        WorkItem{WorkKind::kEnd, "", {}},
-        WorkItem{WorkKind::kFile, std::string(kMaxPathBytes, 'p'), {}}}) {
+       {WorkItem{WorkKind::kFile, "/a/b c\n\xff.jpg", FileStamp{12, -3, 99, 7}, 5},
+        WorkItem{WorkKind::kEnd, "", {}, 0},
+        WorkItem{WorkKind::kFile, std::string(kMaxPathBytes, 'p'), {}, 0}}) {
     const size_t size = EncodeWorkItem(item, buffer);
     ASSERT_GT(size, 0u);
     WorkItem back;
@@ -21,12 +21,14 @@ TEST(Message, WorkItemRoundTrip) {
     EXPECT_EQ(back.kind, item.kind);
     EXPECT_EQ(back.path, item.path);
     EXPECT_EQ(back.stamp, item.stamp);
+    EXPECT_EQ(back.found_ns, item.found_ns);
   }
 }
 
 TEST(Message, PathTooLongDoesNotEncode) {
   std::vector<char> buffer(kMaxWorkMessageBytes);
-  EXPECT_EQ(EncodeWorkItem({WorkKind::kFile, std::string(kMaxPathBytes + 1, 'p'), {}}, buffer), 0u);
+  EXPECT_EQ(EncodeWorkItem({WorkKind::kFile, std::string(kMaxPathBytes + 1, 'p'), {}, 0}, buffer),
+            0u);
 }
 
 TEST(Message, ResultRoundTrip) {
@@ -44,6 +46,7 @@ TEST(Message, ResultRoundTrip) {
   result.format = 3;
   result.thumbnail_bytes = 4567;
   result.stamp = FileStamp{1, 1700000000123456789, 42, 2049};
+  result.found_ns = 1700000001000000000;
   const size_t size = EncodeResult(result, buffer);
   ASSERT_GT(size, 0u);
   Result back;
@@ -60,6 +63,7 @@ TEST(Message, ResultRoundTrip) {
   EXPECT_EQ(back.format, 3);
   EXPECT_EQ(back.thumbnail_bytes, 4567u);
   EXPECT_EQ(back.stamp, result.stamp);
+  EXPECT_EQ(back.found_ns, result.found_ns);
 }
 
 TEST(Message, LongReasonIsCut) {
@@ -82,7 +86,7 @@ TEST(Message, RejectsForeignAndDamagedMessages) {
   std::string err;
   WorkItem item;
   Result result;
-  const size_t size = EncodeWorkItem({WorkKind::kFile, "/a", {}}, buffer);
+  const size_t size = EncodeWorkItem({WorkKind::kFile, "/a", {}, 0}, buffer);
   // A work item is not a result.
   EXPECT_FALSE(DecodeResult({buffer.data(), size}, &result, &err));
   EXPECT_EQ(err, "message of the wrong kind (magic 0x57)");

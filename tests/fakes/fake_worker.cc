@@ -10,9 +10,12 @@
 //   exit-on=<text>          _exit(3) on such a file
 //   lock-and-die-on=<text>  take the results queue's lock, then SIGKILL, on such a file
 //   delete-on=<text>        delete such a file just before it is read (it vanished)
+//   swap-folder-on=<text>   just before such a file is read, move its folder aside and put a
+//                           symlink to $FAKE_WORKER_SWAP_TO in its place (a swap after the walk)
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -67,6 +70,14 @@ int main(int argc, char** argv) {
       if (mode.action == "lock-and-die-on")
         thumbpipe::IpcQueue::LockAndDieForTesting(run + ".results");
       if (mode.action == "delete-on") ::unlink(path.c_str());
+      if (mode.action == "swap-folder-on") {
+        const std::string folder = path.substr(0, path.rfind('/'));
+        const char* target = std::getenv("FAKE_WORKER_SWAP_TO");
+        if (target == nullptr || std::rename(folder.c_str(), (folder + ".moved").c_str()) != 0 ||
+            ::symlink(target, folder.c_str()) != 0) {
+          ::_exit(4);
+        }
+      }
       if (mode.action == "hang-on") {
         for (;;) ::pause();
       }

@@ -40,6 +40,7 @@ TEST_F(CommandLineTest, Defaults) {
   EXPECT_EQ(options_.manifest, dir_ / "processed.txt");
   EXPECT_EQ(options_.verbosity, Verbosity::kNormal);
   EXPECT_EQ(options_.readahead, 64u << 20);
+  EXPECT_EQ(options_.symlinks, SymlinkPolicy::kAll);
 }
 
 TEST_F(CommandLineTest, PositionalWorkersAndOptionAreTheSame) {
@@ -71,10 +72,22 @@ TEST_F(CommandLineTest, AllOptions) {
   EXPECT_EQ(options_.readahead, 0u);
 }
 
+TEST_F(CommandLineTest, SymlinkPolicy) {
+  for (auto [word, policy] : {std::pair{"all", SymlinkPolicy::kAll},
+                              {"inside", SymlinkPolicy::kInside},
+                              {"none", SymlinkPolicy::kNone}}) {
+    ASSERT_EQ(Parse({"--symlinks", word, "."}), ParseOutcome::kRun) << text_;
+    EXPECT_EQ(options_.symlinks, policy) << word;
+    ASSERT_EQ(Parse({std::string("--symlinks=") + word, "."}), ParseOutcome::kRun) << text_;
+    EXPECT_EQ(options_.symlinks, policy) << word;
+  }
+}
+
 TEST_F(CommandLineTest, HelpAndVersion) {
   ASSERT_EQ(Parse({"--help"}), ParseOutcome::kPrintText);
-  for (const char* word : {"ROOT", "WORKERS", "--workers", "--size", "--output", "--manifest",
-                           "--verbose", "--quiet", "--version", "--readahead", "Exit status"}) {
+  for (const char* word :
+       {"ROOT", "WORKERS", "--workers", "--size", "--output", "--manifest", "--verbose", "--quiet",
+        "--version", "--readahead", "--symlinks", "Exit status"}) {
     EXPECT_NE(text_.find(word), std::string::npos) << word;
   }
   ASSERT_EQ(Parse({"--version"}), ParseOutcome::kPrintText);
@@ -112,6 +125,12 @@ TEST_F(CommandLineTest, BadUsageSaysWhatAndHowToFix) {
   ExpectUsageError({".", "--output", ""}, "--output must not be empty");
   ExpectUsageError({".", "--readahead", "lots"},
                    "--readahead must be a size such as 64M or 1G (0 to turn it off), not 'lots'");
+  for (const char* policy : {"bogus", "", "Inside", "inside,none"}) {
+    ExpectUsageError({".", "--symlinks", policy},
+                     std::string("--symlinks must be all, inside or none, not '") + policy + "'");
+  }
+  ExpectUsageError({".", "--symlinks"},
+                   "--symlinks: 1 required POLICY missing; see 'thumbpipe --help'");
   ExpectUsageError({"/" + std::string(5000, 'a')},
                    "ROOT is 5001 bytes long; thumbpipe handles paths of up to 4096 bytes");
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -145,6 +146,8 @@ bool WaitForResidentPages(const std::string& path, size_t pages) {
   return true;
 }
 
+const SourceOpener kFollowAll;
+
 TEST(AdviseWillNeed, TheKernelReadsInWhatIsNotInMemory) {
   TempDir dir;
   const std::string path = dir.path() + "/photo.jpg";
@@ -153,18 +156,18 @@ TEST(AdviseWillNeed, TheKernelReadsInWhatIsNotInMemory) {
     out << std::string(4 << 20, 'x');  // 1024 pages
   }
   Evict(path);
-  const Advice cut = AdviseWillNeed(path, 1 << 20);
+  const Advice cut = AdviseWillNeed(kFollowAll, path, 1 << 20);
   EXPECT_FALSE(cut.cached);
   EXPECT_EQ(cut.bytes, 1u << 20);  // at most the limit
   EXPECT_TRUE(WaitForResidentPages(path, 256));
 
   Evict(path);
-  const Advice whole = AdviseWillNeed(path, 64 << 20);
+  const Advice whole = AdviseWillNeed(kFollowAll, path, 64 << 20);
   EXPECT_FALSE(whole.cached);
   EXPECT_EQ(whole.bytes, 4u << 20);
   EXPECT_TRUE(WaitForResidentPages(path, 1024));
 
-  const Advice again = AdviseWillNeed(path, 64 << 20);  // in memory now: nothing to ask
+  const Advice again = AdviseWillNeed(kFollowAll, path, 64 << 20);  // in memory now: nothing to ask
   EXPECT_TRUE(again.cached);
   EXPECT_EQ(again.bytes, 0u);
 
@@ -172,9 +175,28 @@ TEST(AdviseWillNeed, TheKernelReadsInWhatIsNotInMemory) {
     if (other.ends_with("fifo")) {
       ASSERT_EQ(::mkfifo(other.c_str(), 0600), 0);
     }
-    const Advice advice = AdviseWillNeed(other, 1 << 20);  // and a FIFO does not block it
+    const Advice advice =
+        AdviseWillNeed(kFollowAll, other, 1 << 20);  // and a FIFO does not block it
     EXPECT_TRUE(advice.cached) << other;
     EXPECT_EQ(advice.bytes, 0u) << other;
+  }
+}
+
+// Read-ahead opens files as the workers do: a link out of ROOT is not even opened.
+TEST(AdviseWillNeed, KeepsToTheSymlinkPolicy) {
+  TempDir photos, outside;
+  {
+    std::ofstream out(outside / "secret.jpg", std::ios::binary);
+    out << std::string(4 << 20, 'x');
+  }
+  std::filesystem::create_symlink(outside / "secret.jpg", photos / "link.jpg");
+  Evict(outside / "secret.jpg");  // else it counts as cached, read ahead or not
+  for (SymlinkPolicy policy : {SymlinkPolicy::kInside, SymlinkPolicy::kNone}) {
+    std::unique_ptr<SourceOpener> sources;
+    ASSERT_TRUE(SourceOpener::Create(policy, photos.path(), &sources).ok());
+    const Advice advice = AdviseWillNeed(*sources, photos / "link.jpg", 64 << 20);
+    EXPECT_TRUE(advice.cached);
+    EXPECT_EQ(advice.bytes, 0u);
   }
 }
 

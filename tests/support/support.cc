@@ -244,7 +244,8 @@ std::string LastLine(const std::string& text) {
 
 Summary ParseSummary(const std::string& err) {
   static const std::regex kSummary(
-      R"(^thumbpipe: Finished in [0-9]+\.[0-9]+ s: ([0-9]+) thumbnails, ([0-9]+) not images, ([0-9]+) failed$)");
+      R"(^thumbpipe: Finished in [0-9]+\.[0-9]+ s: ([0-9]+) thumbnails, ([0-9]+) not images, ([0-9]+) failed)"
+      R"((; ([0-9]+) unchanged, ([0-9]+) failed before and not retried(, ([0-9]+) removed)?)?$)");
   Summary summary;
   std::smatch match;
   const std::string last = LastLine(err);
@@ -253,6 +254,12 @@ Summary ParseSummary(const std::string& err) {
     summary.thumbnails = std::stol(match[1]);
     summary.not_images = std::stol(match[2]);
     summary.failed = std::stol(match[3]);
+    if (match[4].matched) {
+      summary.incremental = true;
+      summary.unchanged = std::stol(match[5]);
+      summary.skipped_failed = std::stol(match[6]);
+      if (match[8].matched) summary.removed = std::stol(match[8]);
+    }
   }
   return summary;
 }

@@ -98,6 +98,8 @@ std::vector<ManifestLine> ReadManifest(const std::string& path);
 struct Summary {
   bool found = false;
   long thumbnails = 0, not_images = 0, failed = 0;
+  bool incremental = false;  // the counts of incremental runs follow
+  long unchanged = 0, skipped_failed = 0, removed = 0;
 };
 // Parses the "Finished in ..." line, which must be the last line of stderr.
 Summary ParseSummary(const std::string& err);

@@ -1,0 +1,271 @@
+#include "catalog/catalog.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "common/escape.h"
+
+namespace thumbpipe {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+// Another run may hold the write lock for a moment (two runs sharing a catalog).
+constexpr int kBusyTimeoutMs = 10'000;
+
+constexpr const char* kSchema = R"(
+CREATE TABLE IF NOT EXISTS files (
+  path BLOB PRIMARY KEY NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  inode INTEGER NOT NULL,
+  device INTEGER NOT NULL,
+  found_ns INTEGER NOT NULL,
+  settings TEXT NOT NULL,
+  outcome INTEGER NOT NULL,
+  thumbnail TEXT NOT NULL,
+  reason TEXT NOT NULL
+) WITHOUT ROWID;
+)";
+
+constexpr const char* kColumns =
+    "path, size, mtime_ns, inode, device, found_ns, settings, outcome, thumbnail, reason";
+
+// SQLite stores signed 64-bit integers; inode and device numbers are kept as their bits.
+int64_t AsStored(uint64_t value) { return static_cast<int64_t>(value); }
+uint64_t FromStored(int64_t value) { return static_cast<uint64_t>(value); }
+
+std::string Text(sqlite3_stmt* statement, int column) {
+  const auto* bytes = sqlite3_column_blob(statement, column);
+  const int size = sqlite3_column_bytes(statement, column);
+  return bytes == nullptr ? std::string() : std::string(static_cast<const char*>(bytes), size);
+}
+
+bool IsDamage(int code) {
+  code &= 0xff;
+  return code == SQLITE_NOTADB || code == SQLITE_CORRUPT;
+}
+
+// Finalizes a statement when it goes out of scope.
+struct Statement {
+  sqlite3_stmt* handle = nullptr;
+  ~Statement() { sqlite3_finalize(handle); }
+};
+
+}  // namespace
+
+Status Catalog::Failure(std::string_view what) const {
+  return Status::Error(fmt::format("catalog '{}': {}: {}", EscapePath(path_), what,
+                                   db_ != nullptr ? sqlite3_errmsg(db_) : "cannot open"));
+}
+
+Status Catalog::Open(const std::string& path, Mode mode, std::unique_ptr<Catalog>* catalog) {
+  std::unique_ptr<Catalog> opened(new Catalog(path));
+  if (mode == Mode::kRead && ::access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+    *catalog = std::move(opened);  // no catalog yet: nothing to skip
+    return Status::OK();
+  }
+  Status status = opened->OpenDatabase(mode);
+  if (!status.ok() && mode == Mode::kWrite && sqlite3_errcode(opened->db_) != SQLITE_OK &&
+      IsDamage(sqlite3_extended_errcode(opened->db_))) {
+    // A damaged catalog costs one full run, never every run after it.
+    sqlite3_close(opened->db_);
+    opened->db_ = nullptr;
+    const std::string aside = path + ".damaged";
+    if (std::rename(path.c_str(), aside.c_str()) != 0) {
+      return Status::FromErrno(errno, "catalog '{}' is damaged and cannot be set aside",
+                               EscapePath(path));
+    }
+    ::unlink((path + "-wal").c_str());
+    ::unlink((path + "-shm").c_str());
+    opened->set_aside_note_ =
+        fmt::format("catalog '{}' was damaged ({}); it was moved to '{}' and a new one begun",
+                    EscapePath(path), status.message(), EscapePath(aside));
+    status = opened->OpenDatabase(mode);
+  }
+  if (!status.ok()) return status;
+  *catalog = std::move(opened);
+  return Status::OK();
+}
+
+Status Catalog::OpenDatabase(Mode mode) {
+  const int flags =
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (mode == Mode::kWrite ? SQLITE_OPEN_CREATE : 0);
+  if (sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    return Failure("cannot open");
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  // Reading the schema version is the first read: a file that is not a database fails here.
+  int found_version = 0;
+  {
+    Statement version;
+    if (Status status = Prepare("PRAGMA user_version", &version.handle); !status.ok()) {
+      return status;
+    }
+    if (sqlite3_step(version.handle) != SQLITE_ROW) return Failure("cannot read");
+    found_version = sqlite3_column_int(version.handle, 0);
+  }
+  if (found_version > kSchemaVersion) {
+    return Status::Error(fmt::format(
+        "catalog '{}' was made by a newer thumbpipe (schema {}, this one knows {}); give "
+        "another --catalog",
+        EscapePath(path_), found_version, kSchemaVersion));
+  }
+  if (mode == Mode::kRead) {
+    if (found_version == 0) {  // being created by a sink right now, or empty
+      sqlite3_close(db_);
+      db_ = nullptr;
+    }
+    return Status::OK();
+  }
+  // WAL: the producer reads while the sink writes; NORMAL: a commit survives any crash of
+  // the process (not of the machine, which costs a redo, never a wrong entry).
+  Status status = Execute("PRAGMA journal_mode=WAL");
+  if (status.ok()) status = Execute("PRAGMA synchronous=NORMAL");
+  if (status.ok() && found_version == 0) {
+    status = Execute(kSchema);
+    if (status.ok())
+      status = Execute(fmt::format("PRAGMA user_version={}", kSchemaVersion).c_str());
+  }
+  if (status.ok()) {
+    status = Prepare(fmt::format("INSERT OR REPLACE INTO files ({}) VALUES "
+                                 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                 kColumns)
+                         .c_str(),
+                     &put_);
+  }
+  if (status.ok()) status = Prepare("DELETE FROM files WHERE path = ?1", &remove_);
+  return status;
+}
+
+Catalog::~Catalog() {
+  if (in_transaction_) Execute("ROLLBACK");
+  sqlite3_finalize(put_);
+  sqlite3_finalize(remove_);
+  sqlite3_close(db_);
+}
+
+Status Catalog::Execute(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    const std::string text = message != nullptr ? message : sqlite3_errmsg(db_);
+    sqlite3_free(message);
+    return Status::Error(fmt::format("catalog '{}': {}", EscapePath(path_), text));
+  }
+  return Status::OK();
+}
+
+Status Catalog::Prepare(const char* sql, sqlite3_stmt** statement) {
+  if (sqlite3_prepare_v2(db_, sql, -1, statement, nullptr) != SQLITE_OK) {
+    return Failure("cannot read");
+  }
+  return Status::OK();
+}
+
+Status Catalog::ForEachUnder(const std::string& root,
+                             const std::function<void(CatalogEntry&&)>& fn) {
+  if (db_ == nullptr) return Status::OK();
+  // Every path under "<root>/" sorts from "<root>/" up to, not including, "<root>0".
+  std::string low = root.ends_with('/') ? root : root + "/";
+  std::string high = low;
+  high.back() = '/' + 1;
+  Statement query;
+  if (Status status = Prepare(fmt::format("SELECT {} FROM files WHERE path >= ?1 AND path < ?2 "
+                                          "ORDER BY path",
+                                          kColumns)
+                                  .c_str(),
+                              &query.handle);
+      !status.ok()) {
+    return status;
+  }
+  sqlite3_bind_blob(query.handle, 1, low.data(), static_cast<int>(low.size()), SQLITE_STATIC);
+  sqlite3_bind_blob(query.handle, 2, high.data(), static_cast<int>(high.size()), SQLITE_STATIC);
+  int step;
+  while ((step = sqlite3_step(query.handle)) == SQLITE_ROW) {
+    CatalogEntry entry;
+    entry.path = Text(query.handle, 0);
+    entry.stamp.size = FromStored(sqlite3_column_int64(query.handle, 1));
+    entry.stamp.mtime_ns = sqlite3_column_int64(query.handle, 2);
+    entry.stamp.inode = FromStored(sqlite3_column_int64(query.handle, 3));
+    entry.stamp.device = FromStored(sqlite3_column_int64(query.handle, 4));
+    entry.found_ns = sqlite3_column_int64(query.handle, 5);
+    entry.settings = Text(query.handle, 6);
+    const int outcome = sqlite3_column_int(query.handle, 7);
+    if (outcome != static_cast<int>(ResultKind::kThumbnail) &&
+        outcome != static_cast<int>(ResultKind::kNotImage) &&
+        outcome != static_cast<int>(ResultKind::kFailed)) {
+      continue;  // not one of ours: the file is done again
+    }
+    entry.outcome = static_cast<ResultKind>(outcome);
+    entry.thumbnail = Text(query.handle, 8);
+    entry.reason = Text(query.handle, 9);
+    fn(std::move(entry));
+  }
+  return step == SQLITE_DONE ? Status::OK() : Failure("cannot read");
+}
+
+Status Catalog::Thumbnails(std::unordered_set<std::string>* names) {
+  if (db_ == nullptr) return Status::OK();
+  Statement query;
+  if (Status status =
+          Prepare("SELECT DISTINCT thumbnail FROM files WHERE thumbnail != ''", &query.handle);
+      !status.ok()) {
+    return status;
+  }
+  int step;
+  while ((step = sqlite3_step(query.handle)) == SQLITE_ROW) names->insert(Text(query.handle, 0));
+  return step == SQLITE_DONE ? Status::OK() : Failure("cannot read");
+}
+
+Status Catalog::Begin() {
+  if (in_transaction_) return Status::OK();
+  if (Status status = Execute("BEGIN IMMEDIATE"); !status.ok()) return status;
+  in_transaction_ = true;
+  return Status::OK();
+}
+
+Status Catalog::Put(const CatalogEntry& entry) {
+  if (Status status = Begin(); !status.ok()) return status;
+  sqlite3_stmt* s = put_;
+  sqlite3_reset(s);
+  sqlite3_bind_blob(s, 1, entry.path.data(), static_cast<int>(entry.path.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, AsStored(entry.stamp.size));
+  sqlite3_bind_int64(s, 3, entry.stamp.mtime_ns);
+  sqlite3_bind_int64(s, 4, AsStored(entry.stamp.inode));
+  sqlite3_bind_int64(s, 5, AsStored(entry.stamp.device));
+  sqlite3_bind_int64(s, 6, entry.found_ns);
+  sqlite3_bind_text(s, 7, entry.settings.data(), static_cast<int>(entry.settings.size()),
+                    SQLITE_STATIC);
+  sqlite3_bind_int(s, 8, static_cast<int>(entry.outcome));
+  sqlite3_bind_text(s, 9, entry.thumbnail.data(), static_cast<int>(entry.thumbnail.size()),
+                    SQLITE_STATIC);
+  sqlite3_bind_text(s, 10, entry.reason.data(), static_cast<int>(entry.reason.size()),
+                    SQLITE_STATIC);
+  const int step = sqlite3_step(s);
+  sqlite3_reset(s);
+  return step == SQLITE_DONE ? Status::OK() : Failure("cannot write");
+}
+
+Status Catalog::Remove(const std::string& path) {
+  if (Status status = Begin(); !status.ok()) return status;
+  sqlite3_reset(remove_);
+  sqlite3_bind_blob(remove_, 1, path.data(), static_cast<int>(path.size()), SQLITE_STATIC);
+  const int step = sqlite3_step(remove_);
+  sqlite3_reset(remove_);
+  return step == SQLITE_DONE ? Status::OK() : Failure("cannot write");
+}
+
+Status Catalog::Commit() {
+  if (!in_transaction_) return Status::OK();
+  in_transaction_ = false;
+  if (Status status = Execute("COMMIT"); !status.ok()) {
+    Execute("ROLLBACK");
+    return status;
+  }
+  return Status::OK();
+}
+
+}  // namespace thumbpipe

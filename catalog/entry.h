@@ -1,0 +1,44 @@
+// What the catalog remembers of one source file, and the rule that decides whether the last
+// outcome still holds. Read by the producer (to skip unchanged files) and written by the sink.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/message.h"
+#include "common/options.h"
+
+namespace thumbpipe {
+
+// Bumped whenever a change to decoding or resizing changes the pixels of a thumbnail: every
+// entry made before then is done again.
+inline constexpr int kPixelsVersion = 1;
+
+// The options that shape a thumbnail's pixels, as one string: entries made under other
+// settings are done again. "box=200x200 pixels=1".
+std::string ThumbnailSettings(const RunOptions& options);
+
+struct CatalogEntry {
+  std::string path;  // absolute source path, bytes as found
+  FileStamp stamp;   // of the file the outcome was made from
+  // Wall-clock time when that stamp was taken. A file whose mtime was this close to it may
+  // have been written again within the same clock tick, unseen: see IsReusable.
+  int64_t found_ns = 0;
+  std::string settings;
+  ResultKind outcome = ResultKind::kThumbnail;  // kThumbnail, kNotImage or kFailed
+  std::string thumbnail;                        // "<sha256>.png" for kThumbnail
+  std::string reason;                           // for kNotImage and kFailed
+};
+
+// A file's modification time is only trusted when it was at least this much older than the
+// moment it was found: the kernel stamps times from a coarse clock (one tick, 1 to 10 ms), so a
+// file written again within the tick of its mtime can keep its size and mtime. Later writes
+// fall in a later tick and change the mtime. The margin covers the slowest tick and the delay
+// between the stat and the read.
+inline constexpr int64_t kRacyWindowNs = 100'000'000;
+
+// Whether `entry` still describes the file now stamped `stamp`, under `settings`: same size,
+// mtime, inode and device, same settings, and not racily recent.
+bool IsReusable(const CatalogEntry& entry, const FileStamp& stamp, const std::string& settings);
+
+}  // namespace thumbpipe

@@ -1,0 +1,75 @@
+#include "producer/carry_over.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "catalog/catalog.h"
+
+namespace thumbpipe {
+
+Status CarryOver::Load(const RunOptions& options, int output_fd,
+                       std::unique_ptr<CarryOver>* carry_over) {
+  std::unordered_map<std::string, CatalogEntry> entries;
+  if (!options.force) {
+    std::unique_ptr<Catalog> catalog;
+    Status status = Catalog::Open(options.catalog, Catalog::Mode::kRead, &catalog);
+    if (status.ok()) {
+      status = catalog->ForEachUnder(options.root, [&entries](CatalogEntry&& entry) {
+        std::string path = entry.path;
+        entries.emplace(std::move(path), std::move(entry));
+      });
+    }
+    if (!status.ok()) {
+      carry_over->reset(
+          new CarryOver({}, ThumbnailSettings(options), options.retry_failed, output_fd));
+      return status;
+    }
+  }
+  carry_over->reset(new CarryOver(std::move(entries), ThumbnailSettings(options),
+                                  options.retry_failed, output_fd));
+  return Status::OK();
+}
+
+CarryOver::CarryOver(std::unordered_map<std::string, CatalogEntry> entries, std::string settings,
+                     bool retry_failed, int output_fd)
+    : entries_(std::move(entries)),
+      settings_(std::move(settings)),
+      retry_failed_(retry_failed),
+      output_fd_(output_fd) {}
+
+bool CarryOver::ThumbnailExists(const std::string& name) const {
+  struct stat st;
+  return ::fstatat(output_fd_, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+         S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
+bool CarryOver::Carry(const std::string& path, const FileStamp& stamp, Result* result) const {
+  const auto found = entries_.find(path);
+  if (found == entries_.end()) return false;
+  const CatalogEntry& entry = found->second;
+  if (!IsReusable(entry, stamp, settings_)) return false;
+  switch (entry.outcome) {
+    case ResultKind::kThumbnail:
+      if (entry.thumbnail.empty() || !ThumbnailExists(entry.thumbnail)) return false;
+      break;
+    case ResultKind::kFailed:
+      if (retry_failed_) return false;
+      break;
+    case ResultKind::kNotImage:
+      break;
+    default:
+      return false;
+  }
+  result->kind = entry.outcome;
+  result->flags = kResultUnchanged;
+  result->worker = kProducerId;
+  result->item = 0;
+  result->path = path;
+  result->thumbnail = entry.thumbnail;
+  result->reason = entry.reason;
+  result->stamp = stamp;
+  result->found_ns = entry.found_ns;
+  return true;
+}
+
+}  // namespace thumbpipe

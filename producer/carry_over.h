@@ -1,0 +1,45 @@
+// Incremental runs, producer side: decides for each file found whether its last outcome, as
+// the catalog remembers it, still holds, so that the file is not opened again. Producer only.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "catalog/entry.h"
+#include "common/message.h"
+#include "common/options.h"
+#include "common/status.h"
+
+namespace thumbpipe {
+
+class CarryOver {
+ public:
+  // Reads the entries under options.root from options.catalog (none with --force, or when
+  // there is no catalog yet). `output_fd` is the output folder, open, owned by the caller:
+  // a thumbnail missing from it is made again.
+  static Status Load(const RunOptions& options, int output_fd,
+                     std::unique_ptr<CarryOver>* carry_over);
+  // For tests: from entries in memory.
+  CarryOver(std::unordered_map<std::string, CatalogEntry> entries, std::string settings,
+            bool retry_failed, int output_fd);
+
+  // When the last outcome for `path` holds for the file stamped `stamp`, fills *result with
+  // it (flagged kResultUnchanged) and returns true; the file need not be opened.
+  //   a thumbnail       the same file and settings, and the thumbnail is still on disk
+  //   not an image      the same file
+  //   failed            the same file and settings, unless retry_failed
+  bool Carry(const std::string& path, const FileStamp& stamp, Result* result) const;
+
+  size_t size() const { return entries_.size(); }
+
+ private:
+  bool ThumbnailExists(const std::string& name) const;
+
+  std::unordered_map<std::string, CatalogEntry> entries_;
+  std::string settings_;
+  bool retry_failed_;
+  int output_fd_;
+};
+
+}  // namespace thumbpipe
