@@ -43,6 +43,14 @@ struct RunCounters {
   std::atomic<uint64_t> unchanged;       // thumbnails and not-images carried over (--incremental)
   std::atomic<uint64_t> skipped_failed;  // failed before and unchanged: not retried
   std::atomic<uint64_t> removed;         // sources gone since (watch mode)
+  // Time spent in each stage, in nanoseconds: the walk (the producer, until the last file
+  // found is queued), and summed over the workers: opening and reading files, decoding with
+  // everything up to the thumbnail's name (shrink, orientation, hash), PNG encoding, writing.
+  std::atomic<uint64_t> walk_ns;
+  std::atomic<uint64_t> read_ns;
+  std::atomic<uint64_t> decode_ns;
+  std::atomic<uint64_t> encode_ns;
+  std::atomic<uint64_t> write_ns;
 };
 
 struct SharedOptions {

@@ -98,6 +98,7 @@ void Sink::FlushJournal() {
 void Sink::Record(const Result& result) {
   RunCounters& counters = *env_.counters;
   counters.bytes_read.fetch_add(result.source_bytes, std::memory_order_relaxed);
+  counters.bytes_written.fetch_add(result.thumbnail_bytes, std::memory_order_relaxed);
   switch (result.kind) {
     case ResultKind::kThumbnail:
       Journal(manifest_.Add(result.thumbnail, result.path));
