@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+#include "common/clock.h"
 #include "common/escape.h"
 #include "common/log.h"
 #include "common/message.h"
@@ -35,8 +36,11 @@ Status Producer::Run(const std::string& root) {
     exclusions.folders.insert({st.st_dev, st.st_ino});
   }
   exclusions.paths.insert(env_.output_files.begin(), env_.output_files.end());
+  const int64_t walk_start = MonotonicNanos();
   WalkTree(root, callbacks, exclusions);
+  env_.counters->walk_ns.store(static_cast<uint64_t>(MonotonicNanos() - walk_start));
   if (!status_.ok()) return status_;
+  if (env_.walk_done != nullptr && !env_.stop_requested()) env_.walk_done->store(1);
 
   const size_t size = EncodeWorkItem(WorkItem{WorkKind::kEnd, {}, {}}, buffer_);
   for (int i = 0; i < env_.workers; ++i) {

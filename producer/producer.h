@@ -18,6 +18,8 @@ struct ProducerEnv {
   MessageQueue* work = nullptr;
   MessageQueue* results = nullptr;
   RunCounters* counters = nullptr;
+  // Set to 1 once the walk is complete and every file found is queued (null: nowhere).
+  std::atomic<uint32_t>* walk_done = nullptr;
   int workers = 1;
   GiveUpCheck give_up;                   // a blocked send stops waiting when this says so
   std::function<bool()> stop_requested;  // stop walking (the sentinels still go out)

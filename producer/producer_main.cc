@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   env.work = work.get();
   env.results = results.get();
   env.counters = &block->counters;
+  env.walk_done = &block->walk_done;
   env.workers = context.options.workers;
   env.give_up = [&context] { return LauncherGoneReason(context); };
   env.stop_requested = [block] {
