@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/clock.h"
+
 namespace thumbpipe {
 namespace {
 
@@ -88,6 +90,7 @@ Status SharedControl::Create(const std::string& name, const RunOptions& options,
   block->version = kProtocolVersion;
   block->size = sizeof(ControlBlock);
   block->launcher_pid = static_cast<int32_t>(::getpid());
+  block->started_ns = MonotonicNanos();
   SharedOptions& shared = block->options;
   CopyString(options.root, shared.root, sizeof shared.root);
   CopyString(options.output_dir, shared.output_dir, sizeof shared.output_dir);

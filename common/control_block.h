@@ -79,6 +79,7 @@ struct ControlBlock {
   uint32_t version;
   uint64_t size;
   int32_t launcher_pid;
+  int64_t started_ns;  // CLOCK_MONOTONIC when the launcher made the block: the run's start
   SharedOptions options;
   RunCounters counters;
   std::atomic<uint32_t> stop_requested;  // set by the launcher: finish up, send sentinels

@@ -10,6 +10,8 @@ THUMBPIPE_BUILD_PACKAGES=(
   libjpeg62-turbo-dev libpng-dev zlib1g-dev libwebp-dev libtiff-dev libisal-dev
   libgtest-dev libgmock-dev
 )
+# What the tests need besides: a terminal to watch the progress line in.
+THUMBPIPE_TEST_PACKAGES=(tmux)
 
 say() { printf 'thumbpipe: %s\n' "$*" >&2; }
 
