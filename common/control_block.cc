@@ -110,6 +110,8 @@ Status SharedControl::Create(const std::string& name, const RunOptions& options,
   shared.prune = options.prune;
   shared.watch = options.watch;
   CopyString(options.catalog, shared.catalog, sizeof shared.catalog);
+  CopyString(options.stats_json, shared.stats_json, sizeof shared.stats_json);
+  shared.progress = options.progress;
   control->reset(new SharedControl(block));
   return Status::OK();
 }
@@ -165,6 +167,8 @@ RunOptions SharedControl::options() const {
   options.prune = shared.prune != 0;
   options.watch = shared.watch != 0;
   options.catalog = shared.catalog;
+  options.stats_json = shared.stats_json;
+  options.progress = shared.progress != 0;
   return options;
 }
 

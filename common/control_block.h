@@ -72,6 +72,8 @@ struct SharedOptions {
   uint8_t prune;
   uint8_t watch;
   char catalog[kMaxPathBytes + 1];
+  char stats_json[kMaxPathBytes + 1];  // empty: none
+  uint8_t progress;
 };
 
 struct ControlBlock {

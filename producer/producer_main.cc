@@ -51,7 +51,8 @@ int main(int argc, char** argv) {
   env.output_dir = context.options.output_dir;
   env.readahead = context.options.readahead;
   env.output_files = {context.options.manifest,
-                      JournalPath(context.options.manifest, context.launcher_pid)};
+                      JournalPath(context.options.manifest, context.launcher_pid),
+                      context.options.stats_json};
   status = Producer(std::move(env)).Run(context.options.root);
   return RoleExitStatus(status);
 }

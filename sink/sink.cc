@@ -99,6 +99,7 @@ void Sink::Record(const Result& result) {
   RunCounters& counters = *env_.counters;
   counters.bytes_read.fetch_add(result.source_bytes, std::memory_order_relaxed);
   counters.bytes_written.fetch_add(result.thumbnail_bytes, std::memory_order_relaxed);
+  if (env_.stats != nullptr) env_.stats->Record(result);
   switch (result.kind) {
     case ResultKind::kThumbnail:
       Journal(manifest_.Add(result.thumbnail, result.path));

@@ -8,6 +8,7 @@
 #include "common/control_block.h"
 #include "common/queue.h"
 #include "sink/manifest.h"
+#include "sink/run_stats.h"
 
 namespace thumbpipe {
 
@@ -20,6 +21,7 @@ struct SinkEnv {
   // the lines since the last time are written at once.
   std::string journal_path;
   GiveUpCheck give_up;
+  RunStats* stats = nullptr;  // when set, told of every result counted (--stats-json)
 };
 
 class Sink {
