@@ -38,7 +38,9 @@ bool ExitedWith(int wait_status, int code) {
 }  // namespace
 
 Supervisor::Supervisor(SupervisorEnv env)
-    : env_(std::move(env)), slots_(static_cast<size_t>(env_.options.workers)) {}
+    : env_(std::move(env)),
+      slots_(static_cast<size_t>(env_.options.workers)),
+      progress_(env_.control->block(), Progress::ModeFor(env_.options.progress, StderrTarget())) {}
 
 Status Supervisor::Start(Role role, int index) {
   std::vector<std::string> args = {"--run", env_.names.prefix};
@@ -321,6 +323,7 @@ int Supervisor::Run() {
     Reap();
     if (aborting_) continue;
     const int64_t now = MonotonicNanos();
+    progress_.Tick(now);
     Watchdog(now);
     if (!aborting_) TopUpSentinels(now);
     if (stopping_ && now > stop_deadline_ns_) {
@@ -337,6 +340,7 @@ int Supervisor::Run() {
       }
     }
   }
+  progress_.Finish();
   if (!sink_done_) RecoverManifest();
   return exit_status_;
 }

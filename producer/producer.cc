@@ -48,7 +48,9 @@ Status Producer::Run(const std::string& root) {
   if (env_.watch) {
     if (Status status = Watcher::Create(&watcher_); !status.ok()) return status;
   }
+  const int64_t walk_start = MonotonicNanos();
   const bool whole = WalkAndSend(root);
+  env_.counters->walk_ns.store(static_cast<uint64_t>(MonotonicNanos() - walk_start));
   if (!status_.ok()) return status_;
   if (whole && !env_.stop_requested() && env_.walk_done != nullptr) {
     env_.walk_done->store(1, std::memory_order_release);
