@@ -96,11 +96,16 @@ void Progress::Tick(int64_t now_ns) {
   const int64_t interval = mode_ == Mode::kTerminal ? kRedrawNs : kLineEveryNs;
   if (now_ns - last_shown_ns_ < interval) return;
   last_shown_ns_ = now_ns;
-  const std::string text = ProgressLine(Counts(now_ns));
+  const ProgressCounts counts = Counts(now_ns);
   if (mode_ == Mode::kLines) {
-    output_.log_line(text);
+    // A watching service that waits for files says nothing until there is something new.
+    const std::pair<uint64_t, uint64_t> seen{counts.found, counts.done};
+    if (seen == last_logged_) return;
+    last_logged_ = seen;
+    output_.log_line(ProgressLine(counts));
     return;
   }
+  const std::string text = ProgressLine(counts);
   // The prefix every log line has; cut to the terminal's width, as a wrapped line could not
   // be erased whole.
   std::string line = fmt::format("thumbpipe: {}", text);

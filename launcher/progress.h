@@ -2,7 +2,8 @@
 //   on a terminal   one line, redrawn at most ten times a second and erased before the
 //                   summary; log lines of any process erase it too (common/log.h), and the
 //                   next tick draws it again
-//   elsewhere       (a file, a pipe, the journal) an info log line every ten seconds
+//   elsewhere       (a file, a pipe, the journal) an info log line every ten seconds, when
+//                   there is news since the last one
 //   --no-progress   nothing
 // Launcher only, on its supervision thread.
 #pragma once
@@ -82,6 +83,7 @@ class Progress {
   ProgressOutput output_;
   RateMeter rate_{5'000'000'000};
   int64_t last_shown_ns_ = 0;
+  std::pair<uint64_t, uint64_t> last_logged_{0, 0};  // (found, done) of the last line logged
   bool drawn_ = false;  // a terminal line may be on the screen
 };
 

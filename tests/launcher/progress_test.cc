@@ -1,5 +1,6 @@
 #include "launcher/progress.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace thumbpipe {
@@ -117,6 +118,22 @@ TEST_F(ProgressTest, ElsewhereALogLineEveryTenSeconds) {
   EXPECT_EQ(logged_[1], "100 found, 40 done, 0 failed, 2.0 files/s, 20 s elapsed, about 30 s left");
   progress.Finish();
   EXPECT_TRUE(written_.empty());
+}
+
+TEST_F(ProgressTest, ElsewhereNothingNewMeansNoLine) {
+  // A watching service waits for files for hours: no line until something happens.
+  Progress progress(&block_, Progress::Mode::kLines, output_);
+  block_.walk_done = 1;
+  block_.counters.found = 3;
+  block_.counters.thumbnails = 3;
+  int64_t now = block_.started_ns;
+  for (int i = 1; i <= 600; ++i) progress.Tick(now += 100 * kMs);
+  ASSERT_EQ(logged_.size(), 1u);
+  block_.counters.found = 4;
+  block_.counters.thumbnails = 4;
+  for (int i = 1; i <= 100; ++i) progress.Tick(now += 100 * kMs);
+  ASSERT_EQ(logged_.size(), 2u);
+  EXPECT_THAT(logged_[1], ::testing::StartsWith("4 found, 4 done, 0 failed"));
 }
 
 TEST_F(ProgressTest, OffMeansNothing) {
