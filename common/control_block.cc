@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/clock.h"
+
 namespace thumbpipe {
 namespace {
 
@@ -101,6 +103,7 @@ Status SharedControl::Create(const std::string& name, const RunOptions& options,
   block->version = kProtocolVersion;
   block->size = sizeof(ControlBlock);
   block->launcher_pid = static_cast<int32_t>(::getpid());
+  block->started_ns = MonotonicNanos();
   SharedOptions& shared = block->options;
   CopyString(options.root, shared.root, sizeof shared.root);
   CopyString(options.output_dir, shared.output_dir, sizeof shared.output_dir);
@@ -120,6 +123,8 @@ Status SharedControl::Create(const std::string& name, const RunOptions& options,
   shared.prune = options.prune;
   shared.watch = options.watch;
   CopyString(options.catalog, shared.catalog, sizeof shared.catalog);
+  CopyString(options.stats_json, shared.stats_json, sizeof shared.stats_json);
+  shared.progress = options.progress;
   control->reset(new SharedControl(block));
   return Status::OK();
 }
@@ -175,6 +180,8 @@ RunOptions SharedControl::options() const {
   options.prune = shared.prune != 0;
   options.watch = shared.watch != 0;
   options.catalog = shared.catalog;
+  options.stats_json = shared.stats_json;
+  options.progress = shared.progress != 0;
   return options;
 }
 

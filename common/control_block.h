@@ -47,6 +47,14 @@ struct RunCounters {
   std::atomic<uint64_t> unchanged;       // thumbnails and not-images carried over (--incremental)
   std::atomic<uint64_t> skipped_failed;  // failed before and unchanged: not retried
   std::atomic<uint64_t> removed;         // sources gone since (watch mode)
+  // Time spent in each stage, in nanoseconds: the walk (the producer, until the last file
+  // found is queued), and summed over the workers: opening and reading files, decoding with
+  // everything up to the thumbnail's name (shrink, orientation, hash), PNG encoding, writing.
+  std::atomic<uint64_t> walk_ns;
+  std::atomic<uint64_t> read_ns;
+  std::atomic<uint64_t> decode_ns;
+  std::atomic<uint64_t> encode_ns;
+  std::atomic<uint64_t> write_ns;
 };
 
 struct SharedOptions {
@@ -68,6 +76,8 @@ struct SharedOptions {
   uint8_t prune;
   uint8_t watch;
   char catalog[kMaxPathBytes + 1];
+  char stats_json[kMaxPathBytes + 1];  // empty: none
+  uint8_t progress;
 };
 
 struct ControlBlock {
@@ -75,6 +85,7 @@ struct ControlBlock {
   uint32_t version;
   uint64_t size;
   int32_t launcher_pid;
+  int64_t started_ns;  // CLOCK_MONOTONIC when the launcher made the block: the run's start
   SharedOptions options;
   RunCounters counters;
   std::atomic<uint32_t> stop_requested;  // set by the launcher: finish up, send sentinels

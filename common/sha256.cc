@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "common/log.h"
+
 namespace thumbpipe {
 
 struct Sha256::Impl {
@@ -18,7 +20,7 @@ namespace {
 // something a caller could act on.
 void Check(int ok, const char* what) {
   if (ok != 1) {
-    fmt::print(stderr, "thumbpipe: OpenSSL {} failed\n", what);
+    LogError("OpenSSL {} failed", what);
     std::abort();
   }
 }

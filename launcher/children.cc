@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "common/log.h"
+
 namespace thumbpipe {
 namespace {
 
@@ -86,6 +88,9 @@ Status SpawnRole(const std::string& program, const std::vector<std::string>& arg
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   const pid_t launcher = ::getpid();
+  // Made before fork: the child may only make async-signal-safe calls.
+  const std::string exec_failed = LogLineStart(LogPriority::kError, StderrTarget()) +
+                                  "thumbpipe: cannot execute role program: ";
 
   const pid_t child = ::fork();
   if (child < 0) return Status::FromErrno(errno, "cannot start '{}'", program);
@@ -101,8 +106,7 @@ Status SpawnRole(const std::string& program, const std::vector<std::string>& arg
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != launcher) ::_exit(127);  // the launcher died before prctl took effect
     ::execv(program.c_str(), argv.data());
-    const char* message = "thumbpipe: cannot execute role program: ";
-    (void)!::write(STDERR_FILENO, message, ::strlen(message));
+    (void)!::write(STDERR_FILENO, exec_failed.data(), exec_failed.size());
     const char* reason = ::strerrordesc_np(errno);
     (void)!::write(STDERR_FILENO, reason, ::strlen(reason));
     (void)!::write(STDERR_FILENO, "\n", 1);

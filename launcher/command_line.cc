@@ -311,7 +311,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   for (auto [what, path] : {std::pair{"ROOT", &options->root},
                             {"--output", &options->output_dir},
                             {"--manifest", &options->manifest},
-                            {"--catalog", &options->catalog}}) {
+                            {"--catalog", &options->catalog},
+                            {"--stats-json", &options->stats_json}}) {
     if (std::string err = CheckPathLength(what, *path); !err.empty()) {
       *text = err;
       return ParseOutcome::kUsageError;

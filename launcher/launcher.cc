@@ -19,6 +19,7 @@
 #include "launcher/service_reporter.h"
 #include "launcher/stale_runs.h"
 #include "launcher/supervisor.h"
+#include "sink/stats_json.h"
 
 namespace thumbpipe {
 namespace {
@@ -104,6 +105,7 @@ int RunThumbpipe(const RunOptions& options) {
   std::string role_folder;
   Status status = FindRoleFolder(&role_folder);
   if (status.ok()) status = PrepareOutputs(options);
+  if (status.ok()) status = PrepareStatsDestination(options.stats_json);
   if (!status.ok()) {
     LogError("{}", status.message());
     return kExitUsage;

@@ -39,7 +39,9 @@ bool ExitedWith(int wait_status, int code) {
 }  // namespace
 
 Supervisor::Supervisor(SupervisorEnv env)
-    : env_(std::move(env)), slots_(static_cast<size_t>(env_.options.workers)) {}
+    : env_(std::move(env)),
+      slots_(static_cast<size_t>(env_.options.workers)),
+      progress_(env_.control->block(), Progress::ModeFor(env_.options.progress, StderrTarget())) {}
 
 Status Supervisor::Start(Role role, int index) {
   std::vector<std::string> args = {"--run", env_.names.prefix};
@@ -324,6 +326,7 @@ int Supervisor::Run() {
     if (env_.service != nullptr) env_.service->Tick(*env_.control->block(), MonotonicNanos());
     if (aborting_) continue;
     const int64_t now = MonotonicNanos();
+    progress_.Tick(now);
     Watchdog(now);
     if (!aborting_) TopUpSentinels(now);
     if (stopping_ && now > stop_deadline_ns_) {
@@ -340,6 +343,7 @@ int Supervisor::Run() {
       }
     }
   }
+  progress_.Finish();
   if (!sink_done_) RecoverManifest();
   return exit_status_;
 }

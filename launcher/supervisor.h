@@ -23,6 +23,7 @@
 #include "common/ipc_queue.h"
 #include "common/run_names.h"
 #include "launcher/children.h"
+#include "launcher/progress.h"
 #include "launcher/sentinel_timer.h"
 #include "launcher/service_reporter.h"
 
@@ -85,6 +86,7 @@ class Supervisor {
   SupervisorEnv env_;
   std::vector<Process> processes_;
   std::vector<SlotRecord> slots_;
+  Progress progress_;
   int startup_failures_ = 0;
   bool producer_done_ = false;
   bool sink_done_ = false;

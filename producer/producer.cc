@@ -2,10 +2,13 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <set>
 #include <thread>
 
+#include "catalog/entry.h"
 #include "common/clock.h"
 #include "common/escape.h"
 #include "common/file_stamp.h"
@@ -45,7 +48,9 @@ Status Producer::Run(const std::string& root) {
   if (env_.watch) {
     if (Status status = Watcher::Create(&watcher_); !status.ok()) return status;
   }
+  const int64_t walk_start = MonotonicNanos();
   const bool whole = WalkAndSend(root);
+  env_.counters->walk_ns.store(static_cast<uint64_t>(MonotonicNanos() - walk_start));
   if (!status_.ok()) return status_;
   if (whole && !env_.stop_requested() && env_.walk_done != nullptr) {
     env_.walk_done->store(1, std::memory_order_release);
@@ -128,15 +133,31 @@ void Producer::Rescan(const std::string& root) {
   }
 }
 
+int64_t Producer::FileReady(const std::string& path) {
+  // Only regular files are work; a symlink moved in waits for a rescan, which applies
+  // --symlinks to it as the walk does.
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+  const int64_t due = StampOf(st).mtime_ns + kRacyWindowNs;
+  if (due > WallClockNanos()) return due;
+  SendFile(path, st);
+  return 0;
+}
+
 Status Producer::Watch(const std::string& root) {
   std::vector<TreeEvent> events;
   int64_t last_scan_ns = MonotonicNanos();
   while (status_.ok() && !env_.stop_requested()) {
     if (std::string reason = env_.give_up(); !reason.empty()) return Status::Error(reason);
     events.clear();
-    if (Status status = watcher_->Wait(std::chrono::milliseconds(200), &events); !status.ok()) {
-      return status;
+    auto wait = std::chrono::milliseconds(200);
+    if (!waiting_.empty()) {
+      int64_t first_due = INT64_MAX;
+      for (const auto& [path, due] : waiting_) first_due = std::min(first_due, due);
+      const int64_t ms = (first_due - WallClockNanos()) / 1'000'000 + 1;
+      wait = std::clamp(std::chrono::milliseconds(ms), std::chrono::milliseconds(0), wait);
     }
+    if (Status status = watcher_->Wait(wait, &events); !status.ok()) return status;
     if (out_of_watches_ &&
         MonotonicNanos() - last_scan_ns >= std::chrono::nanoseconds(env_.rescan_interval).count()) {
       events.push_back({TreeEvent::kRescan, ""});
@@ -145,16 +166,11 @@ Status Producer::Watch(const std::string& root) {
       if (!status_.ok() || env_.stop_requested()) break;
       if (event.kind != TreeEvent::kRescan && IsOwnOutput(event.path)) continue;
       switch (event.kind) {
-        case TreeEvent::kFileReady: {
-          // Only regular files are work; a symlink moved in waits for a rescan, which
-          // applies --symlinks to it as the walk does.
-          struct stat st;
-          if (::lstat(event.path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-            SendFile(event.path, st);
-          }
+        case TreeEvent::kFileReady:
+          if (const int64_t due = FileReady(event.path); due != 0) waiting_[event.path] = due;
           break;
-        }
         case TreeEvent::kFileGone:
+          waiting_.erase(event.path);
           Forget(event.path);
           break;
         case TreeEvent::kFolderNew:
@@ -175,6 +191,21 @@ Status Producer::Watch(const std::string& root) {
           last_scan_ns = MonotonicNanos();
           Rescan(root);
           break;
+      }
+    }
+    // Files held back whose time has come (their mtime may have moved on meanwhile).
+    const int64_t now = WallClockNanos();
+    for (auto it = waiting_.begin(); it != waiting_.end() && status_.ok();) {
+      if (it->second > now) {
+        ++it;
+        continue;
+      }
+      const int64_t due = FileReady(it->first);
+      if (due != 0) {
+        it->second = due;
+        ++it;
+      } else {
+        it = waiting_.erase(it);
       }
     }
   }

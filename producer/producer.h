@@ -42,7 +42,7 @@ struct ProducerEnv {
   // Paths that start with one of these are the run's own files (temporary manifests, the
   // catalog's companions): never work, even when they appear inside the tree.
   std::vector<std::string> output_prefixes;
-  std::chrono::milliseconds rescan_interval{60'000};  // when out of inotify watches
+  std::chrono::milliseconds rescan_interval{10'000};  // when out of inotify watches
 };
 
 class Producer {
@@ -67,6 +67,10 @@ class Producer {
   // Walks the whole tree again: sends what is new or changed, reports what is gone.
   void Rescan(const std::string& root);
   void WatchFolder(const std::string& path);
+  // A complete file from an event: sent once its mtime is old enough to be trusted later
+  // (catalog/entry.h kRacyWindowNs), so that a file that arrives while watching is not done
+  // again by the next run. Returns the wall-clock time it waits for, or 0 if sent or no work.
+  int64_t FileReady(const std::string& path);
   void Forget(const std::string& path);
   bool IsOwnOutput(const std::string& path) const;
   bool SendFile(const std::string& path, const struct stat& st);
@@ -84,6 +88,7 @@ class Producer {
   // the walk and an event) is done once, and a rescan knows what is gone.
   std::map<std::string, FileStamp> known_;
   std::unique_ptr<Watcher> watcher_;
+  std::map<std::string, int64_t> waiting_;  // complete files held back: path -> when due
   bool out_of_watches_ = false;
 };
 

@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
   env.readahead = context.options.readahead;
   env.symlinks = context.options.symlinks;
   env.output_files = {context.options.manifest,
-                      JournalPath(context.options.manifest, context.launcher_pid)};
+                      JournalPath(context.options.manifest, context.launcher_pid),
+                      context.options.stats_json};
   env.walk_done = &block->walk_done;
   env.watch = context.options.watch;
   {

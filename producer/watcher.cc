@@ -33,7 +33,7 @@ Status Watcher::Watch(const std::string& path) {
       return Status::Error(fmt::format(
           "cannot watch '{}': out of inotify watches; raise the sysctl "
           "fs.inotify.max_user_watches (watching one per folder); until then the tree is "
-          "rescanned every minute",
+          "rescanned every 10 seconds",
           EscapePath(path)));
     }
     return Status::FromErrno(errno, "cannot watch '{}'", EscapePath(path));

@@ -13,7 +13,7 @@ if [ "${1:-}" = "--sanitize" ]; then
   cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTHUMBPIPE_WERROR=ON -DTHUMBPIPE_SANITIZE=address,undefined)
 fi
 
-ensure_packages "${THUMBPIPE_BUILD_PACKAGES[@]}"
+ensure_packages "${THUMBPIPE_BUILD_PACKAGES[@]}" "${THUMBPIPE_TEST_PACKAGES[@]}"
 build_thumbpipe "$dir" "${cmake_args[@]}"
 cd "$dir"
 exec ctest --output-on-failure -j "$(nproc)" "$@"

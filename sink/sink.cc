@@ -117,7 +117,7 @@ void Sink::EndFirstPass() {
       size_t removed = 0;
       Status status = env_.catalog->Prune(env_.prune_output_dir, in_use, &removed);
       if (!status.ok()) LogWarning("--prune: {}", status.message());
-      LogLine(fmt::format("pruned {} thumbnails no file refers to any more", removed));
+      LogInfo("pruned {} thumbnails no file refers to any more", removed);
     }
   }
   if (env_.watch) {
@@ -164,6 +164,8 @@ void Sink::Record(const Result& result) {
   RunCounters& counters = *env_.counters;
   const bool unchanged = (result.flags & kResultUnchanged) != 0;
   counters.bytes_read.fetch_add(result.source_bytes, std::memory_order_relaxed);
+  counters.bytes_written.fetch_add(result.thumbnail_bytes, std::memory_order_relaxed);
+  if (env_.stats != nullptr) env_.stats->Record(result);
   if (env_.catalog != nullptr) env_.catalog->Record(result);
   if (result.kind != ResultKind::kThumbnail && result.kind != ResultKind::kRemoved &&
       manifest_.Remove(result.path)) {

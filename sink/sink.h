@@ -13,6 +13,7 @@
 #include "common/queue.h"
 #include "sink/catalog_writer.h"
 #include "sink/manifest.h"
+#include "sink/run_stats.h"
 
 namespace thumbpipe {
 
@@ -25,6 +26,7 @@ struct SinkEnv {
   // the lines since the last time are written at once.
   std::string journal_path;
   GiveUpCheck give_up;
+  RunStats* stats = nullptr;  // when set, told of every result counted (--stats-json)
 
   // Incremental runs: the catalog (null: none), and the output folder to --prune (empty: no
   // pruning).

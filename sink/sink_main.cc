@@ -1,9 +1,11 @@
 // thumbpipe-sink: started by the launcher, collects results and writes the manifest.
 #include "catalog/entry.h"
+#include "common/clock.h"
 #include "common/ipc_queue.h"
 #include "common/log.h"
 #include "common/role.h"
 #include "sink/sink.h"
+#include "sink/stats_json.h"
 
 using namespace thumbpipe;
 
@@ -26,6 +28,8 @@ int main(int argc, char** argv) {
   env.manifest_path = context.options.manifest;
   env.journal_path = JournalPath(context.options.manifest, context.launcher_pid);
   env.give_up = [&context] { return LauncherGoneReason(context); };
+  RunStats stats;
+  if (!context.options.stats_json.empty()) env.stats = &stats;
   ControlBlock* block = context.control->block();
   env.walk_done = &block->walk_done;
   env.first_pass_done = &block->first_pass_done;
@@ -45,5 +49,16 @@ int main(int argc, char** argv) {
     if (options.prune) env.prune_output_dir = options.output_dir;
   }
   status = Sink(std::move(env)).Run();
+  if (status.ok() && !context.options.stats_json.empty()) {
+    StatsReport report;
+    report.options = &context.options;
+    report.counters = &context.control->block()->counters;
+    report.stats = &stats;
+    report.wall_seconds =
+        static_cast<double>(MonotonicNanos() - context.control->block()->started_ns) /
+        kNanosPerSecond;
+    report.version = THUMBPIPE_VERSION;
+    status = WriteStatsJson(context.options.stats_json, report);
+  }
   return RoleExitStatus(status);
 }

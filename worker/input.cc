@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "common/clock.h"
+
 namespace thumbpipe {
 namespace {
 
@@ -33,6 +35,7 @@ Status MemoryInput::Read(uint8_t* out, size_t size, size_t* got) {
 
 Status FileInput::Open(const SourceOpener& sources, const std::string& path,
                        std::vector<uint8_t>* buffer, std::unique_ptr<FileInput>* input) {
+  const int64_t start = MonotonicNanos();
   int fd = -1;
   if (Status status = sources.Open(path, &fd); !status.ok()) return status;
   std::unique_ptr<FileInput> file(new FileInput(fd, buffer));
@@ -40,6 +43,7 @@ Status FileInput::Open(const SourceOpener& sources, const std::string& path,
   if (::fstat(fd, &st) != 0) return Status::FromErrno(errno, "cannot stat");
   if (!S_ISREG(st.st_mode)) return Status::Error("not a regular file");
   file->size_at_open_ = static_cast<uint64_t>(st.st_size);
+  file->read_ns_ = MonotonicNanos() - start;
   if (buffer->size() < kHeadBytes) buffer->resize(kHeadBytes);
   size_t got = 0;
   if (Status status = file->ReadMore(kHeadBytes, &got); !status.ok()) return status;
@@ -56,7 +60,9 @@ FileInput::~FileInput() { ::close(fd_); }
 Status FileInput::ReadMore(size_t want, size_t* got) {
   *got = 0;
   while (*got < want && !at_end_) {
+    const int64_t start = MonotonicNanos();
     const ssize_t n = ::read(fd_, buffer_->data() + used_, want - *got);
+    read_ns_ += MonotonicNanos() - start;
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status::FromErrno(errno, "cannot read");
     // A short read that reaches the size the file had when opened is its end: no second read
@@ -105,7 +111,9 @@ Status FileInput::Read(uint8_t* out, size_t size, size_t* got) {
     return Status::OK();
   }
   while (!at_end_) {
+    const int64_t start = MonotonicNanos();
     const ssize_t n = ::read(fd_, out, size);
+    read_ns_ += MonotonicNanos() - start;
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status::FromErrno(errno, "cannot read");
     if (n == 0) {

@@ -64,6 +64,8 @@ class FileInput : public Input {
   Status Whole(std::span<const uint8_t>* all) override;
   Status Read(uint8_t* out, size_t size, size_t* got) override;
   uint64_t bytes_read() const override { return bytes_read_; }
+  // Nanoseconds spent opening the file and in read(2) so far.
+  int64_t read_ns() const { return read_ns_; }
 
  private:
   FileInput(int fd, std::vector<uint8_t>* buffer) : fd_(fd), buffer_(buffer) {}
@@ -77,6 +79,7 @@ class FileInput : public Input {
   uint64_t size_at_open_ = 0;
   size_t position_ = 0;  // Read()'s position in the file
   uint64_t bytes_read_ = 0;
+  int64_t read_ns_ = 0;
 };
 
 }  // namespace thumbpipe

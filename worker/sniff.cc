@@ -51,34 +51,6 @@ Format SniffFormat(std::span<const uint8_t> head) {
   return Format::kUnknown;
 }
 
-std::string_view FormatName(Format format) {
-  switch (format) {
-    case Format::kUnknown:
-      return "unknown";
-    case Format::kJpeg:
-      return "JPEG";
-    case Format::kPng:
-      return "PNG";
-    case Format::kWebp:
-      return "WebP";
-    case Format::kTiff:
-      return "TIFF";
-    case Format::kBmp:
-      return "BMP";
-    case Format::kPnm:
-      return "PNM";
-    case Format::kGif:
-      return "GIF";
-    case Format::kHeif:
-      return "HEIF/AVIF";
-    case Format::kJpegXl:
-      return "JPEG XL";
-    case Format::kJpeg2000:
-      return "JPEG 2000";
-  }
-  return "unknown";
-}
-
 bool FormatIsDecodable(Format format) {
   switch (format) {
     case Format::kJpeg:

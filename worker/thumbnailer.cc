@@ -45,6 +45,7 @@ class ShrinkingSink : public RowSink {
 void MakeThumbnailOrThrow(Input& input, const ThumbnailRequest& request, Thumbnail* out) {
   const std::span<const uint8_t> head = input.Head();
   const Format format = SniffFormat(head);
+  out->format = format;
   if (format == Format::kUnknown) {
     out->outcome = Thumbnail::Outcome::kNotImage;
     out->reason = head.empty() ? "empty file" : "not an image";
@@ -96,7 +97,9 @@ void MakeThumbnail(Input& input, const ThumbnailRequest& request, Thumbnail* out
   try {
     MakeThumbnailOrThrow(input, request, out);
   } catch (const std::bad_alloc&) {
+    const Format format = out->format;
     *out = Thumbnail();
+    out->format = format;
     Fail(out, "out of memory (--max-memory)");
   }
 }

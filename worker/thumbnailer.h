@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/image_format.h"
 #include "worker/image.h"
 #include "worker/input.h"
 
@@ -21,8 +22,9 @@ struct ThumbnailRequest {
 struct Thumbnail {
   enum class Outcome { kThumbnail, kNotImage, kFailed };
   Outcome outcome = Outcome::kFailed;
-  Image image;       // for kThumbnail
-  std::string name;  // "<sha256>.png", for kThumbnail
+  Format format = Format::kUnknown;  // as sniffed, whatever the outcome
+  Image image;                       // for kThumbnail
+  std::string name;                  // "<sha256>.png", for kThumbnail
   // The thumbnail's PNG when it was had without encoding (see small_png.h); else empty.
   std::vector<uint8_t> png;
   std::string reason;  // for kNotImage and kFailed

@@ -68,15 +68,23 @@ Status Worker::Run() {
   }
 }
 
+void Worker::AddTime(std::atomic<uint64_t> RunCounters::*stage, int64_t ns) {
+  if (env_.counters != nullptr && ns > 0) {
+    (env_.counters->*stage).fetch_add(static_cast<uint64_t>(ns), std::memory_order_relaxed);
+  }
+}
+
 void Worker::Process(const std::string& path, Result* result) {
   result->path = path;
   Thumbnail thumbnail;
+  const int64_t start = MonotonicNanos();
   {
     static const SourceOpener kFollowAll;
     std::unique_ptr<FileInput> input;
     if (Status status =
             FileInput::Open(env_.sources ? *env_.sources : kFollowAll, path, &file_, &input);
         !status.ok()) {
+      AddTime(&RunCounters::read_ns, MonotonicNanos() - start);
       result->kind = ResultKind::kFailed;
       result->flags |= kResultTransient;
       result->reason = status.message();
@@ -84,7 +92,11 @@ void Worker::Process(const std::string& path, Result* result) {
     }
     MakeThumbnail(*input, env_.request, &thumbnail);
     result->source_bytes = input->bytes_read();
+    // Decoders read as they go: what was not spent reading was spent decoding.
+    AddTime(&RunCounters::read_ns, input->read_ns());
+    AddTime(&RunCounters::decode_ns, MonotonicNanos() - start - input->read_ns());
   }
+  result->format = static_cast<uint8_t>(thumbnail.format);
   // A file read whole once should not keep its buffer for the rest of the run.
   if (file_.capacity() > kKeptBufferBytes) std::vector<uint8_t>().swap(file_);
   switch (thumbnail.outcome) {
@@ -100,19 +112,32 @@ void Worker::Process(const std::string& path, Result* result) {
       break;
   }
   // Equal pixels give equal names: a thumbnail that exists is already right.
+  const int64_t write_start = MonotonicNanos();
+  int64_t encode_ns = 0;
+  const auto written = [&] {
+    AddTime(&RunCounters::write_ns, MonotonicNanos() - write_start - encode_ns);
+  };
   if (!env_.output->Exists(thumbnail.name)) {
     Status status;
-    if (thumbnail.png.empty()) status = EncodePng(thumbnail.image, &png_);
+    if (thumbnail.png.empty()) {
+      const int64_t encode_start = MonotonicNanos();
+      status = EncodePng(thumbnail.image, &png_);
+      encode_ns = MonotonicNanos() - encode_start;
+      AddTime(&RunCounters::encode_ns, encode_ns);
+    }
     const std::vector<uint8_t>& png = thumbnail.png.empty() ? png_ : thumbnail.png;
     bool existed = false;
     if (status.ok()) status = env_.output->WriteOnce(thumbnail.name, png, &existed);
     if (!status.ok()) {
+      written();
       result->kind = ResultKind::kFailed;
       result->flags |= kResultTransient;
       result->reason = status.message();
       return;
     }
+    if (!existed) result->thumbnail_bytes = png.size();
   }
+  written();
   result->kind = ResultKind::kThumbnail;
   result->thumbnail = thumbnail.name;
   result->width = thumbnail.image.width;

@@ -23,6 +23,8 @@ struct WorkerEnv {
   // follows every symlink, as --symlinks all.
   const SourceOpener* sources = nullptr;
   WorkerSlot* slot = nullptr;  // this worker's slot in the control block
+  // The run's counters: the time spent in each stage is added up there. May be null.
+  RunCounters* counters = nullptr;
   uint16_t index = 0;
   ThumbnailRequest request;
   GiveUpCheck give_up;
@@ -46,6 +48,8 @@ class Worker {
   void Process(const std::string& path, Result* result);
 
  private:
+  void AddTime(std::atomic<uint64_t> RunCounters::*stage, int64_t ns);
+
   WorkerEnv env_;
   std::vector<uint8_t> file_;  // reused between files
   std::vector<uint8_t> png_;

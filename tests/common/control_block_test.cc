@@ -29,6 +29,8 @@ TEST(SharedControl, OptionsTravelThroughSharedMemory) {
   options.catalog = "/state/catalog";
   options.retry_failed = true;
   options.watch = true;
+  options.stats_json = "/state/stats.json";
+  options.progress = false;
   std::unique_ptr<SharedControl> created, opened;
   ASSERT_TRUE(SharedControl::Create(names.control(), options, &created).ok());
   ASSERT_TRUE(SharedControl::Open(names.control(), &opened).ok());
@@ -50,6 +52,8 @@ TEST(SharedControl, OptionsTravelThroughSharedMemory) {
   EXPECT_TRUE(back.retry_failed);
   EXPECT_FALSE(back.prune);
   EXPECT_TRUE(back.watch);
+  EXPECT_EQ(back.stats_json, "/state/stats.json");
+  EXPECT_FALSE(back.progress);
   EXPECT_EQ(back.readahead, 91011u);
   EXPECT_EQ(opened->block()->launcher_pid, ::getpid());
 

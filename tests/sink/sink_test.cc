@@ -117,6 +117,31 @@ TEST_F(SinkTest, ManifestThatCannotBeWrittenFailsAndKeepsTheJournal) {
   EXPECT_EQ(testing::ReadFile(dir_ / ".processed.txt.1.journal"), "a.png: /a.jpg\n");
 }
 
+TEST_F(SinkTest, CountsBytesWrittenAndTellsTheStatistics) {
+  Result written = Make(ResultKind::kThumbnail, "/a.jpg", "a.png", 0, 1);
+  written.thumbnail_bytes = 1234;
+  written.format = static_cast<uint8_t>(Format::kJpeg);
+  Result existed = Make(ResultKind::kThumbnail, "/b.jpg", "a.png", 0, 2);
+  existed.format = static_cast<uint8_t>(Format::kJpeg);
+  Result failed = Make(ResultKind::kFailed, "/c.png", "", 0, 3);
+  failed.reason = "decode PNG: IHDR: CRC error";
+  failed.format = static_cast<uint8_t>(Format::kPng);
+  Put(written);
+  Put(existed);
+  Put(failed);
+  Put(Make(ResultKind::kFailed, "/c.png", "", 0, 3));  // a repeat: counted once
+  Put(Make(ResultKind::kEnd, ""));
+  RunStats stats;
+  SinkEnv env = Env(1);
+  env.stats = &stats;
+  ASSERT_TRUE(Sink(env).Run().ok());
+  EXPECT_EQ(counters_.bytes_written.load(), 1234u);
+  EXPECT_EQ(stats.by_format().at(Format::kJpeg).thumbnails, 2u);
+  EXPECT_EQ(stats.by_format().at(Format::kPng).failed, 1u);
+  ASSERT_EQ(stats.failures().size(), 1u);
+  EXPECT_EQ(stats.failures()[0].reason, "decode PNG: IHDR: CRC error");
+}
+
 TEST_F(SinkTest, ForeignMessageIsAnError) {
   results_.messages().emplace_back("garbage");
   EXPECT_EQ(Sink(Env(1)).Run().message(), "bad result: message of the wrong kind (magic 0x67)");

@@ -1,0 +1,32 @@
+// The image formats thumbpipe recognises, by name. The worker finds a file's format (see
+// worker/sniff.h) and sends it as a number in its result; the sink counts results by format.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace thumbpipe {
+
+// The numbers travel in results (Result::format): append, never renumber.
+enum class Format : uint8_t {
+  kUnknown = 0,  // not an image we know of
+  kJpeg = 1,
+  kPng = 2,
+  kWebp = 3,
+  kTiff = 4,
+  kBmp = 5,
+  kPnm = 6,
+  // Recognised as images, but no decoder is built in: reported as failed, not as "not an image".
+  kGif = 7,
+  kHeif = 8,
+  kJpegXl = 9,
+  kJpeg2000 = 10,
+};
+
+// For people: "JPEG", "HEIF/AVIF", "JPEG XL" ...
+std::string_view FormatName(Format format);
+// For programs (the statistics' keys): "jpeg", "heif", "jxl" ...; "unknown" for any number
+// that is not a format.
+std::string_view FormatKey(Format format);
+
+}  // namespace thumbpipe
