@@ -20,7 +20,9 @@ int main(int argc, char** argv) {
   }
   // Results may wait a millisecond: the sink wakes a thousand times a second at most, instead
   // of once per result, and 256 of them fit in the queue meanwhile.
-  results->SetPollPauses(std::chrono::milliseconds(1), std::chrono::milliseconds(2));
+  // A watching service waits most of the time: 50 wake-ups a second are enough then.
+  results->SetPollPauses(std::chrono::milliseconds(1),
+                         std::chrono::milliseconds(context.options.watch ? 20 : 2));
   SinkEnv env;
   env.results = results.get();
   env.counters = &context.control->block()->counters;

@@ -54,6 +54,12 @@ int WorkerProcessMain(int argc, char** argv, std::function<void(const std::strin
     return kRoleExitSetup;
   }
 
+  // A watching service waits for files most of the time: waking 50 times a second instead of
+  // 500 costs a new file at most 20 ms.
+  if (context.options.watch) {
+    work->SetPollPauses(std::chrono::microseconds(50), std::chrono::milliseconds(20));
+  }
+
   WorkerSlot* slot = &context.control->block()->slots[context.index];
   slot->pid.store(static_cast<int32_t>(::getpid()), std::memory_order_relaxed);
   WorkerEnv env;
