@@ -43,6 +43,21 @@ class SharedObjects {
   RunNames names_;
 };
 
+// Creates the folder of the file at `path` (the manifest, the catalog) if missing, and checks
+// that it can be written to.
+Status PrepareFolderOf(std::string_view what, const std::string& path) {
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  std::filesystem::create_directories(folder, ec);
+  if (ec || ::access(folder.c_str(), W_OK) != 0) {
+    return Status::Error(
+        fmt::format("cannot write the {} '{}': its folder '{}' {}", what, EscapePath(path),
+                    EscapePath(folder.string()),
+                    ec ? "cannot be created: " + ec.message() : "is not writable"));
+  }
+  return Status::OK();
+}
+
 Status PrepareOutputs(const RunOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(options.output_dir, ec);
@@ -55,25 +70,9 @@ Status PrepareOutputs(const RunOptions& options) {
     return Status::FromErrno(errno, "cannot write to output folder '{}'",
                              EscapePath(options.output_dir));
   }
-  const std::filesystem::path manifest_folder =
-      std::filesystem::path(options.manifest).parent_path();
-  std::filesystem::create_directories(manifest_folder, ec);
-  if (ec || ::access(manifest_folder.c_str(), W_OK) != 0) {
-    return Status::Error(
-        fmt::format("cannot write the manifest '{}': its folder '{}' {}",
-                    EscapePath(options.manifest), EscapePath(manifest_folder.string()),
-                    ec ? "cannot be created: " + ec.message() : "is not writable"));
-  }
+  if (Status status = PrepareFolderOf("manifest", options.manifest); !status.ok()) return status;
   if (options.incremental) {
-    const std::filesystem::path catalog_folder =
-        std::filesystem::path(options.catalog).parent_path();
-    std::filesystem::create_directories(catalog_folder, ec);
-    if (ec || ::access(catalog_folder.c_str(), W_OK) != 0) {
-      return Status::Error(
-          fmt::format("cannot write the catalog '{}': its folder '{}' {}",
-                      EscapePath(options.catalog), EscapePath(catalog_folder.string()),
-                      ec ? "cannot be created: " + ec.message() : "is not writable"));
-    }
+    if (Status status = PrepareFolderOf("catalog", options.catalog); !status.ok()) return status;
   }
   if (std::filesystem::is_directory(options.manifest)) {
     return Status::Error(

@@ -27,6 +27,12 @@ class StandInRoles {
   TempDir folder_;
 };
 
+// Fills `photos` with `count` JPEGs (copies of one) and a JPEG cut in half (broken.jpg), which
+// fails with kBrokenReason.
+void MakePhotos(const TempDir& photos, int count);
+inline const std::string kBrokenReason =
+    "decode JPEG: JPEG data ends early (is the file truncated?)";
+
 class E2eTest : public ::testing::Test {
  protected:
   // Runs thumbpipe with `args` in work(). Checks it did not time out and left no shared memory.

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -13,6 +14,13 @@
 #include "tests/e2e/e2e.h"
 
 namespace thumbpipe::testing {
+
+void MakePhotos(const TempDir& photos, int count) {
+  WriteTestImage(photos / "whole.jpg", 640, 480);
+  const std::string jpeg = ReadFile(photos / "whole.jpg");
+  WriteFile(photos / "broken.jpg", jpeg.substr(0, jpeg.size() / 2));
+  for (int i = 1; i < count; ++i) WriteFile(photos / fmt::format("{:04}.jpg", i), jpeg);
+}
 
 bool E2eTest::SourceFitsInBox(const std::string& source, int box_width, int box_height) {
   int w = 0, h = 0;

@@ -15,16 +15,6 @@ namespace {
 using ::testing::HasSubstr;
 using Json = nlohmann::json;
 
-// `count` JPEGs (copies of one) and a JPEG cut in half (broken.jpg).
-void MakePhotos(const TempDir& photos, int count) {
-  WriteTestImage(photos / "whole.jpg", 640, 480);
-  const std::string jpeg = ReadFile(photos / "whole.jpg");
-  WriteFile(photos / "broken.jpg", jpeg.substr(0, jpeg.size() / 2));
-  for (int i = 1; i < count; ++i) WriteFile(photos / fmt::format("{:04}.jpg", i), jpeg);
-}
-
-const std::string kBrokenReason = "decode JPEG: JPEG data ends early (is the file truncated?)";
-
 class StatsTest : public E2eTest {
  protected:
   Json ReadStats(const std::string& path) {

@@ -26,16 +26,6 @@ std::vector<std::string> Lines(const std::string& text) {
   return lines;
 }
 
-// `count` JPEGs (copies of one) and a JPEG cut in half (broken.jpg).
-void MakePhotos(const TempDir& photos, int count) {
-  WriteTestImage(photos / "whole.jpg", 640, 480);
-  const std::string jpeg = ReadFile(photos / "whole.jpg");
-  WriteFile(photos / "broken.jpg", jpeg.substr(0, jpeg.size() / 2));
-  for (int i = 1; i < count; ++i) WriteFile(photos / fmt::format("{:04}.jpg", i), jpeg);
-}
-
-const std::string kBrokenReason = "decode JPEG: JPEG data ends early (is the file truncated?)";
-
 // ---- The progress line on a terminal ----
 
 class TerminalTest : public E2eTest {
