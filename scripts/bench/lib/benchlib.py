@@ -365,12 +365,13 @@ def generate(folder, params):
     megapixels = [None] if tiny else [m if "x" in m else float(m)
                                       for m in str(params["megapixels"]).split(",")]
     count = int(params["count"])
+    per_folder = int(params.get("per_folder", 200))
     jobs = []
     for index in range(count):
         fmt = formats[index % len(formats)]
         mp = megapixels[index % len(megapixels)]
         if tiny:
-            name = f"{index // 200:03d}/{index:05d}{EXTENSIONS[fmt]}"
+            name = f"{index // per_folder:03d}/{index:05d}{EXTENSIONS[fmt]}"
         elif isinstance(mp, str):
             name = f"set-{index // 10:02d}/{index:04d}-{fmt}-{mp}{EXTENSIONS[fmt]}"
         else:
@@ -387,8 +388,14 @@ def generate(folder, params):
         files = pool.map(worker, jobs, chunksize=max(1, count // 64))
     for entry in files:
         entry["path"] = os.path.relpath(entry.pop("file"), folder)
-    described = "64x64 PNG" if tiny else \
-        f"{params['formats']} at {params['megapixels']} MP"
+    if not tiny:
+        described = f"{params['formats']} at {params['megapixels']} MP"
+    elif params["formats"] == "png":
+        described = "64x64 PNG"
+    else:
+        described = f"64x64 {params['formats']}"
+    if tiny and "per_folder" in params:
+        described += f", {(count + per_folder - 1) // per_folder} folders of {per_folder}"
     info = {"params": params, "description": described, "files": files,
             "bytes": sum(f["bytes"] for f in files)}
     (folder / "corpus.json").write_text(json.dumps(info, indent=1))
