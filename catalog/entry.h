@@ -30,12 +30,16 @@ struct CatalogEntry {
   std::string reason;                           // for kNotImage and kFailed
 };
 
-// A file's modification time is only trusted when it was at least this much older than the
-// moment it was found: the kernel stamps times from a coarse clock (one tick, 1 to 10 ms), so a
-// file written again within the tick of its mtime can keep its size and mtime. Later writes
-// fall in a later tick and change the mtime. The margin covers the slowest tick and the delay
-// between the stat and the read.
-inline constexpr int64_t kRacyWindowNs = 100'000'000;
+// A file's modification time is only trusted when it was older than the moment it was found
+// by more than the clock that dated it can tell apart: the kernel stamps times from a coarse
+// clock (one tick, 1 to 10 ms), so a file written again within the tick of its mtime keeps
+// its size and mtime; later writes fall in a later tick and change the mtime. File systems
+// with whole-second or two-second times (FAT, some network file systems) give mtimes with no
+// fraction of a second: for those the window is two seconds.
+inline constexpr int64_t kRacyWindowNs = 20'000'000;
+inline constexpr int64_t kCoarseRacyWindowNs = 2'000'000'000;
+// The window for a file of modification time `mtime_ns`.
+int64_t RacyWindowNs(int64_t mtime_ns);
 
 // Whether `entry` still describes the file now stamped `stamp`, under `settings`: same size,
 // mtime, inode and device, same settings, and not racily recent.

@@ -112,6 +112,7 @@ void Producer::Forget(const std::string& path) {
   removed.kind = ResultKind::kRemoved;
   removed.worker = kProducerId;
   removed.path = path;
+  removed.found_ns = WallClockNanos();  // work on this path sent before now is out of date
   if (status_.ok()) status_ = SendResult(removed);
 }
 
@@ -138,7 +139,8 @@ int64_t Producer::FileReady(const std::string& path) {
   // --symlinks to it as the walk does.
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
-  const int64_t due = StampOf(st).mtime_ns + kRacyWindowNs;
+  const int64_t mtime_ns = StampOf(st).mtime_ns;
+  const int64_t due = mtime_ns + RacyWindowNs(mtime_ns);
   if (due > WallClockNanos()) return due;
   SendFile(path, st);
   return 0;

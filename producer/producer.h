@@ -68,7 +68,7 @@ class Producer {
   void Rescan(const std::string& root);
   void WatchFolder(const std::string& path);
   // A complete file from an event: sent once its mtime is old enough to be trusted later
-  // (catalog/entry.h kRacyWindowNs), so that a file that arrives while watching is not done
+  // (catalog/entry.h RacyWindowNs), so that a file that arrives while watching is not done
   // again by the next run. Returns the wall-clock time it waits for, or 0 if sent or no work.
   int64_t FileReady(const std::string& path);
   void Forget(const std::string& path);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -32,7 +33,7 @@ Status Sink::Run() {
     Status status = env_.results->Receive(buffer, std::chrono::milliseconds(0), &size);
     while (status.ok() && size == 0) {
       OnQuiet();
-      status = env_.results->Receive(buffer, kQueuePollInterval, &size);
+      status = env_.results->Receive(buffer, QuietWait(), &size);
       if (status.ok() && size == 0) {
         if (std::string reason = env_.give_up(); !reason.empty()) status = Status::Error(reason);
       }
@@ -76,6 +77,42 @@ Status Sink::WriteManifest() {
   manifest_changed_ = false;
   manifest_written_ns_ = MonotonicNanos();
   return Status::OK();
+}
+
+std::chrono::milliseconds Sink::QuietWait() const {
+  if (!env_.watch || !manifest_changed_) return kQueuePollInterval;
+  // Wake when the manifest is due, not up to a poll interval later.
+  const int64_t due_in_ns = manifest_written_ns_ +
+                            std::chrono::nanoseconds(env_.manifest_interval).count() -
+                            MonotonicNanos();
+  return std::clamp(std::chrono::milliseconds(due_in_ns / 1'000'000 + 1),
+                    std::chrono::milliseconds(1), kQueuePollInterval);
+}
+
+bool Sink::IsStale(const Result& result) {
+  if (!env_.watch || result.found_ns == 0) return false;
+  int64_t& latest = latest_found_ns_[result.path];
+  if (result.found_ns < latest) return true;
+  latest = result.found_ns;
+  return false;
+}
+
+void Sink::CountStale(const Result& result) {
+  RunCounters& counters = *env_.counters;
+  switch (result.kind) {
+    case ResultKind::kThumbnail:
+      counters.thumbnails.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case ResultKind::kNotImage:
+      counters.not_images.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case ResultKind::kFailed:
+      counters.failed.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case ResultKind::kRemoved:
+    case ResultKind::kEnd:
+      break;
+  }
 }
 
 void Sink::OnQuiet() {
@@ -166,6 +203,14 @@ void Sink::Record(const Result& result) {
   counters.bytes_read.fetch_add(result.source_bytes, std::memory_order_relaxed);
   counters.bytes_written.fetch_add(result.thumbnail_bytes, std::memory_order_relaxed);
   if (env_.stats != nullptr) env_.stats->Record(result);
+  if (IsStale(result)) {
+    // Watch mode: the file was removed or found again since this result's work was sent (a
+    // temporary name renamed while a worker read it): the newer news stands.
+    LogVerbose("'{}' changed while it was being done; its newer state stands",
+               EscapePath(result.path));
+    CountStale(result);
+    return;
+  }
   if (env_.catalog != nullptr) env_.catalog->Record(result);
   if (result.kind != ResultKind::kThumbnail && result.kind != ResultKind::kRemoved &&
       manifest_.Remove(result.path)) {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/control_block.h"
@@ -36,9 +37,11 @@ struct SinkEnv {
   // files not seen dropped. Set here once every file of that walk is reported.
   const std::atomic<uint32_t>* walk_done = nullptr;
   std::atomic<uint32_t>* first_pass_done = nullptr;
-  // Watch mode: the manifest is rewritten while the run goes on, at most this often.
+  // Watch mode: the manifest is rewritten while the run goes on, at most this often. A
+  // little under a second, so that a new file's line is there within a second of its arrival
+  // (the time to make its thumbnail included).
   bool watch = false;
-  std::chrono::milliseconds manifest_interval{1000};
+  std::chrono::milliseconds manifest_interval{900};
 };
 
 class Sink {
@@ -58,6 +61,13 @@ class Sink {
   // Between bursts of results: the journal and catalog are written, the first pass's end
   // is noticed, and in watch mode the manifest is rewritten when due.
   void OnQuiet();
+  // How long to wait for results when none are waiting.
+  std::chrono::milliseconds QuietWait() const;
+  // Watch mode: whether something newer about the result's path (a removal, or later work)
+  // has been recorded already; results of one path can arrive out of order from different
+  // workers, and a removal from the producer can overtake a worker's result.
+  bool IsStale(const Result& result);
+  void CountStale(const Result& result);
   void EndFirstPass();
   Status WriteManifest();
 
@@ -73,6 +83,7 @@ class Sink {
   bool first_pass_ended_ = false;
   bool manifest_changed_ = false;  // since it was last written (watch mode)
   int64_t manifest_written_ns_ = 0;
+  std::unordered_map<std::string, int64_t> latest_found_ns_;  // watch mode: path -> newest
 };
 
 }  // namespace thumbpipe

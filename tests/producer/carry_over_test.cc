@@ -91,14 +91,23 @@ TEST_F(CarryOverTest, FailuresAreSkippedUnlessRetried) {
 }
 
 TEST_F(CarryOverTest, MtimeCloseToWhenItWasFoundIsNotTrusted) {
-  CatalogEntry racy = Entry("/p/a.jpg", ResultKind::kThumbnail);
-  racy.found_ns = kStamp.mtime_ns + kRacyWindowNs - 1;
-  CatalogEntry settled = Entry("/p/b.jpg", ResultKind::kThumbnail);
-  settled.found_ns = kStamp.mtime_ns + kRacyWindowNs;
-  const CarryOver carry = Make({racy, settled});
-  Result result;
-  EXPECT_FALSE(carry.Carry("/p/a.jpg", kStamp, &result));
-  EXPECT_TRUE(carry.Carry("/p/b.jpg", kStamp, &result));
+  // Nanosecond times (ext4, XFS, Btrfs): trusted 20 ms on. Whole seconds (FAT, some network
+  // file systems): trusted two seconds on.
+  for (const auto& [mtime_ns, window_ns] : {std::pair{kStamp.mtime_ns + 123'456'789, kRacyWindowNs},
+                                            std::pair{kStamp.mtime_ns, kCoarseRacyWindowNs}}) {
+    FileStamp stamp = kStamp;
+    stamp.mtime_ns = mtime_ns;
+    CatalogEntry racy = Entry("/p/a.jpg", ResultKind::kThumbnail);
+    racy.stamp = stamp;
+    racy.found_ns = mtime_ns + window_ns - 1;
+    CatalogEntry settled = Entry("/p/b.jpg", ResultKind::kThumbnail);
+    settled.stamp = stamp;
+    settled.found_ns = mtime_ns + window_ns;
+    const CarryOver carry = Make({racy, settled});
+    Result result;
+    EXPECT_FALSE(carry.Carry("/p/a.jpg", stamp, &result)) << window_ns;
+    EXPECT_TRUE(carry.Carry("/p/b.jpg", stamp, &result)) << window_ns;
+  }
 }
 
 }  // namespace

@@ -142,6 +142,27 @@ TEST_F(SinkTest, CountsBytesWrittenAndTellsTheStatistics) {
   EXPECT_EQ(stats.failures()[0].reason, "decode PNG: IHDR: CRC error");
 }
 
+TEST_F(SinkTest, WatchModeKeepsTheNewestNewsOfAPath) {
+  // A temporary name was renamed while a worker read it: the producer's removal (sent at 200)
+  // overtakes the worker's result for the work it sent at 100. A file changed twice gives two
+  // results that may come back in either order.
+  auto at = [](Result r, int64_t found_ns) {
+    r.found_ns = found_ns;
+    return r;
+  };
+  Put(at(Make(ResultKind::kRemoved, "/in/.photo.jpg.part"), 200));
+  Put(at(Make(ResultKind::kThumbnail, "/in/.photo.jpg.part", "part.png"), 100));
+  Put(at(Make(ResultKind::kThumbnail, "/in/photo.jpg", "new.png", 0, 1), 400));
+  Put(at(Make(ResultKind::kThumbnail, "/in/photo.jpg", "old.png", 1, 1), 300));
+  Put(Make(ResultKind::kEnd, "", "", 0));
+  Put(Make(ResultKind::kEnd, "", "", 1));
+  SinkEnv env = Env(2);
+  env.watch = true;
+  ASSERT_TRUE(Sink(env).Run().ok());
+  EXPECT_EQ(testing::ReadFile(dir_ / "processed.txt"), "new.png: /in/photo.jpg\n");
+  EXPECT_EQ(counters_.thumbnails.load(), 3u);  // every result counts once, as found
+}
+
 TEST_F(SinkTest, ForeignMessageIsAnError) {
   results_.messages().emplace_back("garbage");
   EXPECT_EQ(Sink(Env(1)).Run().message(), "bad result: message of the wrong kind (magic 0x67)");
