@@ -56,6 +56,7 @@ Status Producer::Run(const std::string& root) {
     env_.walk_done->store(1, std::memory_order_release);
   }
   if (env_.watch) {
+    watching_ = true;
     if (Status status = Watch(root); !status.ok()) return status;
   }
 
@@ -81,7 +82,7 @@ Status Producer::Run(const std::string& root) {
 bool Producer::WalkAndSend(const std::string& folder) {
   WalkCallbacks callbacks;
   callbacks.file = [this](const std::string& path, const struct stat& st) {
-    return SendFile(path, st);
+    return watching_ ? SendWhenSettled(path, st) : SendFile(path, st);
   };
   callbacks.skipped = [](const std::string& message) { LogVerbose("{}", message); };
   callbacks.problem = [](const std::string& message) { LogWarning("{}", message); };
@@ -122,7 +123,7 @@ void Producer::Rescan(const std::string& root) {
   WalkCallbacks callbacks;
   callbacks.file = [&](const std::string& path, const struct stat& st) {
     seen.insert(path);
-    return SendFile(path, st);
+    return SendWhenSettled(path, st);
   };
   callbacks.skipped = [](const std::string&) {};
   callbacks.problem = [](const std::string& message) { LogWarning("{}", message); };
@@ -144,6 +145,14 @@ int64_t Producer::FileReady(const std::string& path) {
   if (due > WallClockNanos()) return due;
   SendFile(path, st);
   return 0;
+}
+
+bool Producer::SendWhenSettled(const std::string& path, const struct stat& st) {
+  const int64_t mtime_ns = StampOf(st).mtime_ns;
+  const int64_t due = mtime_ns + RacyWindowNs(mtime_ns);
+  if (due <= WallClockNanos()) return SendFile(path, st);
+  waiting_[path] = due;  // its event, or the loop, sends it once settled
+  return !env_.stop_requested();
 }
 
 Status Producer::Watch(const std::string& root) {

@@ -71,6 +71,8 @@ class Producer {
   // (catalog/entry.h RacyWindowNs), so that a file that arrives while watching is not done
   // again by the next run. Returns the wall-clock time it waits for, or 0 if sent or no work.
   int64_t FileReady(const std::string& path);
+  // The same for a file a walk found while watching (a new folder, a rescan).
+  bool SendWhenSettled(const std::string& path, const struct stat& st);
   void Forget(const std::string& path);
   bool IsOwnOutput(const std::string& path) const;
   bool SendFile(const std::string& path, const struct stat& st);
@@ -89,6 +91,7 @@ class Producer {
   std::map<std::string, FileStamp> known_;
   std::unique_ptr<Watcher> watcher_;
   std::map<std::string, int64_t> waiting_;  // complete files held back: path -> when due
+  bool watching_ = false;                   // the first walk is over
   bool out_of_watches_ = false;
 };
 
