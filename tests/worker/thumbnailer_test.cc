@@ -10,8 +10,8 @@
 #include "common/options.h"
 #include "tests/support/images.h"
 #include "tests/support/support.h"
-#include "worker/codec.h"
-#include "worker/jpeg_decoder.h"
+#include "worker/decoders/decoder.h"
+#include "worker/decoders/jpeg_decoder.h"
 
 namespace thumbpipe {
 namespace {
