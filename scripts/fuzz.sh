@@ -26,7 +26,7 @@ build_thumbpipe "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=cl
 fuzzer="$dir/bin/thumbnail_fuzzer"
 
 # unhex HEX: the bytes written as hex digits (spaces allowed).
-unhex() { printf "$(sed 's/[[:space:]]//g; s/../\\x&/g' <<<"$1")"; }
+unhex() { printf "$(tr -d '[:space:]' <<<"$1" | sed 's/../\\x&/g')"; }
 
 # Tiny files that reach each decoder and the EXIF reader in a few bytes, so that mutations
 # start close to the interesting headers.
