@@ -16,8 +16,8 @@ enum class Format : uint8_t {
   kTiff = 4,
   kBmp = 5,
   kPnm = 6,
-  // Recognised as images, but no decoder is built in: reported as failed, not as "not an image".
   kGif = 7,
+  // Recognised as images, but no decoder is built in: reported as failed, not as "not an image".
   kHeif = 8,
   kJpegXl = 9,
   kJpeg2000 = 10,

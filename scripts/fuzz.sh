@@ -26,7 +26,7 @@ build_thumbpipe "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=cl
 fuzzer="$dir/bin/thumbnail_fuzzer"
 
 # unhex HEX: the bytes written as hex digits (spaces allowed).
-unhex() { printf "$(sed 's/[[:space:]]//g; s/../\\x&/g' <<<"$1")"; }
+unhex() { printf "$(tr -d '[:space:]' <<<"$1" | sed 's/../\\x&/g')"; }
 
 # Tiny files that reach each decoder and the EXIF reader in a few bytes, so that mutations
 # start close to the interesting headers.
@@ -49,6 +49,12 @@ unhex '49492a00 08000000 0a00
        1201 0300 01000000 06000000  1501 0300 01000000 01000000
        1601 0300 01000000 01000000  1701 0400 01000000 01000000
        00000000 7f' >"$seeds/orientation6.tif"
+# 1x1 GIF whose one pixel is the transparent colour; and a 2x2 screen with a 1x1 interlaced
+# frame at (1,1), drawn with a local colour map.
+unhex '47494638 39610100 01008000 00000000 ffffff21 f9040100 0000002c 00000000 01000100
+       00020144 003b' >"$seeds/transparent.gif"
+unhex '47494638 39610200 02000000 0021f904 00000000 002c0100 01000100 0100c0ff 00000000
+       ff020144 003b' >"$seeds/offset-interlaced.gif"
 # JPEG with nothing but an EXIF block (big-endian, Orientation 8).
 unhex 'ffd8 ffe1 0022 457869660000 4d4d002a 00000008 0001 0112 0003 00000001 00080000
        00000000 ffd9' >"$seeds/exif-only.jpg"

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "worker/codec.h"
+#include "worker/decoders/decoder.h"
 
 namespace thumbpipe {
 

@@ -51,18 +51,4 @@ Format SniffFormat(std::span<const uint8_t> head) {
   return Format::kUnknown;
 }
 
-bool FormatIsDecodable(Format format) {
-  switch (format) {
-    case Format::kJpeg:
-    case Format::kPng:
-    case Format::kWebp:
-    case Format::kTiff:
-    case Format::kBmp:
-    case Format::kPnm:
-      return true;
-    default:
-      return false;
-  }
-}
-
 }  // namespace thumbpipe

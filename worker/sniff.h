@@ -1,5 +1,6 @@
 // Recognises an image format from a file's first bytes; the extension is never consulted.
-// Worker only; the formats themselves are in common/image_format.h.
+// Worker only; the formats themselves are in common/image_format.h, which of them are decoded
+// in worker/decoders/decoder_table.cc.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,5 @@
 namespace thumbpipe {
 
 Format SniffFormat(std::span<const uint8_t> head);
-bool FormatIsDecodable(Format format);
 
 }  // namespace thumbpipe

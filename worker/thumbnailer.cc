@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include "worker/area_reducer.h"
-#include "worker/codec.h"
+#include "worker/decoders/decoder.h"
+#include "worker/decoders/small_png.h"
 #include "worker/exif.h"
 #include "worker/geometry.h"
-#include "worker/small_png.h"
 #include "worker/sniff.h"
 #include "worker/thumbnail_name.h"
 
@@ -51,7 +51,8 @@ void MakeThumbnailOrThrow(Input& input, const ThumbnailRequest& request, Thumbna
     out->reason = head.empty() ? "empty file" : "not an image";
     return;
   }
-  if (!FormatIsDecodable(format)) {
+  const Decoder* decoder = DecoderFor(format);
+  if (decoder == nullptr) {
     return Fail(out, fmt::format("{} images are not supported", FormatName(format)));
   }
   // EXIF sits near the start of JPEG and PNG files; WebP and TIFF keep it anywhere, but are
@@ -77,7 +78,7 @@ void MakeThumbnailOrThrow(Input& input, const ThumbnailRequest& request, Thumbna
   decode_request.max_pixels = request.max_pixels;
   ShrinkingSink sink(thumbnail_size);
   Image shrunk;
-  Status status = DecoderFor(format)->Decode(input, decode_request, &sink);
+  Status status = decoder->Decode(input, decode_request, &sink);
   if (status.ok()) status = sink.Finish(&shrunk);
   if (!status.ok())
     return Fail(out, fmt::format("decode {}: {}", FormatName(format), status.message()));

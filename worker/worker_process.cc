@@ -8,7 +8,7 @@
 #include "common/log.h"
 #include "common/role.h"
 #include "common/source_opener.h"
-#include "worker/codec.h"
+#include "worker/decoders/decoder.h"
 #include "worker/worker.h"
 
 namespace thumbpipe {

@@ -81,6 +81,8 @@ TEST_F(CorpusTest, FormatsKeepAlphaAndGrey) {
   EXPECT_EQ(by_name["hopper.webp"].channels(), 3);
   EXPECT_EQ(by_name["pil_sample_cmyk.jpg"].channels(), 3);
   EXPECT_EQ(by_name["16bit.cropped.tif"].channels(), 1);
+  EXPECT_EQ(by_name["hopper.gif"].channels(), 3);
+  EXPECT_EQ(by_name["first_frame_transparency.gif"].channels(), 4);
   // Every file is accounted for.
   const Summary summary = ParseSummary(run.err);
   EXPECT_EQ(summary.thumbnails + summary.not_images + summary.failed,
@@ -92,6 +94,11 @@ TEST_F(CorpusTest, HostileFilesNeverStopTheRun) {
   const CommandResult run = Thumbpipe({folder, "2"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   VerifyOutputs();
+  // The GIF bomb's first frame claims more pixels than --max-pixels allows.
+  EXPECT_THAT(run.err, ::testing::HasSubstr("failed: '" + folder +
+                                            "/decompression_bomb.gif': decode GIF: image is "
+                                            "65535x66601 (4364.7 megapixels), more than the "
+                                            "limit of 200.0 (--max-pixels)\n"));
   const Summary summary = ParseSummary(run.err);
   ASSERT_TRUE(summary.found) << run.err;
   EXPECT_EQ(summary.thumbnails + summary.not_images + summary.failed,

@@ -29,16 +29,19 @@ bool E2eTest::SourceFitsInBox(const std::string& source, int box_width, int box_
     w = image.cols;
     h = image.rows;
   } else {
-    // OpenCV refuses some damaged files whose pixels are all there; read a PNG's size itself.
+    // OpenCV refuses some damaged files whose pixels are all there, and does not read GIF;
+    // read a PNG's size, or a GIF's logical screen, itself.
     const std::string head = ReadFile(source).substr(0, 24);
+    const auto byte = [&](size_t at) { return static_cast<int>(static_cast<uint8_t>(head[at])); };
     if (head.size() == 24 && head.starts_with("\x89PNG")) {
       const auto be32 = [&](size_t at) {
-        return static_cast<int>(
-            static_cast<uint8_t>(head[at]) << 24 | static_cast<uint8_t>(head[at + 1]) << 16 |
-            static_cast<uint8_t>(head[at + 2]) << 8 | static_cast<uint8_t>(head[at + 3]));
+        return byte(at) << 24 | byte(at + 1) << 16 | byte(at + 2) << 8 | byte(at + 3);
       };
       w = be32(16);
       h = be32(20);
+    } else if (head.size() >= 10 && (head.starts_with("GIF87a") || head.starts_with("GIF89a"))) {
+      w = byte(6) | byte(7) << 8;
+      h = byte(8) | byte(9) << 8;
     }
   }
   return w > 0 && ((w <= box_width && h <= box_height) || (h <= box_width && w <= box_height));

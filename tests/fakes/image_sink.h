@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "worker/codec.h"
+#include "worker/decoders/decoder.h"
 
 namespace thumbpipe::testing {
 

@@ -26,7 +26,8 @@ TEST(RunStats, CountsByFormatAndKeepsFailuresWithTheirReasons) {
   stats.Record(Make(ResultKind::kThumbnail, Format::kJpeg, "/b.jpg"));
   stats.Record(Make(ResultKind::kFailed, Format::kJpeg, "/c.jpg", "decode JPEG: cut short"));
   stats.Record(Make(ResultKind::kNotImage, Format::kUnknown, "/d.txt", "not an image"));
-  stats.Record(Make(ResultKind::kFailed, Format::kGif, "/e.gif", "GIF images are not supported"));
+  stats.Record(Make(ResultKind::kFailed, Format::kGif, "/e.gif",
+                    "decode GIF: the file ends early (is it truncated?)"));
   Result alien = Make(ResultKind::kThumbnail, Format::kUnknown, "/f");
   alien.format = 200;  // from a newer worker: counted, as unknown
   stats.Record(alien);

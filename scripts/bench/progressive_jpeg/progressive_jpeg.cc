@@ -18,9 +18,9 @@
 
 #include <jpeglib.h>
 
-#include "worker/codec.h"
+#include "worker/decoders/decoder.h"
+#include "worker/decoders/jpeg_decoder.h"
 #include "worker/geometry.h"
-#include "worker/jpeg_decoder.h"
 
 namespace thumbpipe {
 namespace {

@@ -1,4 +1,4 @@
-#include "worker/jpeg_decoder.h"
+#include "worker/decoders/jpeg_decoder.h"
 
 #include <algorithm>
 #include <csetjmp>
@@ -11,7 +11,7 @@
 #include <jerror.h>
 #include <jpeglib.h>
 
-#include "worker/jpeg_scan_script.h"
+#include "worker/decoders/jpeg_scan_script.h"
 
 namespace thumbpipe {
 namespace {

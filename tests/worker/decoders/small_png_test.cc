@@ -1,4 +1,4 @@
-#include "worker/small_png.h"
+#include "worker/decoders/small_png.h"
 
 #include <png.h>
 #include <zlib.h>
@@ -10,7 +10,7 @@
 
 #include "tests/fakes/image_sink.h"
 #include "tests/support/support.h"
-#include "worker/codec.h"
+#include "worker/decoders/decoder.h"
 #include "worker/thumbnailer.h"
 
 namespace thumbpipe {

@@ -1,4 +1,4 @@
-#include "worker/webp_decoder.h"
+#include "worker/decoders/webp_decoder.h"
 
 #include <webp/decode.h>
 #include <webp/demux.h>

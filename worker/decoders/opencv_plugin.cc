@@ -1,5 +1,5 @@
 // thumbpipe-opencv.so: OpenCV's image codecs behind the C interface of opencv_plugin.h.
-#include "worker/opencv_plugin.h"
+#include "worker/decoders/opencv_plugin.h"
 
 #include <sys/mman.h>
 #include <unistd.h>

@@ -1,7 +1,7 @@
 // The early stop for progressive JPEGs at 1/8: on files written here by libjpeg's own encoder
 // with chosen scan scripts, it must give the rows and errors of the whole decode, and read
 // the whole file wherever stopping could change them.
-#include "worker/jpeg_decoder.h"
+#include "worker/decoders/jpeg_decoder.h"
 
 #include <gtest/gtest.h>
 

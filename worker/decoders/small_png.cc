@@ -1,4 +1,4 @@
-#include "worker/small_png.h"
+#include "worker/decoders/small_png.h"
 
 #include <isa-l/crc.h>
 #include <isa-l/igzip_lib.h>

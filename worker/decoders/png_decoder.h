@@ -5,7 +5,7 @@
 // and a chunk of the file; interlaced images need the whole image.
 #pragma once
 
-#include "worker/codec.h"
+#include "worker/decoders/decoder.h"
 
 namespace thumbpipe {
 

@@ -1,4 +1,4 @@
-#include "worker/opencv_codec.h"
+#include "worker/decoders/opencv_codec.h"
 
 #include <dlfcn.h>
 
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "worker/opencv_plugin.h"
+#include "worker/decoders/opencv_plugin.h"
 
 namespace thumbpipe {
 namespace {

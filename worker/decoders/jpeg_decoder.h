@@ -5,7 +5,7 @@
 // them (see jpeg_scan_script.h). Worker only.
 #pragma once
 
-#include "worker/codec.h"
+#include "worker/decoders/decoder.h"
 
 namespace thumbpipe {
 

@@ -1,4 +1,4 @@
-#include "worker/tiff_decoder.h"
+#include "worker/decoders/tiff_decoder.h"
 
 #include <tiffio.h>
 

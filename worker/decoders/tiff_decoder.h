@@ -3,7 +3,7 @@
 // applies it, as for every format); grey stays grey and alpha is kept.
 #pragma once
 
-#include "worker/codec.h"
+#include "worker/decoders/decoder.h"
 
 namespace thumbpipe {
 

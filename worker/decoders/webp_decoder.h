@@ -3,7 +3,7 @@
 // size without ever existing at full size. Animated WebP gives its first frame.
 #pragma once
 
-#include "worker/codec.h"
+#include "worker/decoders/decoder.h"
 
 namespace thumbpipe {
 

@@ -44,7 +44,8 @@ class Decoder {
   virtual Status Decode(Input& input, const DecodeRequest& request, RowSink* sink) const = 0;
 };
 
-// The decoder for a format FormatIsDecodable() accepts; never null for those.
+// The decoder for `format` (decoder_table.cc), or null when the format is recognised but not
+// decoded. The decoders live as long as the process.
 const Decoder* DecoderFor(Format format);
 
 // The message for an image whose header claims more than max_pixels.

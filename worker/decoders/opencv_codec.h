@@ -3,7 +3,7 @@
 // program on first use.
 #pragma once
 
-#include "worker/codec.h"
+#include "worker/decoders/decoder.h"
 
 namespace thumbpipe {
 

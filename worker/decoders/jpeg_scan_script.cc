@@ -1,4 +1,4 @@
-#include "worker/jpeg_scan_script.h"
+#include "worker/decoders/jpeg_scan_script.h"
 
 #include <cstring>
 #include <new>

@@ -1,4 +1,4 @@
-#include "worker/png_decoder.h"
+#include "worker/decoders/png_decoder.h"
 
 #include <png.h>
 

@@ -1,0 +1,41 @@
+// The one table of decoders: which Decoder reads which sniffed format. A new format is a
+// Decoder in this folder, a line here, and its magic bytes in worker/sniff.cc.
+#include <array>
+
+#include "worker/decoders/decoder.h"
+#include "worker/decoders/gif_decoder.h"
+#include "worker/decoders/jpeg_decoder.h"
+#include "worker/decoders/opencv_codec.h"
+#include "worker/decoders/png_decoder.h"
+#include "worker/decoders/tiff_decoder.h"
+#include "worker/decoders/webp_decoder.h"
+
+namespace thumbpipe {
+namespace {
+
+struct Entry {
+  Format format;
+  const Decoder* decoder;
+};
+
+}  // namespace
+
+const Decoder* DecoderFor(Format format) {
+  static const JpegDecoder jpeg;
+  static const PngDecoder png;
+  static const WebpDecoder webp;
+  static const TiffDecoder tiff;
+  static const OpenCvDecoder opencv;
+  static const GifDecoder gif;
+  static const std::array kDecoders{
+      Entry{Format::kJpeg, &jpeg}, Entry{Format::kPng, &png},    Entry{Format::kWebp, &webp},
+      Entry{Format::kTiff, &tiff}, Entry{Format::kBmp, &opencv}, Entry{Format::kPnm, &opencv},
+      Entry{Format::kGif, &gif},
+  };
+  for (const Entry& entry : kDecoders) {
+    if (entry.format == format) return entry.decoder;
+  }
+  return nullptr;
+}
+
+}  // namespace thumbpipe
