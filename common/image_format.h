@@ -17,8 +17,8 @@ enum class Format : uint8_t {
   kBmp = 5,
   kPnm = 6,
   kGif = 7,
+  kHeif = 8,  // HEIC and AVIF alike
   // Recognised as images, but no decoder is built in: reported as failed, not as "not an image".
-  kHeif = 8,
   kJpegXl = 9,
   kJpeg2000 = 10,
 };

@@ -61,7 +61,9 @@ void MakeThumbnailOrThrow(Input& input, const ThumbnailRequest& request, Thumbna
   if (format == Format::kWebp || format == Format::kTiff) {
     if (Status status = input.Whole(&exif_source); !status.ok()) return Fail(out, status.message());
   }
-  const int orientation = ReadOrientation(exif_source, format);
+  // HEIF's rotation and mirroring live in the file's irot/imir, which its decoder applies; its
+  // EXIF orientation is to be ignored (ISO/IEC 23008-12), or the image would turn twice.
+  const int orientation = format == Format::kHeif ? 1 : ReadOrientation(exif_source, format);
   // The box applies to the upright image; decoders work in stored orientation.
   const auto thumbnail_size = [&](Size full) {
     return Oriented(FitInBox(Oriented(full, orientation), request.box), orientation);

@@ -4,6 +4,7 @@
 
 #include "worker/decoders/decoder.h"
 #include "worker/decoders/gif_decoder.h"
+#include "worker/decoders/heif_decoder.h"
 #include "worker/decoders/jpeg_decoder.h"
 #include "worker/decoders/opencv_codec.h"
 #include "worker/decoders/png_decoder.h"
@@ -27,10 +28,11 @@ const Decoder* DecoderFor(Format format) {
   static const TiffDecoder tiff;
   static const OpenCvDecoder opencv;
   static const GifDecoder gif;
+  static const HeifDecoder heif;
   static const std::array kDecoders{
       Entry{Format::kJpeg, &jpeg}, Entry{Format::kPng, &png},    Entry{Format::kWebp, &webp},
       Entry{Format::kTiff, &tiff}, Entry{Format::kBmp, &opencv}, Entry{Format::kPnm, &opencv},
-      Entry{Format::kGif, &gif},
+      Entry{Format::kGif, &gif},   Entry{Format::kHeif, &heif},
   };
   for (const Entry& entry : kDecoders) {
     if (entry.format == format) return entry.decoder;
