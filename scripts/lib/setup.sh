@@ -11,8 +11,9 @@ THUMBPIPE_BUILD_PACKAGES=(
   libheif-dev libsystemd-dev libsqlite3-dev
   libgtest-dev libgmock-dev
 )
-# What the tests need besides: a terminal to watch the progress line in.
-THUMBPIPE_TEST_PACKAGES=(tmux)
+# What the tests need besides: a terminal to watch the progress line in, and heif-enc to
+# make HEIF files.
+THUMBPIPE_TEST_PACKAGES=(tmux libheif-examples)
 
 say() { printf 'thumbpipe: %s\n' "$*" >&2; }
 

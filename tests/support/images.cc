@@ -1,14 +1,18 @@
 #include "tests/support/images.h"
 
 #include <openssl/sha.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include "tests/support/support.h"
 
 namespace thumbpipe::testing {
 
@@ -143,6 +147,45 @@ double PsnrGrey(const cv::Mat& a, const cv::Mat& b) {
     return g;
   };
   return cv::PSNR(grey(a), grey(b));
+}
+
+std::string EncodeHeif(const std::string& source, const std::string& out,
+                       const std::vector<std::string>& options) {
+  std::string program;
+  const char* path = std::getenv("PATH");
+  std::string folders = path != nullptr ? path : "/usr/bin:/bin";
+  for (size_t start = 0; start <= folders.size();) {
+    size_t end = folders.find(':', start);
+    if (end == std::string::npos) end = folders.size();
+    const std::string candidate = folders.substr(start, end - start) + "/heif-enc";
+    if (end > start && ::access(candidate.c_str(), X_OK) == 0) {
+      program = candidate;
+      break;
+    }
+    start = end + 1;
+  }
+  if (program.empty()) return "heif-enc is missing: install libheif-examples";
+  std::vector<std::string> argv = {program};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.insert(argv.end(), {"-o", out, source});
+  const CommandResult run = RunCommand(argv);
+  if (run.exit_code != 0) return "heif-enc failed: " + run.out + run.err;
+  return "";
+}
+
+bool RotateHeif(std::string* file, int quarter_turns) {
+  const size_t type = file->find("pixi");
+  if (type == std::string::npos || type < 4) return false;
+  const size_t box = type - 4;
+  const auto byte = [&](size_t at) { return static_cast<uint8_t>((*file)[at]); };
+  const size_t size = size_t{byte(box)} << 24 | size_t{byte(box + 1)} << 16 |
+                      size_t{byte(box + 2)} << 8 | byte(box + 3);
+  if (size < 9 || box + size > file->size()) return false;
+  // The box keeps its size (libheif skips what follows the angle), so no offset moves.
+  file->replace(type, 4, "irot");
+  (*file)[box + 8] = static_cast<char>(quarter_turns & 3);
+  for (size_t i = box + 9; i < box + size; ++i) (*file)[i] = 0;
+  return true;
 }
 
 }  // namespace thumbpipe::testing

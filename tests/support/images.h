@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -25,6 +26,16 @@ void WriteNoiseImage(const std::string& path, int w, int h, int seed = 0);
 // A PNG whose header claims w x h 8-bit RGB pixels, with `zero_rows` rows of zero pixels as
 // data (deflated, so a huge claim stays a small file). Interlaced: all of the data, zero.
 std::string PngClaiming(uint32_t w, uint32_t h, uint32_t zero_rows, bool interlaced = false);
+
+// Runs heif-enc (from libheif-examples) on `source` with `options`, writing `out`. Returns ""
+// on success, else why not (heif-enc missing, or what it said).
+std::string EncodeHeif(const std::string& source, const std::string& out,
+                       const std::vector<std::string>& options = {});
+
+// Turns the 'pixi' property of a HEIF written by heif-enc into an 'irot' of `quarter_turns`
+// x 90 degrees anticlockwise (heif-enc writes no irot of its own); the image item keeps its
+// reference to it. Returns false if the file has no pixi box.
+bool RotateHeif(std::string* file, int quarter_turns);
 
 // PSNR of two same-sized images converted to grey (so channel order does not matter).
 double PsnrGrey(const cv::Mat& a, const cv::Mat& b);
