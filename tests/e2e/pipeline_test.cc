@@ -90,6 +90,31 @@ TEST_F(PipelineTest, NonImagesAreSkippedWithoutHanging) {
   EXPECT_EQ(run.err.find("not an image"), std::string::npos) << run.err;
 }
 
+TEST_F(PipelineTest, HeicAndAvifGetThumbnails) {
+  TempDir sources, photos;
+  WriteTestImage(sources / "source.png", 640, 480);
+  ASSERT_EQ(EncodeHeif(sources / "source.png", photos / "photo.heic", {"-q", "80"}), "");
+  ASSERT_EQ(EncodeHeif(sources / "source.png", photos / "photo.avif", {"-q", "80"}), "");
+  ASSERT_EQ(
+      EncodeHeif(sources / "source.png", photos / "with-thumbnail.heic", {"-q", "80", "-t", "256"}),
+      "");
+  const CommandResult run = Thumbpipe({"-v", photos.path(), "2"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const Summary summary = ParseSummary(run.err);
+  ASSERT_TRUE(summary.found) << run.err;
+  EXPECT_EQ(summary.thumbnails, 3);
+  EXPECT_EQ(summary.failed, 0) << run.err;
+  const auto lines = VerifyOutputs();
+  ASSERT_EQ(lines.size(), 3u);
+  for (const ManifestLine& line : lines) {
+    const cv::Mat thumb = LoadThumbnail(thumbnails() + "/" + line.thumbnail);
+    EXPECT_EQ(thumb.cols, 200) << line.source;
+    EXPECT_EQ(thumb.rows, 150) << line.source;
+  }
+  EXPECT_THAT(run.err, HasSubstr("HEIF: decoding the embedded 256x192 thumbnail"));
+  EXPECT_THAT(run.err, HasSubstr("HEIF: decoding the 640x480 image"));
+}
+
 TEST_F(PipelineTest, EmptyFolder) {
   TempDir photos;
   const CommandResult run = Thumbpipe({photos.path()});
