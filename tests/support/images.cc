@@ -173,19 +173,32 @@ std::string EncodeHeif(const std::string& source, const std::string& out,
   return "";
 }
 
-bool RotateHeif(std::string* file, int quarter_turns) {
-  const size_t type = file->find("pixi");
-  if (type == std::string::npos || type < 4) return false;
-  const size_t box = type - 4;
-  const auto byte = [&](size_t at) { return static_cast<uint8_t>((*file)[at]); };
+namespace {
+
+// Overwrites heif-enc's pixi box with a box of `type` holding `value`, keeping its size (libheif
+// skips what follows the value), so no offset in the file moves.
+bool ReplacePixi(std::string* file, const char* type, uint8_t value) {
+  const size_t at = file->find("pixi");
+  if (at == std::string::npos || at < 4) return false;
+  const size_t box = at - 4;
+  const auto byte = [&](size_t i) { return static_cast<uint8_t>((*file)[i]); };
   const size_t size = size_t{byte(box)} << 24 | size_t{byte(box + 1)} << 16 |
                       size_t{byte(box + 2)} << 8 | byte(box + 3);
   if (size < 9 || box + size > file->size()) return false;
-  // The box keeps its size (libheif skips what follows the angle), so no offset moves.
-  file->replace(type, 4, "irot");
-  (*file)[box + 8] = static_cast<char>(quarter_turns & 3);
+  file->replace(at, 4, type);
+  (*file)[box + 8] = static_cast<char>(value);
   for (size_t i = box + 9; i < box + size; ++i) (*file)[i] = 0;
   return true;
+}
+
+}  // namespace
+
+bool RotateHeif(std::string* file, int quarter_turns) {
+  return ReplacePixi(file, "irot", static_cast<uint8_t>(quarter_turns & 3));
+}
+
+bool MirrorHeif(std::string* file, int axis) {
+  return ReplacePixi(file, "imir", static_cast<uint8_t>(axis & 1));
 }
 
 }  // namespace thumbpipe::testing

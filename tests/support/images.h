@@ -33,9 +33,11 @@ std::string EncodeHeif(const std::string& source, const std::string& out,
                        const std::vector<std::string>& options = {});
 
 // Turns the 'pixi' property of a HEIF written by heif-enc into an 'irot' of `quarter_turns`
-// x 90 degrees anticlockwise (heif-enc writes no irot of its own); the image item keeps its
-// reference to it. Returns false if the file has no pixi box.
+// x 90 degrees anticlockwise, or an 'imir' whose axis field is `axis` (0 or 1):
+// heif-enc writes neither. The image item keeps its reference to the property. Return false if
+// the file has no pixi box.
 bool RotateHeif(std::string* file, int quarter_turns);
+bool MirrorHeif(std::string* file, int axis);
 
 // PSNR of two same-sized images converted to grey (so channel order does not matter).
 double PsnrGrey(const cv::Mat& a, const cv::Mat& b);

@@ -1,7 +1,7 @@
 // The HEIF decoder on files heif-enc writes here from PNGs the tests make (four coloured
 // quadrants, so a turn or a mirror shows) and from the corpus's EXIF-oriented JPEGs: HEIC and
-// AVIF, alpha, rotation by irot, EXIF orientation ignored, the embedded thumbnail, truncation
-// and --max-pixels.
+// AVIF, alpha, rotation by irot, mirroring by imir, EXIF orientation ignored, the embedded
+// thumbnail, truncation and --max-pixels.
 #include "worker/decoders/heif_decoder.h"
 
 #include <gtest/gtest.h>
@@ -206,6 +206,25 @@ TEST(HeifDecoderTest, IrotTurnsTheImage) {
   ASSERT_EQ(t.outcome, Outcome::kThumbnail) << t.reason;
   ASSERT_EQ(t.image.size(), (Size{150, 200}));
   ExpectQuadrants(t.image, {kBlue, kRed, kWhite, kGreen});
+}
+
+TEST(HeifDecoderTest, ImirMirrorsTheImage) {
+  testing::TempDir dir;
+  const std::string file = Heif(dir, QuadrantsPng(dir, 320, 240));
+  ASSERT_FALSE(file.empty());
+  // libheif 1.15 reads axis 0 as top and bottom changing places ...
+  std::string mirrored = file;
+  ASSERT_TRUE(testing::MirrorHeif(&mirrored, 0));
+  Decoded decoded = Decode(mirrored);
+  ASSERT_TRUE(decoded.status.ok()) << decoded.status.message();
+  ASSERT_EQ(decoded.image.size(), (Size{320, 240}));
+  ExpectQuadrants(decoded.image, {kBlue, kWhite, kRed, kGreen});
+  // ... and axis 1 as left and right.
+  mirrored = file;
+  ASSERT_TRUE(testing::MirrorHeif(&mirrored, 1));
+  decoded = Decode(mirrored);
+  ASSERT_TRUE(decoded.status.ok()) << decoded.status.message();
+  ExpectQuadrants(decoded.image, {kGreen, kRed, kWhite, kBlue});
 }
 
 // Landscape_6.jpg holds the photo turned a quarter anticlockwise (1200x1800) with EXIF
