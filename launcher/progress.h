@@ -84,7 +84,7 @@ class Progress {
   RateMeter rate_{5'000'000'000};
   int64_t last_shown_ns_ = 0;
   std::pair<uint64_t, uint64_t> last_logged_{0, 0};  // (found, done) of the last line logged
-  bool drawn_ = false;  // a terminal line may be on the screen
+  bool drawn_ = false;                               // a terminal line may be on the screen
 };
 
 }  // namespace thumbpipe

@@ -79,9 +79,10 @@ Status Producer::Run(const std::string& root) {
   return Status::OK();
 }
 
-bool Producer::WalkAndSend(const std::string& folder) {
+bool Producer::WalkAndSend(const std::string& folder, std::set<std::string>* seen) {
   WalkCallbacks callbacks;
-  callbacks.file = [this](const std::string& path, const struct stat& st) {
+  callbacks.file = [this, seen](const std::string& path, const struct stat& st) {
+    if (seen != nullptr) seen->insert(path);
     return watching_ ? SendWhenSettled(path, st) : SendFile(path, st);
   };
   callbacks.skipped = [](const std::string& message) { LogVerbose("{}", message); };
@@ -92,11 +93,8 @@ bool Producer::WalkAndSend(const std::string& folder) {
 }
 
 void Producer::WatchFolder(const std::string& path) {
-  if (out_of_watches_) return;
-  if (Status status = watcher_->Watch(path); !status.ok()) {
-    LogWarning("{}", status.message());
-    out_of_watches_ = status.message().find("max_user_watches") != std::string::npos;
-  }
+  if (watcher_->out_of_watches()) return;  // said once; rescans stand in for the rest
+  if (Status status = watcher_->Watch(path); !status.ok()) LogWarning("{}", status.message());
 }
 
 bool Producer::IsOwnOutput(const std::string& path) const {
@@ -118,40 +116,27 @@ void Producer::Forget(const std::string& path) {
 }
 
 void Producer::Rescan(const std::string& root) {
-  const std::map<std::string, FileStamp> before = known_;
   std::set<std::string> seen;
-  WalkCallbacks callbacks;
-  callbacks.file = [&](const std::string& path, const struct stat& st) {
-    seen.insert(path);
-    return SendWhenSettled(path, st);
-  };
-  callbacks.skipped = [](const std::string&) {};
-  callbacks.problem = [](const std::string& message) { LogWarning("{}", message); };
-  if (watcher_ != nullptr)
-    callbacks.folder = [this](const std::string& path) { WatchFolder(path); };
-  if (!WalkTree(root, callbacks, exclusions_, env_.symlinks)) return;  // stopped: nothing is gone
-  for (const auto& [path, stamp] : before) {
-    if (seen.count(path) == 0) Forget(path);
+  if (!WalkAndSend(root, &seen)) return;  // stopped: nothing is known to be gone
+  std::vector<std::string> gone;
+  for (const auto& [path, stamp] : known_) {
+    if (seen.count(path) == 0) gone.push_back(path);
   }
+  for (const std::string& path : gone) Forget(path);
 }
 
-int64_t Producer::FileReady(const std::string& path) {
+void Producer::FileReady(const std::string& path) {
   // Only regular files are work; a symlink moved in waits for a rescan, which applies
   // --symlinks to it as the walk does.
   struct stat st;
-  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
-  const int64_t mtime_ns = StampOf(st).mtime_ns;
-  const int64_t due = mtime_ns + RacyWindowNs(mtime_ns);
-  if (due > WallClockNanos()) return due;
-  SendFile(path, st);
-  return 0;
+  if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) SendWhenSettled(path, st);
 }
 
 bool Producer::SendWhenSettled(const std::string& path, const struct stat& st) {
   const int64_t mtime_ns = StampOf(st).mtime_ns;
   const int64_t due = mtime_ns + RacyWindowNs(mtime_ns);
   if (due <= WallClockNanos()) return SendFile(path, st);
-  waiting_[path] = due;  // its event, or the loop, sends it once settled
+  waiting_[path] = due;  // the watch loop looks at it again then
   return !env_.stop_requested();
 }
 
@@ -169,7 +154,7 @@ Status Producer::Watch(const std::string& root) {
       wait = std::clamp(std::chrono::milliseconds(ms), std::chrono::milliseconds(0), wait);
     }
     if (Status status = watcher_->Wait(wait, &events); !status.ok()) return status;
-    if (out_of_watches_ &&
+    if (watcher_->out_of_watches() &&
         MonotonicNanos() - last_scan_ns >= std::chrono::nanoseconds(env_.rescan_interval).count()) {
       events.push_back({TreeEvent::kRescan, ""});
     }
@@ -178,7 +163,7 @@ Status Producer::Watch(const std::string& root) {
       if (event.kind != TreeEvent::kRescan && IsOwnOutput(event.path)) continue;
       switch (event.kind) {
         case TreeEvent::kFileReady:
-          if (const int64_t due = FileReady(event.path); due != 0) waiting_[event.path] = due;
+          FileReady(event.path);
           break;
         case TreeEvent::kFileGone:
           waiting_.erase(event.path);
@@ -204,20 +189,15 @@ Status Producer::Watch(const std::string& root) {
           break;
       }
     }
-    // Files held back whose time has come (their mtime may have moved on meanwhile).
+    // Files held back whose time has come: looked at again, as their mtime may have moved.
     const int64_t now = WallClockNanos();
-    for (auto it = waiting_.begin(); it != waiting_.end() && status_.ok();) {
-      if (it->second > now) {
-        ++it;
-        continue;
-      }
-      const int64_t due = FileReady(it->first);
-      if (due != 0) {
-        it->second = due;
-        ++it;
-      } else {
-        it = waiting_.erase(it);
-      }
+    std::vector<std::string> due;
+    for (const auto& [path, when] : waiting_) {
+      if (when <= now) due.push_back(path);
+    }
+    for (const std::string& path : due) {
+      waiting_.erase(path);
+      if (status_.ok()) FileReady(path);
     }
   }
   return status_;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,15 +64,16 @@ class Producer {
   // stop_requested or the launcher is gone.
   Status Watch(const std::string& root);
   // Walks `folder` (watching its folders in watch mode) and sends its files.
-  bool WalkAndSend(const std::string& folder);
+  // Records every file found in *seen when given.
+  bool WalkAndSend(const std::string& folder, std::set<std::string>* seen = nullptr);
   // Walks the whole tree again: sends what is new or changed, reports what is gone.
   void Rescan(const std::string& root);
   void WatchFolder(const std::string& path);
-  // A complete file from an event: sent once its mtime is old enough to be trusted later
-  // (catalog/entry.h RacyWindowNs), so that a file that arrives while watching is not done
-  // again by the next run. Returns the wall-clock time it waits for, or 0 if sent or no work.
-  int64_t FileReady(const std::string& path);
-  // The same for a file a walk found while watching (a new folder, a rescan).
+  // A complete file from an event (or held back before): a regular file is sent when settled.
+  void FileReady(const std::string& path);
+  // Sends a file found while watching once its mtime is old enough to be trusted later
+  // (catalog/entry.h RacyWindowNs), so that the next run does not do it again; until then it
+  // waits in waiting_.
   bool SendWhenSettled(const std::string& path, const struct stat& st);
   void Forget(const std::string& path);
   bool IsOwnOutput(const std::string& path) const;
@@ -92,7 +94,6 @@ class Producer {
   std::unique_ptr<Watcher> watcher_;
   std::map<std::string, int64_t> waiting_;  // complete files held back: path -> when due
   bool watching_ = false;                   // the first walk is over
-  bool out_of_watches_ = false;
 };
 
 }  // namespace thumbpipe

@@ -30,6 +30,7 @@ Status Watcher::Watch(const std::string& path) {
   const int wd = ::inotify_add_watch(fd_, path.c_str(), kMask);
   if (wd < 0) {
     if (errno == ENOSPC) {
+      out_of_watches_ = true;
       return Status::Error(fmt::format(
           "cannot watch '{}': out of inotify watches; raise the sysctl "
           "fs.inotify.max_user_watches (watching one per folder); until then the tree is "

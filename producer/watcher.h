@@ -33,6 +33,8 @@ class Watcher {
   // Watches the folder `path`. Out of watches (ENOSPC) is an error whose message names
   // fs.inotify.max_user_watches; the caller falls back to rescanning.
   Status Watch(const std::string& path);
+  // True once a Watch failed for want of watches.
+  bool out_of_watches() const { return out_of_watches_; }
 
   // Waits up to `timeout` for events and appends them to *events.
   Status Wait(std::chrono::milliseconds timeout, std::vector<TreeEvent>* events);
@@ -41,6 +43,7 @@ class Watcher {
   explicit Watcher(int fd) : fd_(fd) {}
   int fd_;
   std::unordered_map<int, std::string> folders_;  // watch descriptor -> folder path
+  bool out_of_watches_ = false;
 };
 
 }  // namespace thumbpipe

@@ -31,13 +31,13 @@ std::string_view Manifest::Add(std::string_view thumbnail, std::string_view sour
   entry.push_back('\0');
   AppendManifestLine(thumbnail, source_path, &entry);
   text_bytes_ += entry.size() - source_path.size() - 1;
-  Remove(std::string(source_path));
+  Remove(source_path);
   return LineOf(*entries_.insert(std::move(entry)).first);
 }
 
-bool Manifest::Remove(const std::string& source_path) {
+bool Manifest::Remove(std::string_view source_path) {
   // The path alone compares as an entry: PathOf stops at the end of the string.
-  const auto it = entries_.find(std::string_view(source_path));
+  const auto it = entries_.find(source_path);
   if (it == entries_.end()) return false;
   text_bytes_ -= LineOf(*it).size();
   entries_.erase(it);

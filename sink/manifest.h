@@ -16,7 +16,7 @@ class Manifest {
   // (with the newline), valid until the next change.
   std::string_view Add(std::string_view thumbnail, std::string_view source_path);
   // Takes `source_path` off the list; false if it was not on it.
-  bool Remove(const std::string& source_path);
+  bool Remove(std::string_view source_path);
   size_t size() const { return entries_.size(); }
   // Calls fn(thumbnail name) for every line.
   template <typename Fn>

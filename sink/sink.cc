@@ -97,19 +97,25 @@ bool Sink::IsStale(const Result& result) {
   return false;
 }
 
-void Sink::CountStale(const Result& result) {
+void Sink::Count(const Result& result) {
   RunCounters& counters = *env_.counters;
+  const bool unchanged = (result.flags & kResultUnchanged) != 0;
   switch (result.kind) {
     case ResultKind::kThumbnail:
+      if (unchanged) counters.unchanged.fetch_add(1, std::memory_order_relaxed);
       counters.thumbnails.fetch_add(1, std::memory_order_relaxed);
       break;
     case ResultKind::kNotImage:
+      if (unchanged) counters.unchanged.fetch_add(1, std::memory_order_relaxed);
       counters.not_images.fetch_add(1, std::memory_order_relaxed);
       break;
     case ResultKind::kFailed:
+      if (unchanged) counters.skipped_failed.fetch_add(1, std::memory_order_relaxed);
       counters.failed.fetch_add(1, std::memory_order_relaxed);
       break;
     case ResultKind::kRemoved:
+      counters.removed.fetch_add(1, std::memory_order_relaxed);
+      break;
     case ResultKind::kEnd:
       break;
   }
@@ -199,52 +205,41 @@ void Sink::FlushJournal() {
 
 void Sink::Record(const Result& result) {
   RunCounters& counters = *env_.counters;
-  const bool unchanged = (result.flags & kResultUnchanged) != 0;
   counters.bytes_read.fetch_add(result.source_bytes, std::memory_order_relaxed);
   counters.bytes_written.fetch_add(result.thumbnail_bytes, std::memory_order_relaxed);
   if (env_.stats != nullptr) env_.stats->Record(result);
+  Count(result);
   if (IsStale(result)) {
     // Watch mode: the file was removed or found again since this result's work was sent (a
     // temporary name renamed while a worker read it): the newer news stands.
     LogVerbose("'{}' changed while it was being done; its newer state stands",
                EscapePath(result.path));
-    CountStale(result);
     return;
   }
   if (env_.catalog != nullptr) env_.catalog->Record(result);
-  if (result.kind != ResultKind::kThumbnail && result.kind != ResultKind::kRemoved &&
-      manifest_.Remove(result.path)) {
-    manifest_changed_ = true;  // watch mode: a file that had a thumbnail no longer has one
-  }
   switch (result.kind) {
     case ResultKind::kThumbnail:
       Journal(manifest_.Add(result.thumbnail, result.path));
       manifest_changed_ = true;
-      if (unchanged) counters.unchanged.fetch_add(1, std::memory_order_relaxed);
-      counters.thumbnails.fetch_add(1, std::memory_order_relaxed);
-      break;
+      return;
     case ResultKind::kNotImage:
       LogVerbose("not an image: '{}' ({})", EscapePath(result.path), result.reason);
-      if (unchanged) counters.unchanged.fetch_add(1, std::memory_order_relaxed);
-      counters.not_images.fetch_add(1, std::memory_order_relaxed);
       break;
     case ResultKind::kFailed:
-      if (unchanged) {
+      if ((result.flags & kResultUnchanged) != 0) {
         LogVerbose("failed before, not retried: '{}': {}", EscapePath(result.path), result.reason);
-        counters.skipped_failed.fetch_add(1, std::memory_order_relaxed);
       } else {
         LogWarning("failed: '{}': {}", EscapePath(result.path), result.reason);
       }
-      counters.failed.fetch_add(1, std::memory_order_relaxed);
       break;
     case ResultKind::kRemoved:
       if (env_.catalog != nullptr) env_.catalog->Forget(result.path);
-      if (manifest_.Remove(result.path)) manifest_changed_ = true;
-      counters.removed.fetch_add(1, std::memory_order_relaxed);
       break;
     case ResultKind::kEnd:
-      break;
+      return;
   }
+  // Watch mode: a file that had a thumbnail has none now (gone, or no longer an image).
+  if (env_.watch && manifest_.Remove(result.path)) manifest_changed_ = true;
 }
 
 }  // namespace thumbpipe

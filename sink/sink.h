@@ -67,7 +67,8 @@ class Sink {
   // has been recorded already; results of one path can arrive out of order from different
   // workers, and a removal from the producer can overtake a worker's result.
   bool IsStale(const Result& result);
-  void CountStale(const Result& result);
+  // Adds the result to the run's counters (stale ones too: every file found counts once).
+  void Count(const Result& result);
   void EndFirstPass();
   Status WriteManifest();
 
