@@ -1,5 +1,7 @@
 #include "common/atomic_file.h"
 
+#include "common/escape.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -142,6 +144,19 @@ Status AtomicFileWriter::Commit() {
     return Status::FromErrno(errno, "cannot rename '{}' to '{}'", temp_path_, path_);
   }
   committed_ = true;
+  return Status::OK();
+}
+
+Status PrepareFolderFor(std::string_view what, const std::string& path) {
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  std::filesystem::create_directories(folder, ec);
+  if (ec || ::access(folder.c_str(), W_OK) != 0) {
+    return Status::Error(
+        fmt::format("cannot write {} '{}': its folder '{}' {}", what, EscapePath(path),
+                    EscapePath(folder.string()),
+                    ec ? "cannot be created: " + ec.message() : "is not writable"));
+  }
   return Status::OK();
 }
 

@@ -64,6 +64,10 @@ class AtomicFileWriter {
   bool committed_ = false;
 };
 
+// Before a run: creates the folder of the file at `path` if missing and checks that files can
+// be written in it. `what` names the file in the message ("the manifest", "--stats-json").
+Status PrepareFolderFor(std::string_view what, const std::string& path);
+
 // Writes all of `data` to `fd`, retrying on EINTR and short writes. Returns errno or 0.
 int WriteAll(int fd, std::span<const unsigned char> data);
 

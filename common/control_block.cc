@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "common/clock.h"
 
 namespace thumbpipe {
@@ -25,6 +27,11 @@ void CopyString(const std::string& from, char* to, size_t capacity) {
 std::string ShmPath(const std::string& name) { return "/" + name; }
 
 }  // namespace
+
+std::string DescribeCounts(const RunCounters& counters) {
+  return fmt::format("{} thumbnails, {} not images, {} failed", counters.thumbnails.load(),
+                     counters.not_images.load(), counters.failed.load());
+}
 
 uint64_t SlotBeginItem(WorkerSlot* slot, const WorkItem& work, int64_t now_ns) {
   const uint64_t item = slot->item.fetch_add(1, std::memory_order_relaxed) + 1;

@@ -100,6 +100,9 @@ struct ControlBlock {
 static_assert(std::atomic<uint64_t>::is_always_lock_free);
 static_assert(std::atomic<int64_t>::is_always_lock_free);
 
+// "1873 thumbnails, 12 not images, 1 failed": the counts every report of a run starts with.
+std::string DescribeCounts(const RunCounters& counters);
+
 // Records in `slot` that the worker starts on `path` (sequence lock writer side); returns the
 // item's number.
 uint64_t SlotBeginItem(WorkerSlot* slot, const WorkItem& item, int64_t now_ns);

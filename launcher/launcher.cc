@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "common/atomic_file.h"
 #include "common/control_block.h"
 #include "common/escape.h"
 #include "common/ipc_queue.h"
@@ -43,21 +44,6 @@ class SharedObjects {
   RunNames names_;
 };
 
-// Creates the folder of the file at `path` (the manifest, the catalog) if missing, and checks
-// that it can be written to.
-Status PrepareFolderOf(std::string_view what, const std::string& path) {
-  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
-  std::error_code ec;
-  std::filesystem::create_directories(folder, ec);
-  if (ec || ::access(folder.c_str(), W_OK) != 0) {
-    return Status::Error(
-        fmt::format("cannot write the {} '{}': its folder '{}' {}", what, EscapePath(path),
-                    EscapePath(folder.string()),
-                    ec ? "cannot be created: " + ec.message() : "is not writable"));
-  }
-  return Status::OK();
-}
-
 Status PrepareOutputs(const RunOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(options.output_dir, ec);
@@ -70,9 +56,11 @@ Status PrepareOutputs(const RunOptions& options) {
     return Status::FromErrno(errno, "cannot write to output folder '{}'",
                              EscapePath(options.output_dir));
   }
-  if (Status status = PrepareFolderOf("manifest", options.manifest); !status.ok()) return status;
+  if (Status status = PrepareFolderFor("the manifest", options.manifest); !status.ok())
+    return status;
   if (options.incremental) {
-    if (Status status = PrepareFolderOf("catalog", options.catalog); !status.ok()) return status;
+    if (Status status = PrepareFolderFor("the catalog", options.catalog); !status.ok())
+      return status;
   }
   if (std::filesystem::is_directory(options.manifest)) {
     return Status::Error(
@@ -84,9 +72,7 @@ Status PrepareOutputs(const RunOptions& options) {
 // "Finished in 1.20 s: 10 thumbnails, 2 not images, 1 failed", and for incremental runs
 // "; 9 unchanged, 1 failed before and not retried".
 std::string Summary(double seconds, const RunCounters& counters, bool incremental) {
-  std::string text =
-      fmt::format("Finished in {:.2f} s: {} thumbnails, {} not images, {} failed", seconds,
-                  counters.thumbnails.load(), counters.not_images.load(), counters.failed.load());
+  std::string text = fmt::format("Finished in {:.2f} s: {}", seconds, DescribeCounts(counters));
   if (incremental) {
     text += fmt::format("; {} unchanged, {} failed before and not retried",
                         counters.unchanged.load(), counters.skipped_failed.load());

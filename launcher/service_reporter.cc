@@ -8,9 +8,7 @@ namespace thumbpipe {
 
 std::string ServiceStatusText(const RunCounters& counters, bool first_pass_done, bool watch,
                               bool stopping) {
-  std::string text =
-      fmt::format("{} thumbnails, {} not images, {} failed", counters.thumbnails.load(),
-                  counters.not_images.load(), counters.failed.load());
+  std::string text = DescribeCounts(counters);
   // Files carried over from the catalog are among the counts above.
   if (const uint64_t unchanged = counters.unchanged.load() + counters.skipped_failed.load();
       unchanged != 0) {

@@ -139,15 +139,7 @@ Status WriteStatsJson(const std::string& path, const StatsReport& report) {
 
 Status PrepareStatsDestination(const std::string& path) {
   if (path.empty()) return Status::OK();
-  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
-  std::error_code ec;
-  std::filesystem::create_directories(folder, ec);
-  if (ec || ::access(folder.c_str(), W_OK) != 0) {
-    return Status::Error(
-        fmt::format("cannot write --stats-json '{}': its folder '{}' {}", EscapePath(path),
-                    EscapePath(folder.string()),
-                    ec ? "cannot be created: " + ec.message() : "is not writable"));
-  }
+  if (Status status = PrepareFolderFor("--stats-json", path); !status.ok()) return status;
   if (std::filesystem::is_directory(path)) {
     return Status::Error(
         fmt::format("--stats-json '{}' is a folder; give a file name", EscapePath(path)));
