@@ -1,13 +1,13 @@
 #include "common/atomic_file.h"
 
-#include "common/escape.h"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
+
+#include "common/escape.h"
 
 namespace thumbpipe {
 namespace {
