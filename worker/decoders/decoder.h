@@ -10,6 +10,7 @@
 #include <span>
 
 #include "common/status.h"
+#include "worker/colour/colour_source.h"
 #include "worker/image.h"
 #include "worker/input.h"
 #include "worker/sniff.h"
@@ -28,6 +29,10 @@ struct DecodeRequest {
 class RowSink {
  public:
   virtual ~RowSink() = default;
+  // Called before Begin when the file describes its colours (see colour_source.h); rows then
+  // come as stored, and the sink converts them to sRGB. Not called: the rows are sRGB. CMYK
+  // is never handed over: a decoder turns it into RGB with ColourTransform itself.
+  virtual void SetColour(ColourSource source) { (void)source; }
   // `full` is the image's size as stored; `rows` the size of what follows (at least the
   // needed size, or the full size). `block` > 1: each delivered pixel stands for block x block
   // pixels of the full image, the last column and row for what remains (a JPEG decoded at
