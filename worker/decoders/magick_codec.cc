@@ -1,0 +1,111 @@
+#include "worker/decoders/magick_codec.h"
+
+#include <dlfcn.h>
+
+#include <filesystem>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "worker/decoders/magick_plugin.h"
+
+namespace thumbpipe {
+namespace {
+
+struct Plugin {
+  decltype(&thumbpipe_magick_decode) decode = nullptr;
+  decltype(&thumbpipe_magick_free) release = nullptr;
+  std::string error;  // why it could not be loaded
+};
+
+// Loads the plug-in from the running program's folder, once per process.
+const Plugin& LoadPlugin() {
+  static const Plugin plugin = [] {
+    Plugin loaded;
+    std::error_code ec;
+    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    const std::string path = (self.parent_path() / THUMBPIPE_MAGICK_PLUGIN).string();
+    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      const char* why = ::dlerror();
+      loaded.error =
+          fmt::format("cannot load the ImageMagick decoders: {}", why != nullptr ? why : path);
+      return loaded;
+    }
+    loaded.decode = reinterpret_cast<decltype(&thumbpipe_magick_decode)>(
+        ::dlsym(handle, "thumbpipe_magick_decode"));
+    loaded.release = reinterpret_cast<decltype(&thumbpipe_magick_free)>(
+        ::dlsym(handle, "thumbpipe_magick_free"));
+    if (loaded.decode == nullptr || loaded.release == nullptr) {
+      loaded.error = fmt::format("'{}' is not a thumbpipe ImageMagick plug-in", path);
+    }
+    return loaded;
+  }();
+  return plugin;
+}
+
+// ImageMagick's coder for a sniffed format; null for a format this decoder does not read.
+const char* CoderFor(Format format, std::span<const uint8_t> head) {
+  switch (format) {
+    case Format::kTga:
+      return "TGA";
+    case Format::kIco:  // the type field: 1 icon, 2 cursor
+      return head.size() > 2 && head[2] == 2 ? "CUR" : "ICO";
+    case Format::kPsd:  // version 2 is the large document format
+      return head.size() > 5 && head[4] == 0 && head[5] == 2 ? "PSB" : "PSD";
+    case Format::kPcx:
+      return "PCX";
+    case Format::kSgi:
+      return "SGI";
+    case Format::kXpm:
+      return "XPM";
+    case Format::kXbm:
+      return "XBM";
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+Status MagickDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
+  const char* coder = CoderFor(format_, input.Head());
+  if (coder == nullptr) {
+    return Status::Error(fmt::format("ImageMagick is not used for {}", FormatName(format_)));
+  }
+  std::span<const uint8_t> file;
+  if (Status status = input.Whole(&file); !status.ok()) return status;
+  const Plugin& plugin = LoadPlugin();
+  if (!plugin.error.empty()) return Status::Error(plugin.error);
+  ThumbpipeMagickImage image{};
+  char error[512] = "";
+  const int result = plugin.decode(file.data(), file.size(), coder, request.max_pixels, &image,
+                                   error, sizeof error);
+  const Size size{image.width, image.height};
+  switch (result) {
+    case THUMBPIPE_MAGICK_OK:
+      break;
+    case THUMBPIPE_MAGICK_TOO_MANY_PIXELS:
+      return TooManyPixels(size, request.max_pixels);
+    case THUMBPIPE_MAGICK_OUT_OF_MEMORY:
+      return OutOfMemory(size);
+    default:
+      return Status::Error(error);
+  }
+  if (image.icc != nullptr) {
+    ColourSource source;
+    source.icc.assign(image.icc, image.icc + image.icc_size);
+    sink->SetColour(std::move(source));
+  }
+  Status status = WithinPixelLimit(size, request.max_pixels)
+                      ? sink->Begin(size, size, image.channels, 1)
+                      : TooManyPixels(size, request.max_pixels);
+  if (status.ok()) {
+    const size_t stride = static_cast<size_t>(image.width) * image.channels;
+    for (uint32_t y = 0; y < image.height; ++y) sink->Row(image.pixels + y * stride);
+  }
+  plugin.release(&image);
+  return status;
+}
+
+}  // namespace thumbpipe
