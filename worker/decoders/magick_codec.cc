@@ -66,6 +66,57 @@ const char* CoderFor(Format format, std::span<const uint8_t> head) {
   }
 }
 
+// True when an icon directory points past the end of the file: ImageMagick reports that as a
+// damaged header, which hides the likelier cause.
+bool IconDataMissing(std::span<const uint8_t> file) {
+  if (file.size() < 6) return false;
+  const auto u32 = [&](size_t at) {
+    return uint32_t{file[at]} | uint32_t{file[at + 1]} << 8 | uint32_t{file[at + 2]} << 16 |
+           uint32_t{file[at + 3]} << 24;
+  };
+  const size_t count = file[4] | file[5] << 8;
+  for (size_t i = 0; i < count; ++i) {
+    const size_t entry = 6 + 16 * i;
+    if (entry + 16 > file.size()) return true;
+    if (uint64_t{u32(entry + 8)} + u32(entry + 12) > file.size()) return true;
+  }
+  return false;
+}
+
+uint64_t Be(std::span<const uint8_t> file, size_t at, size_t bytes) {
+  uint64_t value = 0;
+  for (size_t i = 0; i < bytes; ++i) value = value << 8 | file[at + i];
+  return value;
+}
+
+// True when a Photoshop file ends before its composite image does: ImageMagick reports some
+// such files as undecompressable and reads others with the missing rows blank.
+bool CompositeMissing(std::span<const uint8_t> file) {
+  if (file.size() < 26) return true;
+  const bool large = Be(file, 4, 2) == 2;  // PSB: longer lengths
+  const uint64_t channels = Be(file, 12, 2);
+  const uint64_t height = Be(file, 14, 4);
+  const uint64_t width = Be(file, 18, 4);
+  const uint64_t depth = Be(file, 22, 2);
+  uint64_t at = 26;
+  // Colour mode data, image resources, layers and masks: each a length and its bytes.
+  for (const size_t length_bytes : {size_t{4}, size_t{4}, large ? size_t{8} : size_t{4}}) {
+    if (at + length_bytes > file.size()) return true;
+    at += length_bytes + Be(file, at, length_bytes);
+  }
+  if (at + 2 > file.size()) return true;
+  const uint64_t compression = Be(file, at, 2);
+  at += 2;
+  const uint64_t rows = channels * height;
+  if (compression == 0) return at + rows * ((width * depth + 7) / 8) > file.size();
+  if (compression != 1) return false;  // ZIP: ImageMagick says what it makes of it
+  const size_t count_bytes = large ? 4 : 2;
+  if (at + rows * count_bytes > file.size()) return true;
+  uint64_t packed = 0;
+  for (uint64_t row = 0; row < rows; ++row) packed += Be(file, at + row * count_bytes, count_bytes);
+  return at + rows * count_bytes + packed > file.size();
+}
+
 }  // namespace
 
 Status MagickDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
@@ -75,6 +126,10 @@ Status MagickDecoder::Decode(Input& input, const DecodeRequest& request, RowSink
   }
   std::span<const uint8_t> file;
   if (Status status = input.Whole(&file); !status.ok()) return status;
+  if ((format_ == Format::kIco && IconDataMissing(file)) ||
+      (format_ == Format::kPsd && CompositeMissing(file))) {
+    return Status::Error("the file ends early (is it truncated?)");
+  }
   const Plugin& plugin = LoadPlugin();
   if (!plugin.error.empty()) return Status::Error(plugin.error);
   ThumbpipeMagickImage image{};

@@ -26,6 +26,8 @@ constexpr MagickSizeType kMiB = 1024 * 1024;
 constexpr MagickSizeType kMemory = 1024 * kMiB;
 constexpr MagickSizeType kListLength = 256;  // ICO holds at most 256 icons
 
+constexpr std::string_view kTruncated = "the file ends early (is it truncated?)";
+
 void SetError(std::string_view text, char* error, size_t error_size) {
   if (error_size == 0) return;
   std::snprintf(error, error_size, "%.*s", static_cast<int>(text.size()), text.data());
@@ -46,12 +48,19 @@ void Configure() {
   SetMagickResourceLimit(ListLengthResource, kListLength);
 }
 
-// The request's pixel limit, also as ImageMagick's own limits on any image it makes.
+// The request's pixel limit, also as ImageMagick's own limits on any image it makes, which
+// back up the check of the header. ImageMagick 6 counts its "area" in bytes of pixel cache
+// (8 to 10 a pixel at 16 bits a sample).
 void LimitPixels(uint64_t max_pixels) {
-  const MagickSizeType limit = max_pixels != 0 ? max_pixels : MagickResourceInfinity;
-  SetMagickResourceLimit(AreaResource, limit);
-  SetMagickResourceLimit(WidthResource, limit);
-  SetMagickResourceLimit(HeightResource, limit);
+  constexpr uint64_t kCacheBytesPerPixel = 16;
+  const MagickSizeType side = max_pixels != 0 ? max_pixels : MagickResourceInfinity;
+  const MagickSizeType area =
+      max_pixels != 0 && max_pixels < MagickResourceInfinity / kCacheBytesPerPixel
+          ? max_pixels * kCacheBytesPerPixel
+          : MagickResourceInfinity;
+  SetMagickResourceLimit(AreaResource, area);
+  SetMagickResourceLimit(WidthResource, side);
+  SetMagickResourceLimit(HeightResource, side);
 }
 
 std::string Lower(std::string text) {
@@ -81,11 +90,13 @@ bool Contains(std::string_view text, std::string_view part) {
 // "improper image header" or "unexpected end-of-file"; the description names the source file
 // of ImageMagick that threw, which says nothing to a user.
 std::string Describe(const ExceptionInfo* exception) {
-  const std::string reason = exception->reason != nullptr ? exception->reason : "";
+  std::string reason = exception->reason != nullptr ? exception->reason : "";
+  // "improper image header `ICO:' @ error/icon.c/ReadICONImage/334": the phrase alone.
+  reason = reason.substr(0, std::min(reason.find(" `"), reason.find(" @ ")));
   const std::string lower = Lower(reason);
   if (Contains(lower, "end-of-file") || Contains(lower, "end of file") ||
       Contains(lower, "insufficient image data") || Contains(lower, "unable to read")) {
-    return "the file ends early (is it truncated?)";
+    return std::string(kTruncated);
   }
   if (Contains(lower, "improper image header") || Contains(lower, "not a ")) {
     return "the header is damaged (ImageMagick: " + reason + ")";
@@ -98,7 +109,13 @@ std::string Describe(const ExceptionInfo* exception) {
   return "damaged or unreadable (ImageMagick: " + reason + ")";
 }
 
-bool Failed(const ExceptionInfo* exception) { return exception->severity >= ErrorException; }
+// An error, or a warning that data is missing (ImageMagick reads some cut files with the
+// missing rows blank, and only warns).
+bool Failed(const ExceptionInfo* exception) {
+  if (exception->severity >= ErrorException) return true;
+  if (exception->severity < WarningException) return false;
+  return Describe(exception) == kTruncated;
+}
 
 bool OutOfMemory(const ExceptionInfo* exception) {
   return Contains(Lower(exception->reason != nullptr ? exception->reason : ""),
@@ -142,6 +159,22 @@ void ToTopLeft(OrientationType corner, uint8_t* pixels, uint32_t width, uint32_t
       }
     }
   }
+}
+
+// Grey images stay grey: those ImageMagick reads as grey, and those whose palette is all grey
+// (XBM, grey palettes). Full-colour pixels are not scanned.
+bool Grey(const Image* image) {
+  if (image->colorspace == GRAYColorspace || image->type == BilevelType ||
+      image->type == GrayscaleType || image->type == GrayscaleMatteType) {
+    return true;
+  }
+  if (image->storage_class != PseudoClass || image->colormap == nullptr || image->colors == 0)
+    return false;
+  for (size_t i = 0; i < image->colors; ++i) {
+    const PixelPacket& c = image->colormap[i];
+    if (c.red != c.green || c.green != c.blue) return false;
+  }
+  return true;
 }
 
 uint32_t Clamp(size_t n) { return static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX)); }
@@ -231,7 +264,7 @@ extern "C" int thumbpipe_magick_decode(const uint8_t* data, size_t size, const c
       return THUMBPIPE_MAGICK_FAILED;
     }
   }
-  const bool grey = IsGrayImage(chosen, exception.get()) != MagickFalse;
+  const bool grey = Grey(chosen);
   const bool alpha = chosen->matte != MagickFalse;
   const char* map = grey ? (alpha ? "IA" : "I") : (alpha ? "RGBA" : "RGB");
   const uint32_t channels = static_cast<uint32_t>(std::strlen(map));
