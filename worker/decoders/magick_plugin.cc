@@ -22,7 +22,7 @@ constexpr std::array<std::string_view, 9> kCoders{"TGA", "ICO", "CUR", "PSD", "P
 
 constexpr MagickSizeType kMiB = 1024 * 1024;
 // ImageMagick keeps pixels as 16-bit RGBA (8 bytes each) while decoding. Debian's policy file
-// may lower these further (it caps memory at 256 MiB and the area at 128 megapixels).
+// lowers this to 256 MiB, which stops images at about 33 megapixels.
 constexpr MagickSizeType kMemory = 1024 * kMiB;
 constexpr MagickSizeType kListLength = 256;  // ICO holds at most 256 icons
 
@@ -101,9 +101,10 @@ std::string Describe(const ExceptionInfo* exception) {
   if (Contains(lower, "improper image header") || Contains(lower, "not a ")) {
     return "the header is damaged (ImageMagick: " + reason + ")";
   }
-  if (exception->severity == ResourceLimitError || exception->severity == ResourceLimitFatalError) {
-    return "the image needs more than the plug-in's resource limits allow (ImageMagick: " + reason +
-           ")";
+  if (exception->severity == ResourceLimitError || exception->severity == ResourceLimitFatalError ||
+      Contains(lower, "cache resources exhausted")) {
+    return "the image needs more memory than ImageMagick may use (" + reason +
+           "; its limits are in /etc/ImageMagick-6/policy.xml)";
   }
   if (reason.empty()) return "damaged or unreadable (ImageMagick gave no reason)";
   return "damaged or unreadable (ImageMagick: " + reason + ")";
