@@ -49,15 +49,15 @@ void Configure() {
 }
 
 // The request's pixel limit, also as ImageMagick's own limits on any image it makes, which
-// back up the check of the header. ImageMagick 6 counts its "area" in bytes of pixel cache
-// (8 to 10 a pixel at 16 bits a sample).
+// back up the exact check of the header. ImageMagick counts against its area limit the pixels
+// of all it holds at once (reading a 64x64 image needs an area limit above 4096), so the area
+// is given room.
 void LimitPixels(uint64_t max_pixels) {
-  constexpr uint64_t kCacheBytesPerPixel = 16;
+  constexpr uint64_t kAreaRoom = 4;
   const MagickSizeType side = max_pixels != 0 ? max_pixels : MagickResourceInfinity;
-  const MagickSizeType area =
-      max_pixels != 0 && max_pixels < MagickResourceInfinity / kCacheBytesPerPixel
-          ? max_pixels * kCacheBytesPerPixel
-          : MagickResourceInfinity;
+  const MagickSizeType area = max_pixels != 0 && max_pixels < MagickResourceInfinity / kAreaRoom
+                                  ? max_pixels * kAreaRoom
+                                  : MagickResourceInfinity;
   SetMagickResourceLimit(AreaResource, area);
   SetMagickResourceLimit(WidthResource, side);
   SetMagickResourceLimit(HeightResource, side);

@@ -120,6 +120,24 @@ TEST(MagickDecoderTest, TgaTopLeftOriginReadsTheSame) {
   ExpectPixels(decoded.image, rgb);
 }
 
+// The descriptor's bit 4 says the rows are stored right to left: the same bytes read mirrored.
+TEST(MagickDecoderTest, TgaRightToLeftIsMirrored) {
+  const Pixels rgb = testing::Pattern(16, 9, 3);
+  std::string file = Pillow(rgb, "TGA", "orientation=1");
+  ASSERT_GT(file.size(), 18u);
+  file[17] = static_cast<char>(file[17] | 0x10);
+  const Decoded decoded = Decode(file, Format::kTga);
+  ASSERT_TRUE(decoded.status.ok()) << decoded.status.message();
+  Pixels mirrored = rgb;
+  for (uint32_t y = 0; y < rgb.height; ++y) {
+    for (uint32_t x = 0; x < rgb.width; ++x) {
+      std::memcpy(mirrored.data.data() + (size_t{y} * rgb.width + x) * 3,
+                  rgb.at(rgb.width - 1 - x, y), 3);
+    }
+  }
+  ExpectPixels(decoded.image, mirrored);
+}
+
 TEST(MagickDecoderTest, TgaGreyAndPaletteExact) {
   const Pixels grey = testing::Pattern(20, 10, 1);
   const Decoded decoded = Decode(Pillow(grey, "TGA"), Format::kTga);
