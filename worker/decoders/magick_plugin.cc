@@ -106,7 +106,8 @@ std::string Describe(const ExceptionInfo* exception) {
     return "the image needs more memory than ImageMagick may use (" + reason +
            "; its limits are in /etc/ImageMagick-6/policy.xml)";
   }
-  if (reason.empty()) return "damaged or unreadable (ImageMagick gave no reason)";
+  // An icon whose embedded PNG is damaged, for one, comes back as no image and no reason.
+  if (reason.empty()) return "damaged: ImageMagick read no image from it";
   return "damaged or unreadable (ImageMagick: " + reason + ")";
 }
 
