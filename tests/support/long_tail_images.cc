@@ -1,3 +1,5 @@
+// Writers of long-tail format files for tests (see long_tail_images.h): Pillow run as a
+// program, PSD and XPM laid out here.
 #include "tests/support/long_tail_images.h"
 
 #include <map>

@@ -1,3 +1,5 @@
+// MagickDecoder (magick_codec.h): loads thumbpipe-magick.so on first use and hands its pixels
+// to the sink; a few checks of its own say "truncated" where ImageMagick would say less.
 #include "worker/decoders/magick_codec.h"
 
 #include <dlfcn.h>

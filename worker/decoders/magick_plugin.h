@@ -1,7 +1,6 @@
-/* The interface of thumbpipe-magick.so, a plug-in the worker loads only when it meets one of the
- * long-tail formats (TGA, ICO/CUR, PSD, PCX, SGI, XPM, XBM). Plain C, so the two sides share
- * no C++ types; the only file of the worker that names the plug-in's functions besides
- * magick_codec.cc.
+/* The interface of thumbpipe-magick.so, a plug-in the worker (magick_codec.cc) loads only when
+ * it meets one of the long-tail formats (TGA, ICO/CUR, PSD, PCX, SGI, XPM, XBM). Plain C, so
+ * the two sides share no C++ types.
  *
  * Why ImageMagick's MagickCore (Debian libmagickcore-6.q16) and not GraphicsMagick (Debian
  * libgraphicsmagick-q16-3), compared on Debian 12:
