@@ -26,6 +26,22 @@ std::string_view FormatName(Format format) {
       return "JPEG XL";
     case Format::kJpeg2000:
       return "JPEG 2000";
+    case Format::kTga:
+      return "TGA";
+    case Format::kIco:
+      return "ICO/CUR";
+    case Format::kPsd:
+      return "PSD";
+    case Format::kPcx:
+      return "PCX";
+    case Format::kSgi:
+      return "SGI";
+    case Format::kXpm:
+      return "XPM";
+    case Format::kXbm:
+      return "XBM";
+    case Format::kCameraRaw:
+      return "camera RAW";
   }
   return "unknown";
 }
@@ -54,6 +70,22 @@ std::string_view FormatKey(Format format) {
       return "jxl";
     case Format::kJpeg2000:
       return "jpeg2000";
+    case Format::kTga:
+      return "tga";
+    case Format::kIco:
+      return "ico";
+    case Format::kPsd:
+      return "psd";
+    case Format::kPcx:
+      return "pcx";
+    case Format::kSgi:
+      return "sgi";
+    case Format::kXpm:
+      return "xpm";
+    case Format::kXbm:
+      return "xbm";
+    case Format::kCameraRaw:
+      return "raw";
   }
   return "unknown";
 }

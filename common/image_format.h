@@ -21,6 +21,17 @@ enum class Format : uint8_t {
   // Recognised as images, but no decoder is built in: reported as failed, not as "not an image".
   kJpegXl = 9,
   kJpeg2000 = 10,
+  // Read through ImageMagick, in a plug-in (worker/decoders/magick_codec.h).
+  kTga = 11,
+  kIco = 12,  // ICO and CUR alike
+  kPsd = 13,  // PSD and PSB: the composite image
+  kPcx = 14,
+  kSgi = 15,
+  kXpm = 16,
+  kXbm = 17,
+  // Camera RAW files whose container is told apart safely (see worker/sniff.cc): recognised,
+  // not decoded. TIFF-based RAWs without a mark of their own stay TIFF.
+  kCameraRaw = 18,
 };
 
 // For people: "JPEG", "HEIF/AVIF", "JPEG XL" ...

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "tests/e2e/e2e.h"
+#include "tests/support/long_tail_images.h"
 
 namespace thumbpipe::testing {
 namespace {
@@ -14,8 +15,8 @@ TEST_F(InstallTest, InstalledLauncherFindsItsRoles) {
   const CommandResult install = RunCommand(
       {THUMBPIPE_TEST_CMAKE, "--install", THUMBPIPE_TEST_BUILD_DIR, "--prefix", prefix.path()});
   ASSERT_EQ(install.exit_code, 0) << install.out << install.err;
-  for (const char* role :
-       {"thumbpipe-producer", "thumbpipe-worker", "thumbpipe-sink", "thumbpipe-opencv.so"}) {
+  for (const char* role : {"thumbpipe-producer", "thumbpipe-worker", "thumbpipe-sink",
+                           "thumbpipe-opencv.so", "thumbpipe-magick.so"}) {
     EXPECT_TRUE(std::filesystem::exists(prefix / (std::string("libexec/thumbpipe/") + role)))
         << role;
     EXPECT_FALSE(std::filesystem::exists(prefix / (std::string("bin/") + role))) << role;
@@ -44,6 +45,13 @@ TEST_F(InstallTest, InstalledLauncherFindsItsRoles) {
       RunCommand({prefix / "bin/thumbpipe", bmp.path()}, InFolder(work().path()));
   ASSERT_EQ(with_plugin.exit_code, 0) << with_plugin.err;
   EXPECT_EQ(ParseSummary(with_plugin.err).thumbnails, 1) << with_plugin.err;
+  // A TGA needs the ImageMagick plug-in, found there too.
+  TempDir tga;
+  ASSERT_EQ(WriteWithPillow(Pattern(8, 8, 3), tga / "pattern.tga", "TGA"), "");
+  const CommandResult with_magick =
+      RunCommand({prefix / "bin/thumbpipe", tga.path()}, InFolder(work().path()));
+  ASSERT_EQ(with_magick.exit_code, 0) << with_magick.err;
+  EXPECT_EQ(ParseSummary(with_magick.err).thumbnails, 1) << with_magick.err;
 }
 
 }  // namespace

@@ -1,0 +1,168 @@
+// MagickDecoder (magick_codec.h): loads thumbpipe-magick.so on first use and hands its pixels
+// to the sink; a few checks of its own say "truncated" where ImageMagick would say less.
+#include "worker/decoders/magick_codec.h"
+
+#include <dlfcn.h>
+
+#include <filesystem>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "worker/decoders/magick_plugin.h"
+
+namespace thumbpipe {
+namespace {
+
+struct Plugin {
+  decltype(&thumbpipe_magick_decode) decode = nullptr;
+  decltype(&thumbpipe_magick_free) release = nullptr;
+  std::string error;  // why it could not be loaded
+};
+
+// Loads the plug-in from the running program's folder, once per process.
+const Plugin& LoadPlugin() {
+  static const Plugin plugin = [] {
+    Plugin loaded;
+    std::error_code ec;
+    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    const std::string path = (self.parent_path() / THUMBPIPE_MAGICK_PLUGIN).string();
+    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      const char* why = ::dlerror();
+      loaded.error =
+          fmt::format("cannot load the ImageMagick decoders: {}", why != nullptr ? why : path);
+      return loaded;
+    }
+    loaded.decode = reinterpret_cast<decltype(&thumbpipe_magick_decode)>(
+        ::dlsym(handle, "thumbpipe_magick_decode"));
+    loaded.release = reinterpret_cast<decltype(&thumbpipe_magick_free)>(
+        ::dlsym(handle, "thumbpipe_magick_free"));
+    if (loaded.decode == nullptr || loaded.release == nullptr) {
+      loaded.error = fmt::format("'{}' is not a thumbpipe ImageMagick plug-in", path);
+    }
+    return loaded;
+  }();
+  return plugin;
+}
+
+// ImageMagick's coder for a sniffed format; null for a format this decoder does not read.
+const char* CoderFor(Format format, std::span<const uint8_t> head) {
+  switch (format) {
+    case Format::kTga:
+      return "TGA";
+    case Format::kIco:  // the type field: 1 icon, 2 cursor
+      return head.size() > 2 && head[2] == 2 ? "CUR" : "ICO";
+    case Format::kPsd:  // version 2 is the large document format
+      return head.size() > 5 && head[4] == 0 && head[5] == 2 ? "PSB" : "PSD";
+    case Format::kPcx:
+      return "PCX";
+    case Format::kSgi:
+      return "SGI";
+    case Format::kXpm:
+      return "XPM";
+    case Format::kXbm:
+      return "XBM";
+    default:
+      return nullptr;
+  }
+}
+
+// True when an icon directory points past the end of the file: ImageMagick reports that as a
+// damaged header, which hides the likelier cause.
+bool IconDataMissing(std::span<const uint8_t> file) {
+  if (file.size() < 6) return false;
+  const auto u32 = [&](size_t at) {
+    return uint32_t{file[at]} | uint32_t{file[at + 1]} << 8 | uint32_t{file[at + 2]} << 16 |
+           uint32_t{file[at + 3]} << 24;
+  };
+  const size_t count = file[4] | file[5] << 8;
+  for (size_t i = 0; i < count; ++i) {
+    const size_t entry = 6 + 16 * i;
+    if (entry + 16 > file.size()) return true;
+    if (uint64_t{u32(entry + 8)} + u32(entry + 12) > file.size()) return true;
+  }
+  return false;
+}
+
+uint64_t Be(std::span<const uint8_t> file, size_t at, size_t bytes) {
+  uint64_t value = 0;
+  for (size_t i = 0; i < bytes; ++i) value = value << 8 | file[at + i];
+  return value;
+}
+
+// True when a Photoshop file ends before its composite image does: ImageMagick reports some
+// such files as undecompressable and reads others with the missing rows blank.
+bool CompositeMissing(std::span<const uint8_t> file) {
+  if (file.size() < 26) return true;
+  const bool large = Be(file, 4, 2) == 2;  // PSB: longer lengths
+  const uint64_t channels = Be(file, 12, 2);
+  const uint64_t height = Be(file, 14, 4);
+  const uint64_t width = Be(file, 18, 4);
+  const uint64_t depth = Be(file, 22, 2);
+  uint64_t at = 26;
+  // Colour mode data, image resources, layers and masks: each a length and its bytes.
+  for (const size_t length_bytes : {size_t{4}, size_t{4}, large ? size_t{8} : size_t{4}}) {
+    if (at + length_bytes > file.size()) return true;
+    at += length_bytes + Be(file, at, length_bytes);
+  }
+  if (at + 2 > file.size()) return true;
+  const uint64_t compression = Be(file, at, 2);
+  at += 2;
+  const uint64_t rows = channels * height;
+  if (compression == 0) return at + rows * ((width * depth + 7) / 8) > file.size();
+  if (compression != 1) return false;  // ZIP: ImageMagick says what it makes of it
+  const size_t count_bytes = large ? 4 : 2;
+  if (at + rows * count_bytes > file.size()) return true;
+  uint64_t packed = 0;
+  for (uint64_t row = 0; row < rows; ++row) packed += Be(file, at + row * count_bytes, count_bytes);
+  return at + rows * count_bytes + packed > file.size();
+}
+
+}  // namespace
+
+Status MagickDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
+  const char* coder = CoderFor(format_, input.Head());
+  if (coder == nullptr) {
+    return Status::Error(fmt::format("ImageMagick is not used for {}", FormatName(format_)));
+  }
+  std::span<const uint8_t> file;
+  if (Status status = input.Whole(&file); !status.ok()) return status;
+  if ((format_ == Format::kIco && IconDataMissing(file)) ||
+      (format_ == Format::kPsd && CompositeMissing(file))) {
+    return Status::Error("the file ends early (is it truncated?)");
+  }
+  const Plugin& plugin = LoadPlugin();
+  if (!plugin.error.empty()) return Status::Error(plugin.error);
+  ThumbpipeMagickImage image{};
+  char error[512] = "";
+  const int result = plugin.decode(file.data(), file.size(), coder, request.max_pixels, &image,
+                                   error, sizeof error);
+  const Size size{image.width, image.height};
+  switch (result) {
+    case THUMBPIPE_MAGICK_OK:
+      break;
+    case THUMBPIPE_MAGICK_TOO_MANY_PIXELS:
+      return TooManyPixels(size, request.max_pixels);
+    case THUMBPIPE_MAGICK_OUT_OF_MEMORY:
+      return OutOfMemory(size);
+    default:
+      return Status::Error(error);
+  }
+  if (image.icc != nullptr) {
+    ColourSource source;
+    source.icc.assign(image.icc, image.icc + image.icc_size);
+    sink->SetColour(std::move(source));
+  }
+  Status status = WithinPixelLimit(size, request.max_pixels)
+                      ? sink->Begin(size, size, image.channels, 1)
+                      : TooManyPixels(size, request.max_pixels);
+  if (status.ok()) {
+    const size_t stride = static_cast<size_t>(image.width) * image.channels;
+    for (uint32_t y = 0; y < image.height; ++y) sink->Row(image.pixels + y * stride);
+  }
+  plugin.release(&image);
+  return status;
+}
+
+}  // namespace thumbpipe
