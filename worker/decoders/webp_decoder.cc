@@ -29,6 +29,22 @@ std::string_view Describe(VP8StatusCode code) {
   }
 }
 
+// Tells the sink about the file's ICCP chunk, if it has one (only the extended format can).
+void ReadColour(std::span<const uint8_t> file, RowSink* sink) {
+  const WebPData data{file.data(), file.size()};
+  WebPDemuxer* demux = WebPDemux(&data);
+  if (demux == nullptr) return;
+  WebPChunkIterator chunk;
+  if ((WebPDemuxGetI(demux, WEBP_FF_FORMAT_FLAGS) & ICCP_FLAG) != 0 &&
+      WebPDemuxGetChunk(demux, "ICCP", 1, &chunk)) {
+    ColourSource source;
+    source.icc.assign(chunk.chunk.bytes, chunk.chunk.bytes + chunk.chunk.size);
+    WebPDemuxReleaseChunkIterator(&chunk);
+    sink->SetColour(std::move(source));
+  }
+  WebPDemuxDelete(demux);
+}
+
 // The first frame of an animation, at full size (frames are composed on the canvas).
 Status DecodeFirstFrame(std::span<const uint8_t> file, const DecodeRequest& request,
                         RowSink* sink) {
@@ -51,6 +67,7 @@ Status DecodeFirstFrame(std::span<const uint8_t> file, const DecodeRequest& requ
   } else if (!WebPAnimDecoderGetNext(decoder, &pixels, &timestamp)) {
     status = Status::Error("damaged first frame");
   } else {
+    ReadColour(file, sink);
     status = sink->Begin(full, full, 4, 1);
     for (uint32_t y = 0; status.ok() && y < full.height; ++y)
       sink->Row(pixels + size_t{y} * full.width * 4);
@@ -91,6 +108,7 @@ Status WebpDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
     WebPFreeDecBuffer(&config.output);
     return Status::Error(std::string(Describe(code)));
   }
+  ReadColour(file, sink);
   Status status = sink->Begin(full, rows, channels, 1);
   const WebPRGBABuffer& rgba = config.output.u.RGBA;
   for (uint32_t y = 0; status.ok() && y < rows.height; ++y)
