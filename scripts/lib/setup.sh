@@ -11,9 +11,9 @@ THUMBPIPE_BUILD_PACKAGES=(
   libheif-dev libsystemd-dev libsqlite3-dev liblcms2-dev libgs-common
   libgtest-dev libgmock-dev
 )
-# What the tests need besides: a terminal to watch the progress line in, and heif-enc to
-# make HEIF files.
-THUMBPIPE_TEST_PACKAGES=(tmux libheif-examples)
+# What the tests need besides: a terminal to watch the progress line in, heif-enc to make
+# HEIF files, and Pillow with colord's profiles to make colour-managed images.
+THUMBPIPE_TEST_PACKAGES=(tmux libheif-examples python3-pil colord-data)
 
 say() { printf 'thumbpipe: %s\n' "$*" >&2; }
 

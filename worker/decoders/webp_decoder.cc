@@ -3,7 +3,12 @@
 #include <webp/decode.h>
 #include <webp/demux.h>
 
+#include <utility>
+#include <vector>
+
 #include <fmt/format.h>
+
+#include "worker/colour/colour_transform.h"
 
 namespace thumbpipe {
 namespace {
@@ -29,20 +34,20 @@ std::string_view Describe(VP8StatusCode code) {
   }
 }
 
-// Tells the sink about the file's ICCP chunk, if it has one (only the extended format can).
-void ReadColour(std::span<const uint8_t> file, RowSink* sink) {
+// The file's ICCP chunk, if it has one (only the extended format can); empty if not.
+std::vector<uint8_t> IccProfile(std::span<const uint8_t> file) {
+  std::vector<uint8_t> icc;
   const WebPData data{file.data(), file.size()};
   WebPDemuxer* demux = WebPDemux(&data);
-  if (demux == nullptr) return;
+  if (demux == nullptr) return icc;
   WebPChunkIterator chunk;
   if ((WebPDemuxGetI(demux, WEBP_FF_FORMAT_FLAGS) & ICCP_FLAG) != 0 &&
       WebPDemuxGetChunk(demux, "ICCP", 1, &chunk)) {
-    ColourSource source;
-    source.icc.assign(chunk.chunk.bytes, chunk.chunk.bytes + chunk.chunk.size);
+    icc.assign(chunk.chunk.bytes, chunk.chunk.bytes + chunk.chunk.size);
     WebPDemuxReleaseChunkIterator(&chunk);
-    sink->SetColour(std::move(source));
   }
   WebPDemuxDelete(demux);
+  return icc;
 }
 
 // The first frame of an animation, at full size (frames are composed on the canvas).
@@ -67,7 +72,9 @@ Status DecodeFirstFrame(std::span<const uint8_t> file, const DecodeRequest& requ
   } else if (!WebPAnimDecoderGetNext(decoder, &pixels, &timestamp)) {
     status = Status::Error("damaged first frame");
   } else {
-    ReadColour(file, sink);
+    if (std::vector<uint8_t> icc = IccProfile(file); !icc.empty()) {
+      sink->SetColour(ColourSource::FromIcc(std::move(icc)));
+    }
     status = sink->Begin(full, full, 4, 1);
     for (uint32_t y = 0; status.ok() && y < full.height; ++y)
       sink->Row(pixels + size_t{y} * full.width * 4);
@@ -91,12 +98,15 @@ Status WebpDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
   const Size full{static_cast<uint32_t>(config.input.width),
                   static_cast<uint32_t>(config.input.height)};
   if (!WithinPixelLimit(full, request.max_pixels)) return TooManyPixels(full, request.max_pixels);
-  const Size rows = request.needed_size(full);
+  const uint32_t channels = config.input.has_alpha ? 4 : 3;
+  // Colours to convert are converted before they are averaged, so libwebp does not shrink them.
+  ColourSource colour = ColourSource::FromIcc(IccProfile(file));
+  const bool convert = ColourTransform::ToSrgb(colour, channels) != nullptr;
+  const Size rows = convert ? full : request.needed_size(full);
   if (rows.width == 0 || rows.height == 0 || rows.width > full.width || rows.height > full.height) {
     return Status::Error(fmt::format("cannot deliver {}x{} of a {}x{} image", rows.width,
                                      rows.height, full.width, full.height));
   }
-  const uint32_t channels = config.input.has_alpha ? 4 : 3;
   config.output.colorspace = channels == 4 ? MODE_RGBA : MODE_RGB;
   if (rows != full) {
     config.options.use_scaling = 1;
@@ -108,7 +118,7 @@ Status WebpDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
     WebPFreeDecBuffer(&config.output);
     return Status::Error(std::string(Describe(code)));
   }
-  ReadColour(file, sink);
+  if (convert) sink->SetColour(std::move(colour));
   Status status = sink->Begin(full, rows, channels, 1);
   const WebPRGBABuffer& rgba = config.output.u.RGBA;
   for (uint32_t y = 0; status.ok() && y < rows.height; ++y)
