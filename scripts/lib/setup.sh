@@ -12,8 +12,8 @@ THUMBPIPE_BUILD_PACKAGES=(
   libgtest-dev libgmock-dev
 )
 # What the tests need besides: a terminal to watch the progress line in, heif-enc to make
-# HEIF files, and Pillow with colord's profiles to make colour-managed images.
-THUMBPIPE_TEST_PACKAGES=(tmux libheif-examples python3-pil colord-data)
+# HEIF files, and avifenc and Pillow with colord's profiles to make colour-managed images.
+THUMBPIPE_TEST_PACKAGES=(tmux libheif-examples libavif-bin python3-pil colord-data)
 
 say() { printf 'thumbpipe: %s\n' "$*" >&2; }
 

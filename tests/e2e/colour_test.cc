@@ -1,6 +1,7 @@
 // End to end: thumbnails are sRGB, whatever colours their source is in. Images from the corpus
 // are converted by Pillow's ImageCms (lcms2) into Adobe RGB, ProPhoto, Display P3 and CMYK and
-// saved with the profile embedded in JPEG, PNG, WebP and TIFF (tests/e2e/colour_images.py);
+// saved with the profile embedded in JPEG, PNG, WebP and TIFF (tests/e2e/colour_images.py),
+// and AVIF (avifenc, with a profile or nclx);
 // beside each, the reference: the same file read by Pillow and converted back to sRGB, saved
 // untagged. The real thumbpipe makes thumbnails of both in one run; the tagged file's must
 // match the reference's within 2 levels on average and 8 at most. So that the check cannot
@@ -71,6 +72,24 @@ class ColourTest : public E2eTest {
     return images;
   }
 
+  // avifenc's lossless AVIF of `png`.
+  static void EncodeAvif(const std::string& png, const std::string& avif,
+                         std::vector<std::string> options) {
+    std::vector<std::string> argv = {"/usr/bin/avifenc", "--lossless"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.insert(argv.end(), {png, avif});
+    const CommandResult run = RunCommand(argv);
+    EXPECT_EQ(run.exit_code, 0) << "avifenc (Debian's libavif-bin) failed:\n" << run.out << run.err;
+  }
+
+  // Gives tagged/`name` the reference and raw images of tagged/`existing`.
+  static void SameReference(const std::string& images, const std::string& existing,
+                            const std::string& name) {
+    for (const char* folder : {"/reference/", "/raw/"}) {
+      fs::copy_file(images + folder + existing + ".png", images + folder + name + ".png");
+    }
+  }
+
   // The manifest's thumbnails by source path relative to `root`.
   std::map<std::string, std::string> ThumbnailsBySource(const std::string& root) {
     std::map<std::string, std::string> by_source;
@@ -84,13 +103,25 @@ class ColourTest : public E2eTest {
 TEST_F(ColourTest, TaggedImagesComeOutAsTheirSrgbReference) {
   const std::string images = MakeImages();
   ASSERT_FALSE(HasFailure());
+  ASSERT_EQ(ListFolder(images + "/tagged").size(), 3u * (3 * 4 + 2 * 2))
+      << "colour_images.py made other files";
+  // AVIF (read through libheif, as HEIC is), losslessly by avifenc: with the PNG's profile
+  // (a colr box of type prof), and from the untagged Display P3 samples with nclx code points
+  // that say the same (primaries 12, DCI-P3 with D65; transfer 13, sRGB's curve).
+  for (const char* space : {"adobe-rgb", "prophoto", "display-p3"}) {
+    const std::string name = std::string("chart-") + space;
+    EncodeAvif(images + "/tagged/" + name + ".png", images + "/tagged/" + name + ".avif", {});
+    SameReference(images, name + ".png", name + ".avif");
+  }
+  EncodeAvif(images + "/raw/chart-display-p3.png.png",
+             images + "/tagged/chart-display-p3-nclx.avif", {"--cicp", "12/13/0"});
+  SameReference(images, "chart-display-p3.png", "chart-display-p3-nclx.avif");
+  ASSERT_FALSE(HasFailure());
+
   const CommandResult run = Thumbpipe({images});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::map<std::string, std::string> thumbnails = ThumbnailsBySource(images);
-
-  const std::vector<std::string> tagged = ListFolder(images + "/tagged");
-  ASSERT_EQ(tagged.size(), 3u * (3 * 4 + 2 * 2)) << "colour_images.py made other files";
-  for (const std::string& name : tagged) {
+  for (const std::string& name : ListFolder(images + "/tagged")) {
     SCOPED_TRACE(name);
     ASSERT_EQ(thumbnails.count("tagged/" + name), 1u);
     ASSERT_EQ(thumbnails.count("reference/" + name + ".png"), 1u);
