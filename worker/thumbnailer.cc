@@ -1,17 +1,14 @@
 #include "worker/thumbnailer.h"
 
-#include <memory>
 #include <new>
-#include <vector>
 
 #include <fmt/format.h>
 
-#include "worker/area_reducer.h"
-#include "worker/colour/colour_transform.h"
 #include "worker/decoders/decoder.h"
 #include "worker/decoders/small_png.h"
 #include "worker/exif.h"
 #include "worker/geometry.h"
+#include "worker/shrinking_sink.h"
 #include "worker/sniff.h"
 #include "worker/thumbnail_name.h"
 
@@ -22,46 +19,6 @@ void Fail(Thumbnail* out, std::string reason) {
   out->outcome = Thumbnail::Outcome::kFailed;
   out->reason = std::move(reason);
 }
-
-// Converts the decoder's rows to sRGB (when the file describes other colours) and shrinks
-// them to the thumbnail's size as they come.
-class ShrinkingSink : public RowSink {
- public:
-  explicit ShrinkingSink(std::function<Size(Size)> thumbnail_size)
-      : thumbnail_size_(std::move(thumbnail_size)) {}
-
-  void SetColour(ColourSource source) override { colour_ = std::move(source); }
-  Status Begin(Size full, Size rows, uint32_t channels, uint32_t block) override {
-    began_ = true;
-    transform_ = ColourTransform::ToSrgb(colour_, channels);
-    if (transform_ != nullptr) {
-      try {
-        converted_.resize(static_cast<size_t>(rows.width) * channels);
-      } catch (const std::bad_alloc&) {
-        return OutOfMemory(rows);
-      }
-    }
-    return reducer_.Begin(rows, thumbnail_size_(full), channels, block, full);
-  }
-  void Row(const uint8_t* row) override {
-    if (transform_ == nullptr) return reducer_.PushRow(row);
-    transform_->Convert(row, converted_.data(),
-                        static_cast<uint32_t>(converted_.size() / transform_->in_channels()));
-    reducer_.PushRow(converted_.data());
-  }
-  Status Finish(Image* out) {
-    if (!began_) return Status::Error("the decoder delivered no image");
-    return reducer_.Finish(out);
-  }
-
- private:
-  std::function<Size(Size)> thumbnail_size_;
-  ColourSource colour_;
-  std::shared_ptr<const ColourTransform> transform_;
-  std::vector<uint8_t> converted_;
-  AreaReducer reducer_;
-  bool began_ = false;
-};
 
 // Decoders report their own allocation failures; std::bad_alloc from anywhere else ends up
 // in MakeThumbnail below.

@@ -14,7 +14,9 @@ saturated hues, it writes:
                                       sRGB by ImageCms (perceptual intent) and saved untagged
   OUT/raw/<same name>.png             the tagged file's samples saved untagged: what a
                                       thumbnailer that ignores profiles would show
-and two files that differ only in an embedded sRGB profile:
+The first SOURCE comes also at its full size, as <stem>-full-<space>.png and .tif (RGB spaces
+only): large enough for thumbpipe to average blocks of it before converting.
+And two files that differ only in an embedded sRGB profile:
   OUT/srgb/<stem>-untagged.jpg, OUT/srgb/<stem>-tagged.jpg
 CMYK comes twice: once with a profile embedded (Ghostscript's PS CMYK), once with none (read
 through Ghostscript's default CMYK profile, as thumbpipe must when a file has none).
@@ -93,6 +95,9 @@ def main():
     default_cmyk = ImageCms.getOpenProfile(os.path.join(GHOSTSCRIPT, "default_cmyk.icc"))
     ps_cmyk_path = os.path.join(GHOSTSCRIPT, "ps_cmyk.icc")
     images = {"chart": chart()}
+    with Image.open(sources[0]) as image:
+        full_stem = os.path.splitext(os.path.basename(sources[0]))[0] + "-full"
+        full = image.convert("RGB")
     for source in sources:
         with Image.open(source) as image:
             image = image.convert("RGB")
@@ -116,6 +121,16 @@ def main():
         save(image, os.path.join(out, "srgb", f"{stem}-untagged.jpg"), None)
         save(image, os.path.join(out, "srgb", f"{stem}-tagged.jpg"),
              profile_bytes(os.path.join(COLORD, "sRGB.icc")))
+    main_full(out, full_stem, full, rgb_spaces)
+
+
+def main_full(out, full_stem, full, rgb_spaces):
+    for space, path in rgb_spaces.items():
+        profile = ImageCms.getOpenProfile(path)
+        converted = ImageCms.profileToProfile(
+            full, SRGB, profile, renderingIntent=PERCEPTUAL, outputMode="RGB")
+        for ext in ("png", "tif"):
+            write_case(out, f"{full_stem}-{space}.{ext}", converted, profile_bytes(path), profile)
 
 
 if __name__ == "__main__":
