@@ -68,47 +68,6 @@ class GreyTable final : public ColourTransform {
   uint32_t channels_;
 };
 
-// RGB through a matrix/shaper profile to sRGB in floats: each sample to linear light by a
-// table of its curve, the 3x3 matrix from the profile's colorants to sRGB's, and back to sRGB
-// by a fine table of sRGB's curve. The same arithmetic as lcms2's, in about a third of its
-// time; it is used only where it agrees with lcms2 (see MatchesLcms), else lcms2 is.
-class MatrixShaper final : public ColourTransform {
- public:
-  static constexpr int kSteps = 16384;  // of sRGB's curve: under 0.25 of a level apart at black
-
-  MatrixShaper(const float (&linear)[3][256], const double (&matrix)[3][3], uint32_t channels)
-      : channels_(channels) {
-    for (int c = 0; c < 3; ++c) {
-      std::copy(std::begin(linear[c]), std::end(linear[c]), linear_[c]);
-      for (int k = 0; k < 3; ++k) matrix_[c][k] = static_cast<float>(matrix[c][k]);
-    }
-    for (int i = 0; i <= kSteps; ++i) {
-      const double v = static_cast<double>(i) / kSteps;
-      const double encoded = v <= 0.0031308 ? 12.92 * v : 1.055 * std::pow(v, 1 / 2.4) - 0.055;
-      encode_[i] = static_cast<uint8_t>(std::lround(std::clamp(encoded, 0.0, 1.0) * 255));
-    }
-  }
-  uint32_t in_channels() const override { return channels_; }
-  uint32_t out_channels() const override { return channels_; }
-  void Convert(const uint8_t* in, uint8_t* out, uint32_t width) const override {
-    const uint32_t step = channels_;
-    for (uint32_t x = 0; x < width; ++x, in += step, out += step) {
-      const float r = linear_[0][in[0]], g = linear_[1][in[1]], b = linear_[2][in[2]];
-      for (int c = 0; c < 3; ++c) {
-        const float v = matrix_[c][0] * r + matrix_[c][1] * g + matrix_[c][2] * b;
-        out[c] = encode_[static_cast<int>(std::clamp(v, 0.0f, 1.0f) * kSteps + 0.5f)];
-      }
-      if (step == 4) out[3] = in[3];
-    }
-  }
-
- private:
-  float linear_[3][256];
-  float matrix_[3][3];
-  uint8_t encode_[kSteps + 1];
-  uint32_t channels_;
-};
-
 // CMYK without any profile to read it by: ink taken away from white, channel by channel.
 class NaiveCmyk final : public ColourTransform {
  public:
@@ -251,72 +210,6 @@ std::vector<uint8_t> Grid(uint32_t channels) {
   return grid;
 }
 
-// True when `a` and `b` give colours at most one level apart all over the grid.
-bool MatchesLcms(const ColourTransform& a, const ColourTransform& b, uint32_t channels) {
-  const std::vector<uint8_t> in = Grid(channels);
-  std::vector<uint8_t> out_a(in.size()), out_b(in.size());
-  const auto pixels = static_cast<uint32_t>(in.size() / channels);
-  a.Convert(in.data(), out_a.data(), pixels);
-  b.Convert(in.data(), out_b.data(), pixels);
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (std::abs(int{out_a[i]} - int{out_b[i]}) > 1) return false;
-  }
-  return true;
-}
-
-// The colorants of a matrix/shaper profile as the columns of a matrix (PCS XYZ from linear
-// RGB); false if it has none.
-bool Colorants(cmsHPROFILE profile, double (&m)[3][3]) {
-  const cmsTagSignature tags[3] = {cmsSigRedColorantTag, cmsSigGreenColorantTag,
-                                   cmsSigBlueColorantTag};
-  for (int c = 0; c < 3; ++c) {
-    const auto* xyz = static_cast<const cmsCIEXYZ*>(cmsReadTag(profile, tags[c]));
-    if (xyz == nullptr) return false;
-    m[0][c] = xyz->X;
-    m[1][c] = xyz->Y;
-    m[2][c] = xyz->Z;
-  }
-  return true;
-}
-
-bool Invert(const double (&m)[3][3], double (&inverse)[3][3]) {
-  const double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
-                     m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-                     m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-  if (!std::isfinite(det) || std::fabs(det) < 1e-9) return false;
-  for (int r = 0; r < 3; ++r) {
-    for (int c = 0; c < 3; ++c) {
-      // The cofactor of m[c][r], over the determinant.
-      const int r1 = (c + 1) % 3, r2 = (c + 2) % 3, c1 = (r + 1) % 3, c2 = (r + 2) % 3;
-      inverse[r][c] = (m[r1][c1] * m[r2][c2] - m[r1][c2] * m[r2][c1]) / det;
-    }
-  }
-  return true;
-}
-
-// The fast form of an RGB matrix/shaper profile's conversion to sRGB (`out`), or null if
-// `in` is not one.
-std::shared_ptr<const ColourTransform> MakeMatrixShaper(cmsHPROFILE in, cmsHPROFILE out,
-                                                        uint32_t channels) {
-  if (!cmsIsMatrixShaper(in) || !cmsIsMatrixShaper(out)) return nullptr;
-  double from[3][3], to[3][3], to_inverse[3][3], matrix[3][3];
-  if (!Colorants(in, from) || !Colorants(out, to) || !Invert(to, to_inverse)) return nullptr;
-  for (int r = 0; r < 3; ++r) {
-    for (int c = 0; c < 3; ++c) {
-      matrix[r][c] = to_inverse[r][0] * from[0][c] + to_inverse[r][1] * from[1][c] +
-                     to_inverse[r][2] * from[2][c];
-    }
-  }
-  const cmsTagSignature curves[3] = {cmsSigRedTRCTag, cmsSigGreenTRCTag, cmsSigBlueTRCTag};
-  float linear[3][256];
-  for (int c = 0; c < 3; ++c) {
-    const auto* curve = static_cast<const cmsToneCurve*>(cmsReadTag(in, curves[c]));
-    if (curve == nullptr) return nullptr;
-    for (int v = 0; v < 256; ++v) linear[c][v] = cmsEvalToneCurveFloat(curve, v / 255.0f);
-  }
-  return std::make_shared<MatrixShaper>(linear, matrix, channels);
-}
-
 // True when `transform` moves no sample of a grid spanning every level by more than one.
 bool ChangesNothing(const ColourTransform& transform, uint32_t channels) {
   std::vector<uint8_t> in;
@@ -365,10 +258,6 @@ std::shared_ptr<const ColourTransform> BuildToSrgb(const ColourSource& source, u
         cmsCreateTransform(in.get(), type, out.get(), type, INTENT_PERCEPTUAL, flags);
     if (handle == nullptr) return nullptr;
     transform = std::make_shared<LcmsTransform>(handle, channels, channels);
-    if (auto fast = MakeMatrixShaper(in.get(), out.get(), channels);
-        fast != nullptr && MatchesLcms(*fast, *transform, channels)) {
-      transform = std::move(fast);
-    }
   }
   if (ChangesNothing(*transform, channels)) return nullptr;
   return transform;
