@@ -10,8 +10,8 @@ Status ShrinkingSink::Begin(Size full, Size rows, uint32_t channels, uint32_t bl
   transform_ = ColourTransform::ToSrgb(colour_, channels);
   if (transform_ == nullptr) return reducer_.Begin(rows, thumbnail_, channels, block, full);
 
-  const Size oversampled{thumbnail_.width * kColourOversampling,
-                         thumbnail_.height * kColourOversampling};
+  const Size oversampled{thumbnail_.width * ColourTransform::kOversampling,
+                         thumbnail_.height * ColourTransform::kOversampling};
   two_stages_ = rows.width >= oversampled.width && rows.height >= oversampled.height;
   if (two_stages_) return reducer_.Begin(rows, oversampled, channels, block, full);
   try {

@@ -4,9 +4,9 @@
 //
 // Rows that need no conversion go straight to one AreaReducer. Rows to convert are converted
 // before they are averaged, since colours are defined pixel by pixel; but when the rows are
-// at least kColourOversampling times the thumbnail's size on both sides, they are first
+// at least ColourTransform::kOversampling times the thumbnail's size on both sides, they are first
 // averaged to exactly that multiple of it, converted there, and averaged the rest of the way
-// in whole blocks of kColourOversampling x kColourOversampling. The two averages compose to
+// in whole blocks of that many pixels a side. The two averages compose to
 // the one area average (the first stage's grid is the thumbnail's, divided evenly), so the
 // only difference from converting every pixel is where colours change sharply within one
 // sixteenth of a thumbnail pixel; and the conversion costs the same for a 100-megapixel image
@@ -27,8 +27,6 @@ namespace thumbpipe {
 
 class ShrinkingSink : public RowSink {
  public:
-  static constexpr uint32_t kColourOversampling = 4;
-
   // `thumbnail_size` gives the thumbnail's size for the image's full size.
   explicit ShrinkingSink(std::function<Size(Size)> thumbnail_size)
       : thumbnail_size_(std::move(thumbnail_size)) {}

@@ -31,6 +31,10 @@ namespace thumbpipe {
 class ColourTransform {
  public:
   static constexpr size_t kMaxProfileBytes = 4 << 20;
+  // Colours are converted at no less than this many times the thumbnail's size on each side
+  // (or at the size the image comes in, if smaller), so that converting costs the same for
+  // every large image; see worker/shrinking_sink.h.
+  static constexpr uint32_t kOversampling = 4;
 
   // For rows of `channels` (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA) described by `source`: the
   // transform to sRGB, or null when the rows are to be left as they are (sRGB already, as good

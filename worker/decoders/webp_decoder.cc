@@ -3,6 +3,7 @@
 #include <webp/decode.h>
 #include <webp/demux.h>
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -99,10 +100,15 @@ Status WebpDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
                   static_cast<uint32_t>(config.input.height)};
   if (!WithinPixelLimit(full, request.max_pixels)) return TooManyPixels(full, request.max_pixels);
   const uint32_t channels = config.input.has_alpha ? 4 : 3;
-  // Colours to convert are converted before they are averaged, so libwebp does not shrink them.
+  // Colours to convert are converted at a multiple of the thumbnail's size (see
+  // shrinking_sink.h), so libwebp shrinks them only that far.
   ColourSource colour = ColourSource::FromIcc(IccProfile(file));
   const bool convert = ColourTransform::ToSrgb(colour, channels) != nullptr;
-  const Size rows = convert ? full : request.needed_size(full);
+  Size rows = request.needed_size(full);
+  if (convert) {
+    rows = {std::min(full.width, rows.width * ColourTransform::kOversampling),
+            std::min(full.height, rows.height * ColourTransform::kOversampling)};
+  }
   if (rows.width == 0 || rows.height == 0 || rows.width > full.width || rows.height > full.height) {
     return Status::Error(fmt::format("cannot deliver {}x{} of a {}x{} image", rows.width,
                                      rows.height, full.width, full.height));
