@@ -12,7 +12,7 @@ namespace thumbpipe {
 
 // Bumped whenever a change to decoding or resizing changes the pixels of a thumbnail: every
 // entry made before then is done again.
-inline constexpr int kPixelsVersion = 1;
+inline constexpr int kPixelsVersion = 2;  // 2: colours converted to sRGB
 
 // The options that shape a thumbnail's pixels, as one string: entries made under other
 // settings are done again. "box=200x200 pixels=1".

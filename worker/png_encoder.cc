@@ -54,6 +54,7 @@ Status EncodePng(const Image& image, std::vector<uint8_t>* out) {
   png_set_compression_level(png, 1);
   png_set_IHDR(png, info, image.width, image.height, 8, ColorType(image.channels),
                PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_sRGB(png, info, PNG_sRGB_INTENT_PERCEPTUAL);
   png_write_info(png, info);
   for (uint32_t y = 0; y < image.height; ++y) {
     png_write_row(png, image.row(y));

@@ -1,12 +1,14 @@
 #include "worker/thumbnailer.h"
 
+#include <new>
+
 #include <fmt/format.h>
 
-#include "worker/area_reducer.h"
 #include "worker/decoders/decoder.h"
 #include "worker/decoders/small_png.h"
 #include "worker/exif.h"
 #include "worker/geometry.h"
+#include "worker/shrinking_sink.h"
 #include "worker/sniff.h"
 #include "worker/thumbnail_name.h"
 
@@ -17,28 +19,6 @@ void Fail(Thumbnail* out, std::string reason) {
   out->outcome = Thumbnail::Outcome::kFailed;
   out->reason = std::move(reason);
 }
-
-// Shrinks the decoder's rows to the thumbnail's size as they come.
-class ShrinkingSink : public RowSink {
- public:
-  explicit ShrinkingSink(std::function<Size(Size)> thumbnail_size)
-      : thumbnail_size_(std::move(thumbnail_size)) {}
-
-  Status Begin(Size full, Size rows, uint32_t channels, uint32_t block) override {
-    began_ = true;
-    return reducer_.Begin(rows, thumbnail_size_(full), channels, block, full);
-  }
-  void Row(const uint8_t* row) override { reducer_.PushRow(row); }
-  Status Finish(Image* out) {
-    if (!began_) return Status::Error("the decoder delivered no image");
-    return reducer_.Finish(out);
-  }
-
- private:
-  std::function<Size(Size)> thumbnail_size_;
-  AreaReducer reducer_;
-  bool began_ = false;
-};
 
 // Decoders report their own allocation failures; std::bad_alloc from anywhere else ends up
 // in MakeThumbnail below.

@@ -75,6 +75,23 @@ void WriteNoiseImage(const std::string& path, int w, int h, int seed) {
   if (!cv::imwrite(path, image)) throw std::runtime_error("cannot write " + path);
 }
 
+uint32_t Be32(const std::string& bytes, size_t at) {
+  return static_cast<uint32_t>(static_cast<uint8_t>(bytes[at])) << 24 |
+         static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 1])) << 16 |
+         static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 2])) << 8 |
+         static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 3]));
+}
+
+std::string PngWithoutChunk(const std::string& png, std::string_view type) {
+  std::string out = png.substr(0, 8);
+  for (size_t at = 8; at + 12 <= png.size();) {
+    const size_t size = 12 + size_t{Be32(png, at)};
+    if (png.compare(at + 4, 4, type) != 0) out += png.substr(at, size);
+    at += size;
+  }
+  return out;
+}
+
 namespace {
 
 void AppendBe32(std::string* out, uint32_t v) {

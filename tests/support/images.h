@@ -2,7 +2,10 @@
 // the code under test.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -26,6 +29,11 @@ void WriteNoiseImage(const std::string& path, int w, int h, int seed = 0);
 // A PNG whose header claims w x h 8-bit RGB pixels, with `zero_rows` rows of zero pixels as
 // data (deflated, so a huge claim stays a small file). Interlaced: all of the data, zero.
 std::string PngClaiming(uint32_t w, uint32_t h, uint32_t zero_rows, bool interlaced = false);
+
+// `png` without its chunks of `type` (e.g. "gAMA").
+std::string PngWithoutChunk(const std::string& png, std::string_view type);
+// The big-endian 32-bit number at `at` of `bytes`.
+uint32_t Be32(const std::string& bytes, size_t at);
 
 // Runs heif-enc (from libheif-examples) on `source` with `options`, writing `out`. Returns ""
 // on success, else why not (heif-enc missing, or what it said).

@@ -5,7 +5,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "common/options.h"
 #include "tests/support/images.h"
@@ -95,7 +97,10 @@ TEST_F(ThumbnailerTest, GreyAndAlphaAreKept) {
 
 TEST_F(ThumbnailerTest, SixteenBitComesDownToEightBit) {
   // basn0g16 is a 16-bit grey ramp; its 8-bit thumbnail must match OpenCV's own reduction.
-  const Thumbnail t = MakeFromCorpus("pngsuite/basn0g16.png");
+  // Without its gAMA chunk, so that no colour conversion comes into it.
+  const std::string file = testing::PngWithoutChunk(
+      testing::ReadFile(testing::CorpusPath("pngsuite/basn0g16.png")), "gAMA");
+  const Thumbnail t = Make(file);
   ASSERT_EQ(t.outcome, Outcome::kThumbnail) << t.reason;
   cv::Mat reference =
       cv::imread(testing::CorpusPath("pngsuite/basn0g16.png"), cv::IMREAD_UNCHANGED);
@@ -106,18 +111,54 @@ TEST_F(ThumbnailerTest, SixteenBitComesDownToEightBit) {
   EXPECT_EQ(cv::norm(got, reference, cv::NORM_INF), 0);
 }
 
+// sRGB's encoding of a linear light level in [0, 1], in 8 bits.
+double SrgbEncode(double linear) {
+  const double v = linear <= 0.0031308 ? 12.92 * linear : 1.055 * std::pow(linear, 1 / 2.4) - 0.055;
+  return 255 * v;
+}
+
+TEST_F(ThumbnailerTest, PngGammaIsHonoured) {
+  // PngSuite's g* files carry only a gAMA chunk: a sample s means linear light
+  // (s / 255) ^ (1 / gamma). The thumbnail holds its sRGB encoding.
+  for (const auto& [name, gamma] :
+       {std::pair{"pngsuite/g10n0g16.png", 1.0}, std::pair{"pngsuite/g25n0g16.png", 2.5},
+        std::pair{"pngsuite/g03n0g16.png", 0.35}}) {
+    const Thumbnail t = MakeFromCorpus(name);
+    ASSERT_EQ(t.outcome, Outcome::kThumbnail) << t.reason;
+    cv::Mat samples = cv::imread(testing::CorpusPath(name), cv::IMREAD_UNCHANGED);
+    ASSERT_EQ(samples.depth(), CV_16U) << name;
+    samples.convertTo(samples, CV_8U, 1.0 / 257.0);
+    ASSERT_EQ(t.image.size(), (Size{32, 32})) << name;
+    ASSERT_EQ(t.image.channels, 1u) << name;
+    int worst = 0, changed = 0;
+    for (int y = 0; y < 32; ++y) {
+      for (int x = 0; x < 32; ++x) {
+        const int sample = samples.at<uint8_t>(y, x);
+        const double expected = SrgbEncode(std::pow(sample / 255.0, 1 / gamma));
+        const int got = t.image.row(static_cast<uint32_t>(y))[x];
+        worst = std::max(worst, static_cast<int>(std::lround(std::fabs(got - expected))));
+        changed += got != sample;
+      }
+    }
+    EXPECT_LE(worst, 1) << name;
+    EXPECT_GT(changed, 512) << name << ": the samples were not converted";
+  }
+}
+
 TEST_F(ThumbnailerTest, CmykJpegComesOutInSaneColours) {
   const Thumbnail t = MakeFromCorpus("pillow/formats/pil_sample_cmyk.jpg");
   ASSERT_EQ(t.outcome, Outcome::kThumbnail) << t.reason;
   ASSERT_EQ(t.image.channels, 3u);
-  // OpenCV converts Adobe CMYK on its own; both must agree closely.
+  // OpenCV turns Adobe CMYK into RGB by formula, without a profile; thumbpipe reads it through
+  // the default CMYK profile, so the two differ, but not by much (the exact colours are checked
+  // against lcms2 in tests/e2e/colour_test.cc).
   cv::Mat reference =
       cv::imread(testing::CorpusPath("pillow/formats/pil_sample_cmyk.jpg"), cv::IMREAD_COLOR);
   cv::cvtColor(reference, reference, cv::COLOR_BGR2RGB);
   const cv::Mat got(static_cast<int>(t.image.height), static_cast<int>(t.image.width), CV_8UC3,
                     const_cast<uint8_t*>(t.image.pixels.data()));
   ASSERT_EQ(got.size(), reference.size());
-  EXPECT_GT(cv::PSNR(got, reference), 30);
+  EXPECT_GT(cv::PSNR(got, reference), 20);
 }
 
 TEST_F(ThumbnailerTest, NotImages) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace thumbpipe {
@@ -31,6 +32,12 @@ struct ColourSource {
   // nclx (1 BT.709, 4 gamma 2.2, 5 gamma 2.8, 8 linear, 13 sRGB, ...); neither: sRGB's curve.
   std::optional<double> file_gamma;
   uint16_t cicp_transfer = 0;
+
+  static ColourSource FromIcc(std::vector<uint8_t> profile) {
+    ColourSource source;
+    source.icc = std::move(profile);
+    return source;
+  }
 
   // The file said it is sRGB (PNG sRGB chunk, nclx 1/13): nothing to do.
   bool IsSrgbByDeclaration() const {

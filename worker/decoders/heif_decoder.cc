@@ -122,6 +122,46 @@ Handle ThumbnailCovering(heif_image_handle* primary, Size full, Size needed) {
   return best;
 }
 
+// The colours as the image's colr box gives them: an ICC profile, or nclx code points (whose
+// primaries libheif spells out as chromaticities). None: sRGB.
+ColourSource ColourOf(const heif_image_handle* handle) {
+  ColourSource source;
+  switch (heif_image_handle_get_color_profile_type(handle)) {
+    case heif_color_profile_type_prof:
+    case heif_color_profile_type_rICC: {
+      source.icc.resize(heif_image_handle_get_raw_color_profile_size(handle));
+      if (source.icc.empty() ||
+          heif_image_handle_get_raw_color_profile(handle, source.icc.data()).code !=
+              heif_error_Ok) {
+        source.icc.clear();
+      }
+      break;
+    }
+    case heif_color_profile_type_nclx: {
+      heif_color_profile_nclx* nclx = nullptr;
+      if (heif_image_handle_get_nclx_color_profile(handle, &nclx).code != heif_error_Ok ||
+          nclx == nullptr) {
+        break;
+      }
+      if (nclx->color_primaries != heif_color_primaries_ITU_R_BT_709_5 &&
+          nclx->color_primaries != heif_color_primaries_unspecified) {
+        source.primaries = Chromaticities{nclx->color_primary_white_x, nclx->color_primary_white_y,
+                                          nclx->color_primary_red_x,   nclx->color_primary_red_y,
+                                          nclx->color_primary_green_x, nclx->color_primary_green_y,
+                                          nclx->color_primary_blue_x,  nclx->color_primary_blue_y};
+      }
+      if (nclx->transfer_characteristics != heif_transfer_characteristic_unspecified) {
+        source.cicp_transfer = static_cast<uint16_t>(nclx->transfer_characteristics);
+      }
+      heif_nclx_color_profile_free(nclx);
+      break;
+    }
+    default:
+      break;
+  }
+  return source;
+}
+
 }  // namespace
 
 Status HeifDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
@@ -194,6 +234,13 @@ Status HeifDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
                                      decoded.width, decoded.height, needed.width, needed.height));
   }
 
+  // A thumbnail item may say nothing of its colours; then they are the primary image's.
+  ColourSource colour = ColourOf(chosen);
+  if (colour.IsSrgbByDeclaration() && chosen != primary.get() &&
+      heif_image_handle_get_color_profile_type(chosen) == heif_color_profile_type_not_present) {
+    colour = ColourOf(primary.get());
+  }
+  if (!colour.IsSrgbByDeclaration()) sink->SetColour(std::move(colour));
   Status status = sink->Begin(full, decoded, channels, 1);
   for (uint32_t y = 0; status.ok() && y < decoded.height; ++y)
     sink->Row(pixels + static_cast<size_t>(y) * static_cast<size_t>(stride));

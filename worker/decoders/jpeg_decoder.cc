@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <csetjmp>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -11,6 +13,7 @@
 #include <jerror.h>
 #include <jpeglib.h>
 
+#include "worker/colour/colour_transform.h"
 #include "worker/decoders/jpeg_scan_script.h"
 
 namespace thumbpipe {
@@ -38,17 +41,6 @@ void OnMessage(j_common_ptr cinfo, int level) {
 
 uint32_t ScaledSide(uint32_t side, int denominator) {
   return (side + static_cast<uint32_t>(denominator) - 1) / static_cast<uint32_t>(denominator);
-}
-
-// Adobe writes CMYK inverted (0 = full ink); others do not.
-void CmykRowToRgb(const uint8_t* cmyk, uint8_t* rgb, uint32_t width, bool inverted) {
-  for (uint32_t x = 0; x < width; ++x, cmyk += 4, rgb += 3) {
-    const uint32_t k = inverted ? cmyk[3] : 255 - cmyk[3];
-    for (int i = 0; i < 3; ++i) {
-      const uint32_t c = inverted ? cmyk[i] : 255 - cmyk[i];
-      rgb[i] = static_cast<uint8_t>((c * k + 127) / 255);
-    }
-  }
 }
 
 }  // namespace
@@ -86,7 +78,8 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, R
   jpeg_decompress_struct cinfo;
   ErrorManager errors{};
   jpeg_progress_mgr progress{};
-  std::vector<uint8_t> row, cmyk_row;
+  std::vector<uint8_t> row, cmyk_row, icc;
+  std::shared_ptr<const ColourTransform> cmyk_transform;
   ScanScript script;
   Status status;
   cinfo.err = jpeg_std_error(&errors.base);
@@ -104,6 +97,7 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, R
   progress.progress_monitor = OnProgress;
   cinfo.progress = &progress;
   jpeg_mem_src(&cinfo, file.data(), file.size());
+  jpeg_save_markers(&cinfo, JPEG_APP0 + 2, 0xFFFF);  // ICC_PROFILE
   jpeg_read_header(&cinfo, TRUE);
 
   const Size full{cinfo.image_width, cinfo.image_height};
@@ -142,6 +136,18 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, R
 
   const Size rows{cinfo.output_width, cinfo.output_height};
   const uint32_t channels = cmyk ? 3 : static_cast<uint32_t>(cinfo.output_components);
+  // The profile comes in APP2 markers; libjpeg reassembles it (null when absent or damaged).
+  JOCTET* icc_data = nullptr;
+  unsigned icc_size = 0;
+  if (jpeg_read_icc_profile(&cinfo, &icc_data, &icc_size)) {
+    icc.assign(icc_data, icc_data + icc_size);
+    std::free(icc_data);
+  }
+  if (cmyk) {
+    cmyk_transform = ColourTransform::CmykToSrgb(icc, cinfo.saw_Adobe_marker);
+  } else if (!icc.empty()) {
+    sink->SetColour(ColourSource::FromIcc(std::move(icc)));
+  }
   status = sink->Begin(full, rows, channels, cinfo.scale_denom);
   if (status.ok()) {
     try {
@@ -158,7 +164,7 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, R
   while (cinfo.output_scanline < cinfo.output_height) {
     JSAMPROW out = cmyk ? cmyk_row.data() : row.data();
     if (jpeg_read_scanlines(&cinfo, &out, 1) != 1) break;
-    if (cmyk) CmykRowToRgb(cmyk_row.data(), row.data(), rows.width, cinfo.saw_Adobe_marker);
+    if (cmyk) cmyk_transform->Convert(cmyk_row.data(), row.data(), rows.width);
     sink->Row(row.data());
   }
   const bool complete = cinfo.output_scanline == cinfo.output_height;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "worker/colour/colour_transform.h"
+
 namespace thumbpipe {
 namespace {
 
@@ -55,6 +57,28 @@ void Read(png_structp png, png_bytep out, size_t size) {
   }
 }
 
+// Tells the sink how the PNG's colours are to be read: iCCP, else gAMA and cHRM; an sRGB chunk
+// (or none of them) means sRGB. libpng applies none of them itself (no png_set_gamma).
+void ReadColour(png_structp png, png_infop info, RowSink* sink) {
+  if (png_get_valid(png, info, PNG_INFO_sRGB)) return;
+  ColourSource source;
+  png_charp name = nullptr;
+  int compression = 0;
+  png_bytep profile = nullptr;
+  png_uint_32 length = 0;
+  if (png_get_iCCP(png, info, &name, &compression, &profile, &length) && length > 0) {
+    source.icc.assign(profile, profile + length);
+  }
+  double gamma = 0;
+  if (png_get_gAMA(png, info, &gamma) && gamma > 0) source.file_gamma = gamma;
+  Chromaticities c;
+  if (png_get_cHRM(png, info, &c.white_x, &c.white_y, &c.red_x, &c.red_y, &c.green_x, &c.green_y,
+                   &c.blue_x, &c.blue_y)) {
+    source.primaries = c;
+  }
+  if (!source.IsSrgbByDeclaration()) sink->SetColour(std::move(source));
+}
+
 }  // namespace
 
 Status PngDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
@@ -79,7 +103,12 @@ Status PngDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* s
   // skipped unread. libpng would otherwise allocate a text, eXIf or sPLT chunk's claimed
   // length (up to 2 GiB, even past its own limit) before finding the file is far shorter.
   png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, nullptr, -1);
+  // The colour chunks are the exception; an iCCP may inflate to no more than a profile may be.
+  static constexpr png_byte kColourChunks[] = "iCCP\0sRGB\0gAMA\0cHRM";
+  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_AS_DEFAULT, kColourChunks, 4);
+  png_set_chunk_malloc_max(png, ColourTransform::kMaxProfileBytes);
   png_read_info(png, info);
+  ReadColour(png, info, sink);
 
   const Size full{png_get_image_width(png, info), png_get_image_height(png, info)};
   if (!WithinPixelLimit(full, request.max_pixels)) {

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "worker/png_encoder.h"
+
 namespace thumbpipe {
 namespace {
 
@@ -29,6 +31,7 @@ bool ReadLayout(std::span<const uint8_t> file, Layout* layout) {
     return false;
   }
   size_t pos = kSignature.size();
+  bool srgb = false, other_colours = false;
   while (pos + 12 <= file.size()) {
     const uint32_t length = Be32(&file[pos]);
     if (length > file.size() - pos - 12) return false;
@@ -47,6 +50,10 @@ bool ReadLayout(std::span<const uint8_t> file, Layout* layout) {
       layout->data.push_back(file.subspan(pos + 8, length));
     } else if (type == "IEND") {
       break;
+    } else if (type == "sRGB") {
+      srgb = true;
+    } else if (type == "iCCP" || type == "gAMA" || type == "cHRM") {
+      other_colours = true;  // the pixels may need converting (see png_decoder.cc)
     } else if (type == "tRNS" || type == "PLTE") {
       return false;  // the decoded pixels would not be the stored samples
     } else if ((type[0] & 0x20) == 0) {
@@ -55,6 +62,7 @@ bool ReadLayout(std::span<const uint8_t> file, Layout* layout) {
     pos += 12 + length;
   }
   if (pos + 12 > file.size() || layout->ihdr.empty() || layout->idats.empty()) return false;
+  if (other_colours && !srgb) return false;
   const uint8_t* h = layout->ihdr.data() + 8;
   layout->width = Be32(h);
   layout->height = Be32(h + 4);
@@ -208,12 +216,14 @@ bool DecodeSmallPng(std::span<const uint8_t> file, Size box, uint64_t max_pixels
   if (!Unfilter(raw, image)) return false;
 
   static constexpr uint8_t kEnd[] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
-  png->resize(kSignature.size() + layout.ihdr.size() + layout.idats.size() + sizeof kEnd);
+  png->resize(kSignature.size() + layout.ihdr.size() + kSrgbChunk.size() + layout.idats.size() +
+              sizeof kEnd);
   uint8_t* out = png->data();
   for (std::span<const uint8_t> part :
        {std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kSignature.data()),
                                  kSignature.size()),
-        layout.ihdr, layout.idats, std::span<const uint8_t>(kEnd)}) {
+        layout.ihdr, std::span<const uint8_t>(kSrgbChunk), layout.idats,
+        std::span<const uint8_t>(kEnd)}) {
     std::memcpy(out, part.data(), part.size());
     out += part.size();
   }

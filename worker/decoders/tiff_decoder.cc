@@ -6,8 +6,11 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <string>
 #include <vector>
+
+#include "worker/colour/colour_transform.h"
 
 namespace thumbpipe {
 namespace {
@@ -67,6 +70,56 @@ uint32_t KeptChannels(TIFF* tif) {
   return (grey ? 1 : 3) + (alpha ? 1 : 0);
 }
 
+std::vector<uint8_t> IccProfile(TIFF* tif) {
+  uint32_t size = 0;
+  void* data = nullptr;
+  if (TIFFGetField(tif, TIFFTAG_ICCPROFILE, &size, &data) != 1 || data == nullptr) return {};
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  return {bytes, bytes + size};
+}
+
+// True for CMYK that can be read a row at a time as stored: 8-bit inks, interleaved, in
+// strips. libtiff's RGBA interface would turn it into RGB by formula, with no profile.
+bool IsPlainCmyk(TIFF* tif) {
+  uint16_t photometric = 0, inkset = INKSET_CMYK, bits = 0, samples = 0, planar = 0;
+  uint16_t extra_count = 0;
+  uint16_t* extra = nullptr;
+  TIFFGetFieldDefaulted(tif, TIFFTAG_PHOTOMETRIC, &photometric);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_INKSET, &inkset);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bits);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &samples);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_EXTRASAMPLES, &extra_count, &extra);
+  return photometric == PHOTOMETRIC_SEPARATED && inkset == INKSET_CMYK && bits == 8 &&
+         samples == 4 && extra_count == 0 && planar == PLANARCONFIG_CONTIG && !TIFFIsTiled(tif);
+}
+
+// Plain CMYK (see IsPlainCmyk), row by row through its profile or the default CMYK one.
+Status DecodeCmyk(TIFF* tif, Memory& memory, const DecodeRequest& request, RowSink* sink) {
+  uint32_t width = 0, height = 0;
+  TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &width);
+  TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &height);
+  const Size full{width, height};
+  if (!WithinPixelLimit(full, request.max_pixels)) return TooManyPixels(full, request.max_pixels);
+  const auto transform = ColourTransform::CmykToSrgb(IccProfile(tif), /*inverted=*/false);
+  std::vector<uint8_t> cmyk, rgb;
+  try {
+    cmyk.resize(std::max<size_t>(static_cast<size_t>(TIFFScanlineSize64(tif)), size_t{width} * 4));
+    rgb.resize(size_t{width} * 3);
+  } catch (const std::bad_alloc&) {
+    return OutOfMemory(full);
+  }
+  Status status = sink->Begin(full, full, 3, 1);
+  for (uint32_t y = 0; status.ok() && y < height; ++y) {
+    if (TIFFReadScanline(tif, cmyk.data(), y, 0) < 0) {
+      return Status::Error(memory.error.empty() ? "damaged TIFF data" : memory.error);
+    }
+    transform->Convert(cmyk.data(), rgb.data(), width);
+    sink->Row(rgb.data());
+  }
+  return status;
+}
+
 }  // namespace
 
 Status TiffDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
@@ -87,6 +140,12 @@ Status TiffDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
     return Status::Error(memory.error.empty() ? "damaged TIFF header" : memory.error);
 
   Status status;
+  if (IsPlainCmyk(tif)) {
+    status = DecodeCmyk(tif, memory, request, sink);
+    TIFFClose(tif);
+    return status;
+  }
+  std::vector<uint8_t> icc = IccProfile(tif);
   char message[1024] = "";
   TIFFRGBAImage image;
   std::vector<uint32_t> raster;
@@ -117,6 +176,7 @@ Status TiffDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
   TIFFClose(tif);
   if (!status.ok()) return status;
 
+  if (!icc.empty()) sink->SetColour(ColourSource::FromIcc(std::move(icc)));
   status = sink->Begin(full, full, channels, 1);
   std::vector<uint8_t> row(static_cast<size_t>(full.width) * channels);
   for (uint32_t y = 0; status.ok() && y < full.height; ++y) {

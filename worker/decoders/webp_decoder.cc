@@ -3,7 +3,13 @@
 #include <webp/decode.h>
 #include <webp/demux.h>
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include <fmt/format.h>
+
+#include "worker/colour/colour_transform.h"
 
 namespace thumbpipe {
 namespace {
@@ -29,6 +35,22 @@ std::string_view Describe(VP8StatusCode code) {
   }
 }
 
+// The file's ICCP chunk, if it has one (only the extended format can); empty if not.
+std::vector<uint8_t> IccProfile(std::span<const uint8_t> file) {
+  std::vector<uint8_t> icc;
+  const WebPData data{file.data(), file.size()};
+  WebPDemuxer* demux = WebPDemux(&data);
+  if (demux == nullptr) return icc;
+  WebPChunkIterator chunk;
+  if ((WebPDemuxGetI(demux, WEBP_FF_FORMAT_FLAGS) & ICCP_FLAG) != 0 &&
+      WebPDemuxGetChunk(demux, "ICCP", 1, &chunk)) {
+    icc.assign(chunk.chunk.bytes, chunk.chunk.bytes + chunk.chunk.size);
+    WebPDemuxReleaseChunkIterator(&chunk);
+  }
+  WebPDemuxDelete(demux);
+  return icc;
+}
+
 // The first frame of an animation, at full size (frames are composed on the canvas).
 Status DecodeFirstFrame(std::span<const uint8_t> file, const DecodeRequest& request,
                         RowSink* sink) {
@@ -51,6 +73,9 @@ Status DecodeFirstFrame(std::span<const uint8_t> file, const DecodeRequest& requ
   } else if (!WebPAnimDecoderGetNext(decoder, &pixels, &timestamp)) {
     status = Status::Error("damaged first frame");
   } else {
+    if (std::vector<uint8_t> icc = IccProfile(file); !icc.empty()) {
+      sink->SetColour(ColourSource::FromIcc(std::move(icc)));
+    }
     status = sink->Begin(full, full, 4, 1);
     for (uint32_t y = 0; status.ok() && y < full.height; ++y)
       sink->Row(pixels + size_t{y} * full.width * 4);
@@ -74,12 +99,20 @@ Status WebpDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
   const Size full{static_cast<uint32_t>(config.input.width),
                   static_cast<uint32_t>(config.input.height)};
   if (!WithinPixelLimit(full, request.max_pixels)) return TooManyPixels(full, request.max_pixels);
-  const Size rows = request.needed_size(full);
+  const uint32_t channels = config.input.has_alpha ? 4 : 3;
+  // Colours to convert are converted at a multiple of the thumbnail's size (see
+  // shrinking_sink.h), so libwebp shrinks them only that far.
+  ColourSource colour = ColourSource::FromIcc(IccProfile(file));
+  const bool convert = ColourTransform::ToSrgb(colour, channels) != nullptr;
+  Size rows = request.needed_size(full);
+  if (convert) {
+    rows = {std::min(full.width, rows.width * ColourTransform::kOversampling),
+            std::min(full.height, rows.height * ColourTransform::kOversampling)};
+  }
   if (rows.width == 0 || rows.height == 0 || rows.width > full.width || rows.height > full.height) {
     return Status::Error(fmt::format("cannot deliver {}x{} of a {}x{} image", rows.width,
                                      rows.height, full.width, full.height));
   }
-  const uint32_t channels = config.input.has_alpha ? 4 : 3;
   config.output.colorspace = channels == 4 ? MODE_RGBA : MODE_RGB;
   if (rows != full) {
     config.options.use_scaling = 1;
@@ -91,6 +124,7 @@ Status WebpDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
     WebPFreeDecBuffer(&config.output);
     return Status::Error(std::string(Describe(code)));
   }
+  if (convert) sink->SetColour(std::move(colour));
   Status status = sink->Begin(full, rows, channels, 1);
   const WebPRGBABuffer& rgba = config.output.u.RGBA;
   for (uint32_t y = 0; status.ok() && y < rows.height; ++y)

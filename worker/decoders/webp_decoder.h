@@ -1,6 +1,8 @@
 // WebP through libwebp directly, shrinking while decoding: libwebp's rescaler averages the
 // source area of each output pixel (alpha weighted), so the image comes out at the thumbnail's
-// size without ever existing at full size. Animated WebP gives its first frame.
+// size without ever existing at full size. An image whose ICC profile calls for converting
+// comes at ColourTransform::kOversampling times that size (at most its own), where its
+// colours are converted before the rest of the shrinking. Animated WebP gives its first frame.
 #pragma once
 
 #include "worker/decoders/decoder.h"

@@ -5,10 +5,13 @@
 
 #include <random>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "tests/fakes/image_sink.h"
+#include "tests/support/images.h"
 #include "tests/support/support.h"
 #include "worker/decoders/decoder.h"
 #include "worker/thumbnailer.h"
@@ -75,6 +78,34 @@ std::span<const uint8_t> Bytes(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
+void AppendBe32(std::string* out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+}
+
+void AppendChunk(std::string* out, const char* type, const std::string& data) {
+  AppendBe32(out, static_cast<uint32_t>(data.size()));
+  const std::string body = type + data;
+  out->append(body);
+  AppendBe32(out, static_cast<uint32_t>(
+                      crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size())));
+}
+
+// `png` with a chunk of `type` and `data` right after IHDR.
+std::string WithChunk(const std::string& png, const char* type, const std::string& data) {
+  std::string chunk;
+  AppendChunk(&chunk, type, data);
+  return png.substr(0, 8 + 25) + chunk + png.substr(8 + 25);
+}
+
+// The chunk types of a PNG, in order.
+std::vector<std::string> ChunkTypes(const std::string& png) {
+  std::vector<std::string> types;
+  for (size_t at = 8; at + 12 <= png.size(); at += 12 + size_t{testing::Be32(png, at)}) {
+    types.push_back(png.substr(at + 4, 4));
+  }
+  return types;
+}
+
 TEST(DecodeSmallPng, SamePixelsAsLibpngForEveryFilterAndLayout) {
   for (uint32_t channels = 1; channels <= 4; ++channels) {
     for (int filters : {PNG_FILTER_NONE, PNG_FILTER_SUB, PNG_FILTER_UP, PNG_FILTER_AVG,
@@ -123,25 +154,19 @@ TEST(DecodeSmallPng, LeavesEverythingElseToTheNormalPath) {
     const std::string file = testing::ReadFile(testing::CorpusPath(name));
     EXPECT_FALSE(DecodeSmallPng(Bytes(file), {200, 200}, 0, &image, &png)) << name;
   }
+  // The basn files say gAMA 1.0: their pixels are to be converted, so the normal path takes
+  // them as they are, and this one only without that chunk.
   for (const char* name :
        {"pngsuite/basn2c08.png", "pngsuite/basn6a08.png", "pngsuite/basn0g08.png",
         "pngsuite/basn4a08.png", "pngsuite/f04n2c08.png"}) {
     const std::string file = testing::ReadFile(testing::CorpusPath(name));
-    ASSERT_TRUE(DecodeSmallPng(Bytes(file), {200, 200}, 0, &image, &png)) << name;
-    EXPECT_EQ(image.pixels, DecodeWithLibpng(file).pixels) << name;
+    const std::string without_gamma = testing::PngWithoutChunk(file, "gAMA");
+    if (without_gamma != file) {
+      EXPECT_FALSE(DecodeSmallPng(Bytes(file), {200, 200}, 0, &image, &png)) << name;
+    }
+    ASSERT_TRUE(DecodeSmallPng(Bytes(without_gamma), {200, 200}, 0, &image, &png)) << name;
+    EXPECT_EQ(image.pixels, DecodeWithLibpng(without_gamma).pixels) << name;
   }
-}
-
-void AppendBe32(std::string* out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
-}
-
-void AppendChunk(std::string* out, const char* type, const std::string& data) {
-  AppendBe32(out, static_cast<uint32_t>(data.size()));
-  const std::string body = type + data;
-  out->append(body);
-  AppendBe32(out, static_cast<uint32_t>(
-                      crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size())));
 }
 
 std::string Zlib(const std::string& data) {
@@ -207,6 +232,30 @@ TEST(DecodeSmallPng, ThumbnailsAreNamedAsOnTheNormalPath) {
   ASSERT_EQ(normal.outcome, Thumbnail::Outcome::kThumbnail);
   EXPECT_TRUE(normal.png.empty());
   EXPECT_EQ(fast.name, normal.name);
+}
+
+TEST(DecodeSmallPng, ReusesOnlySrgbImagesAndSaysTheyAreSrgb) {
+  const std::string plain = EncodeTestPng(Photo(60, 40, 3, 5), PNG_FILTER_SUB, false);
+  Image image;
+  std::vector<uint8_t> png;
+  ASSERT_TRUE(DecodeSmallPng(Bytes(plain), {200, 200}, 0, &image, &png));
+  const std::string reused(png.begin(), png.end());
+  EXPECT_EQ(ChunkTypes(reused), (std::vector<std::string>{"IHDR", "sRGB", "IDAT", "IEND"}));
+  // The reused file is a valid PNG: libpng reads it (checking every CRC) to the same pixels.
+  EXPECT_EQ(DecodeWithLibpng(reused).pixels, image.pixels);
+
+  const std::string gamma_1 = std::string("\x00\x01\x86\xA0", 4);  // gAMA 1.0
+  const std::string profile = "not read here";
+  EXPECT_FALSE(
+      DecodeSmallPng(Bytes(WithChunk(plain, "gAMA", gamma_1)), {200, 200}, 0, &image, &png));
+  EXPECT_FALSE(DecodeSmallPng(Bytes(WithChunk(plain, "iCCP", "x" + std::string(2, '\0') + profile)),
+                              {200, 200}, 0, &image, &png));
+  EXPECT_FALSE(DecodeSmallPng(Bytes(WithChunk(plain, "cHRM", std::string(32, '\1'))), {200, 200}, 0,
+                              &image, &png));
+  // sRGB says how to read the rest: a gAMA beside it changes nothing.
+  EXPECT_TRUE(DecodeSmallPng(
+      Bytes(WithChunk(WithChunk(plain, "gAMA", gamma_1), "sRGB", std::string(1, '\0'))), {200, 200},
+      0, &image, &png));
 }
 
 }  // namespace

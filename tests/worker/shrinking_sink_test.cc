@@ -1,0 +1,114 @@
+#include "worker/shrinking_sink.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "worker/area_reducer.h"
+
+namespace thumbpipe {
+namespace {
+
+// A gradient with noise of +-`noise` levels.
+Image TestImage(Size size, uint32_t channels, uint32_t seed, int noise = 32) {
+  std::mt19937 random(seed);
+  Image image;
+  image.Allocate(size.width, size.height, channels);
+  for (uint32_t y = 0; y < size.height; ++y) {
+    for (uint32_t x = 0; x < size.width; ++x) {
+      uint8_t* p = image.row(y) + size_t{x} * channels;
+      for (uint32_t c = 0; c < channels; ++c) {
+        const int ramp = static_cast<int>((x * 200 / size.width + y * 50 / size.height + c * 20));
+        const int v = ramp + static_cast<int>(random() % (2 * noise + 1)) - noise;
+        p[c] = static_cast<uint8_t>(std::clamp(v, 0, 255));
+      }
+    }
+  }
+  return image;
+}
+
+// A profile-free description that converts: gamma 1.0 with sRGB's primaries.
+ColourSource Linear() {
+  ColourSource source;
+  source.file_gamma = 1.0;
+  return source;
+}
+
+Image Shrink(const Image& image, Size to, bool convert) {
+  ShrinkingSink sink([to](Size) { return to; });
+  if (convert) sink.SetColour(Linear());
+  EXPECT_TRUE(sink.Begin(image.size(), image.size(), image.channels, 1).ok());
+  for (uint32_t y = 0; y < image.height; ++y) sink.Row(image.row(y));
+  Image out;
+  EXPECT_TRUE(sink.Finish(&out).ok());
+  return out;
+}
+
+// The exact answer: every pixel converted, then averaged.
+Image ConvertThenShrink(const Image& image, Size to) {
+  const auto transform = ColourTransform::ToSrgb(Linear(), image.channels);
+  Image converted;
+  converted.Allocate(image.width, image.height, image.channels);
+  for (uint32_t y = 0; y < image.height; ++y)
+    transform->Convert(image.row(y), converted.row(y), image.width);
+  Image out;
+  EXPECT_TRUE(ReduceImage(converted, to, &out).ok());
+  return out;
+}
+
+TEST(ShrinkingSink, WithoutColoursToConvertItIsTheAreaAverage) {
+  const Image image = TestImage({1801, 1203}, 4, 1);
+  Image direct;
+  ASSERT_TRUE(ReduceImage(image, {200, 134}, &direct).ok());
+  EXPECT_EQ(Shrink(image, {200, 134}, false).pixels, direct.pixels);
+}
+
+// Converting every pixel, or at four times the thumbnail's size: the difference.
+struct Difference {
+  double mean = 0;
+  int max = 0;
+};
+
+Difference Compare(const Image& got, const Image& exact) {
+  EXPECT_EQ(got.size(), exact.size());
+  Difference d;
+  for (size_t i = 0; i < got.pixels.size(); ++i) {
+    const int v = std::abs(int{got.pixels[i]} - int{exact.pixels[i]});
+    d.mean += v;
+    d.max = std::max(d.max, v);
+  }
+  d.mean /= static_cast<double>(got.pixels.size());
+  return d;
+}
+
+TEST(ShrinkingSink, ConvertsEveryPixelOfImagesUnderFourTimesTheThumbnail) {
+  for (uint32_t channels : {1u, 2u, 3u, 4u}) {
+    const Image image = TestImage({700, 300}, channels, channels);
+    const Difference d =
+        Compare(Shrink(image, {200, 86}, true), ConvertThenShrink(image, {200, 86}));
+    EXPECT_EQ(d.max, 0) << channels;
+  }
+}
+
+TEST(ShrinkingSink, ConvertsLargeImagesAtFourTimesTheThumbnail) {
+  // Noise of +-4 levels on gradients, through a gamma of 1.0 (a steep conversion): a grainy
+  // photo. Colours that change sharply inside a sixteenth of a thumbnail pixel differ more;
+  // tests/e2e/colour_test.cc measures real photos.
+  for (uint32_t channels : {1u, 2u, 3u, 4u}) {
+    for (const auto& [from, to] :
+         {std::pair{Size{1801, 1203}, Size{200, 134}}, std::pair{Size{999, 57}, Size{50, 3}},
+          std::pair{Size{640, 480}, Size{160, 120}}}) {
+      SCOPED_TRACE(::testing::Message() << channels << " channels, " << from.width << "x"
+                                        << from.height << " to " << to.width << "x" << to.height);
+      const Image image = TestImage(from, channels, from.width + channels, 4);
+      const Difference d = Compare(Shrink(image, to, true), ConvertThenShrink(image, to));
+      EXPECT_LE(d.mean, 0.5);
+      EXPECT_LE(d.max, 8);  // the tolerance tests/e2e/colour_test.cc allows
+    }
+  }
+}
+
+}  // namespace
+}  // namespace thumbpipe

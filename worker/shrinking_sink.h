@@ -1,0 +1,51 @@
+// The RowSink behind every decode: converts the decoder's rows to sRGB when the file
+// describes other colours (worker/colour/colour_transform.h), and shrinks them to the
+// thumbnail's size by exact area averaging as they come (worker/area_reducer.h).
+//
+// Rows that need no conversion go straight to one AreaReducer. Rows to convert are converted
+// before they are averaged, since colours are defined pixel by pixel; but when the rows are
+// at least ColourTransform::kOversampling times the thumbnail's size on both sides, they are first
+// averaged to exactly that multiple of it, converted there, and averaged the rest of the way
+// in whole blocks of that many pixels a side. The two averages compose to
+// the one area average (the first stage's grid is the thumbnail's, divided evenly), so the
+// only difference from converting every pixel is where colours change sharply within one
+// sixteenth of a thumbnail pixel; and the conversion costs the same for a 100-megapixel image
+// as for a 1-megapixel one. Worker only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "common/status.h"
+#include "worker/area_reducer.h"
+#include "worker/colour/colour_transform.h"
+#include "worker/decoders/decoder.h"
+
+namespace thumbpipe {
+
+class ShrinkingSink : public RowSink {
+ public:
+  // `thumbnail_size` gives the thumbnail's size for the image's full size.
+  explicit ShrinkingSink(std::function<Size(Size)> thumbnail_size)
+      : thumbnail_size_(std::move(thumbnail_size)) {}
+
+  void SetColour(ColourSource source) override { colour_ = std::move(source); }
+  Status Begin(Size full, Size rows, uint32_t channels, uint32_t block) override;
+  void Row(const uint8_t* row) override;
+  // After the decoder returned: the thumbnail.
+  Status Finish(Image* out);
+
+ private:
+  std::function<Size(Size)> thumbnail_size_;
+  ColourSource colour_;
+  std::shared_ptr<const ColourTransform> transform_;  // null: no conversion
+  bool two_stages_ = false;  // reducer_ gives the oversampled image; convert, then shrink it
+  Size thumbnail_;
+  std::vector<uint8_t> converted_;  // one converted row (one stage only)
+  AreaReducer reducer_;
+  bool began_ = false;
+};
+
+}  // namespace thumbpipe
