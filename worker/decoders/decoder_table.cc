@@ -26,12 +26,13 @@ const Decoder* DecoderFor(Format format) {
   static const PngDecoder png;
   static const WebpDecoder webp;
   static const TiffDecoder tiff;
-  static const OpenCvDecoder opencv;
+  static const OpenCvDecoder bmp(Format::kBmp);
+  static const OpenCvDecoder pnm(Format::kPnm);
   static const GifDecoder gif;
   static const HeifDecoder heif;
   static const std::array kDecoders{
-      Entry{Format::kJpeg, &jpeg}, Entry{Format::kPng, &png},    Entry{Format::kWebp, &webp},
-      Entry{Format::kTiff, &tiff}, Entry{Format::kBmp, &opencv}, Entry{Format::kPnm, &opencv},
+      Entry{Format::kJpeg, &jpeg}, Entry{Format::kPng, &png},   Entry{Format::kWebp, &webp},
+      Entry{Format::kTiff, &tiff}, Entry{Format::kBmp, &bmp},   Entry{Format::kPnm, &pnm},
       Entry{Format::kGif, &gif},   Entry{Format::kHeif, &heif},
   };
   for (const Entry& entry : kDecoders) {

@@ -109,7 +109,7 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, R
   const Size full{cinfo.image_width, cinfo.image_height};
   if (!WithinPixelLimit(full, request.max_pixels)) {
     jpeg_destroy_decompress(&cinfo);
-    return TooManyPixels(full, request.max_pixels);
+    return TooManyPixels(Format::kJpeg, full, request.max_pixels);
   }
   const bool cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
   if (cinfo.jpeg_color_space == JCS_GRAYSCALE) {
@@ -148,7 +148,7 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, R
       row.resize(static_cast<size_t>(rows.width) * channels);
       if (cmyk) cmyk_row.resize(static_cast<size_t>(rows.width) * 4);
     } catch (const std::bad_alloc&) {
-      status = OutOfMemory(rows);
+      status = OutOfMemory(Format::kJpeg, rows);
     }
   }
   if (!status.ok()) {

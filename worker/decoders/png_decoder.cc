@@ -84,7 +84,7 @@ Status PngDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* s
   const Size full{png_get_image_width(png, info), png_get_image_height(png, info)};
   if (!WithinPixelLimit(full, request.max_pixels)) {
     png_destroy_read_struct(&png, &info, nullptr);
-    return TooManyPixels(full, request.max_pixels);
+    return TooManyPixels(Format::kPng, full, request.max_pixels);
   }
   png_set_expand(png);    // palette to RGB, grey below 8 bits to 8, tRNS to alpha
   png_set_scale_16(png);  // 16 bits to 8, rounded
@@ -107,10 +107,10 @@ Status PngDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* s
         row.resize(row_bytes);
       }
     } catch (const std::bad_alloc&) {
-      status = OutOfMemory(full);
+      status = OutOfMemory(Format::kPng, full);
     }
     if (interlaced && status.ok() && !whole.TryAllocate(full.width, full.height, channels)) {
-      status = OutOfMemory(full);
+      status = OutOfMemory(Format::kPng, full);
     }
   }
   if (!status.ok()) {

@@ -102,12 +102,12 @@ Status TiffDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
   image.req_orientation = ORIENTATION_TOPLEFT;
   image.orientation = ORIENTATION_TOPLEFT;
   if (!WithinPixelLimit(full, request.max_pixels)) {
-    status = TooManyPixels(full, request.max_pixels);
+    status = TooManyPixels(Format::kTiff, full, request.max_pixels);
   } else {
     try {
       raster.resize(static_cast<size_t>(full.width) * full.height);
     } catch (const std::bad_alloc&) {
-      status = OutOfMemory(full);
+      status = OutOfMemory(Format::kTiff, full);
     }
   }
   if (status.ok() && !TIFFRGBAImageGet(&image, raster.data(), full.width, full.height)) {
