@@ -105,7 +105,9 @@ TEST_F(FuzzRegressionTest, JpegWithThousandsOfScansIsRefused) {
   EXPECT_EQ(few.outcome, Outcome::kThumbnail) << few.reason;
   const Thumbnail many = Make(ProgressiveJpeg(3500));
   EXPECT_EQ(many.outcome, Outcome::kFailed);
-  EXPECT_EQ(many.reason, "JPEG: more than 100 scans, each a pass over the whole image");
+  EXPECT_EQ(many.reason,
+            "JPEG file uses more than 100 scans, each a pass over the whole image, which "
+            "thumbpipe does not support");
 }
 
 }  // namespace
