@@ -78,7 +78,7 @@ TEST_F(HostileTest, EveryHostileFileIsAccountedFor) {
     EXPECT_THAT(run.err, HasSubstr("failed: '" + path + "': " + reason + "\n"));
   };
   failed(photos / "half.jpg", "JPEG data ends early (the file is truncated)");
-  failed(photos / "half.png", "PNG data ends early (is the file truncated?)");
+  failed(photos / "half.png", "PNG data ends early (the file is truncated)");
   failed(photos / "claims-100000x100000.png",
          "PNG image is 100000x100000 (10000.0 megapixels), more than the limit of 200.0 "
          "(--max-pixels)");

@@ -144,7 +144,15 @@ TEST_F(ThumbnailerTest, TruncatedFilesFail) {
   const std::string png = testing::ReadFile(testing::CorpusPath("pillow/formats/hopper.png"));
   t = Make(png.substr(0, png.size() / 2));
   EXPECT_EQ(t.outcome, Outcome::kFailed);
-  EXPECT_EQ(t.reason, "PNG data ends early (is the file truncated?)");
+  EXPECT_EQ(t.reason, "PNG data ends early (the file is truncated)");
+}
+
+// libpng refuses sides above a million pixels unless told otherwise; the pixel limit is what
+// decides, so this is a thumbnail, not a "damaged header".
+TEST_F(ThumbnailerTest, PngWiderThanAMillionPixelsIsDecoded) {
+  const Thumbnail t = Make(testing::PngClaiming(1'500'000, 2, 2));
+  ASSERT_EQ(t.outcome, Outcome::kThumbnail) << t.reason;
+  EXPECT_EQ(t.image.size(), (Size{200, 1}));
 }
 
 TEST_F(ThumbnailerTest, NameFollowsTheNamingRule) {
