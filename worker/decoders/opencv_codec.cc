@@ -29,8 +29,7 @@ const Plugin& LoadPlugin() {
     void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle == nullptr) {
       const char* why = ::dlerror();
-      loaded.error =
-          fmt::format("cannot load the OpenCV decoders: {}", why != nullptr ? why : path);
+      loaded.error = why != nullptr ? why : path;
       return loaded;
     }
     loaded.decode = reinterpret_cast<decltype(&thumbpipe_opencv_decode)>(
@@ -38,7 +37,7 @@ const Plugin& LoadPlugin() {
     loaded.release = reinterpret_cast<decltype(&thumbpipe_opencv_free)>(
         ::dlsym(handle, "thumbpipe_opencv_free"));
     if (loaded.decode == nullptr || loaded.release == nullptr) {
-      loaded.error = fmt::format("'{}' is not a thumbpipe OpenCV plug-in", path);
+      loaded.error = fmt::format("'{}' is not thumbpipe's OpenCV plug-in", path);
     }
     return loaded;
   }();
@@ -54,21 +53,46 @@ bool LooksLikeDicom(std::span<const uint8_t> file) {
   return file.size() >= 132 && std::memcmp(file.data() + 128, "DICM", 4) == 0;
 }
 
+// The plug-in's outcome as a reason (decoder.h); `what` is its plain detail, or empty.
+Status Describe(Format format, ThumbpipeOpenCvOutcome outcome, std::string_view what,
+                uint64_t max_pixels) {
+  switch (outcome) {
+    case THUMBPIPE_OPENCV_TRUNCATED:
+      return Truncated(format);
+    case THUMBPIPE_OPENCV_BAD_HEADER:
+      return CorruptHeader(format, what);
+    case THUMBPIPE_OPENCV_BAD_DATA:
+      return Corrupt(format, what);
+    case THUMBPIPE_OPENCV_UNSUPPORTED:
+      return Unsupported(format, what);
+    case THUMBPIPE_OPENCV_TOO_MANY_PIXELS:
+      // Without --max-pixels, OpenCV's own limit of 2^30 pixels.
+      if (max_pixels == 0) return Unsupported(format, "more than 1073741824 pixels");
+      return TooManyPixels(format, {}, max_pixels);
+    case THUMBPIPE_OPENCV_OUT_OF_MEMORY:
+      return OutOfMemory(format);
+    default:
+      return DamagedOrUnsupported(format);
+  }
+}
+
 }  // namespace
 
 Status OpenCvDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
   std::span<const uint8_t> file;
   if (Status status = input.Whole(&file); !status.ok()) return status;
-  if (LooksLikeDicom(file)) {
-    return Status::Error("has a DICOM signature at byte 128, which OpenCV would follow");
-  }
+  if (LooksLikeDicom(file)) return Unsupported(format_, "a DICOM signature at byte 128");
   const Plugin& plugin = LoadPlugin();
-  if (!plugin.error.empty()) return Status::Error(plugin.error);
+  if (!plugin.error.empty()) {
+    return Status::Error(
+        fmt::format("{} decoder could not be loaded: {}", FormatName(format_), plugin.error));
+  }
   ThumbpipeDecodedImage image{};
   char error[512] = "";
-  if (plugin.decode(file.data(), file.size(), request.max_pixels, &image, error, sizeof error) !=
-      0) {
-    return Status::Error(error);
+  if (const ThumbpipeOpenCvOutcome outcome =
+          plugin.decode(file.data(), file.size(), request.max_pixels, &image, error, sizeof error);
+      outcome != THUMBPIPE_OPENCV_OK) {
+    return Describe(format_, outcome, error, request.max_pixels);
   }
   const Size size{image.width, image.height};
   Status status = WithinPixelLimit(size, request.max_pixels)
