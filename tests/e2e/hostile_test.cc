@@ -135,6 +135,19 @@ TEST_F(HostileTest, PixelLimitIsEnforcedBeforeDecoding) {
   EXPECT_EQ(ParseSummary(run.err).thumbnails, 1);
 }
 
+// OpenCV reads its pixel limit as its library loads: the worker sets it first, so a PNM that
+// claims 1.2 GB of pixels fails on its header, not after OpenCV allocated them.
+TEST_F(HostileTest, PixelLimitReachesOpenCv) {
+  TempDir photos;
+  WriteFile(photos / "claims-20000x20000.ppm", "P6\n20000 20000\n255\n" + std::string(300, '\0'));
+  const CommandResult run =
+      Thumbpipe({"--max-pixels", "1000000", "--max-memory", "512M", photos.path(), "1"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos / "claims-20000x20000.ppm") +
+                                 "': PNM image has more pixels than the limit of 1.0 megapixels "
+                                 "(--max-pixels)\n"));
+}
+
 // A decompression bomb: 12000x12000 RGB (432 MB of pixels) in a file of half a megabyte. Read
 // row by row, it is shrunk in little memory...
 TEST_F(HostileTest, HugePngIsShrunkRowByRowInLittleMemory) {

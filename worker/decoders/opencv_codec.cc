@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -19,10 +20,14 @@ struct Plugin {
   std::string error;  // why it could not be loaded
 };
 
-// Loads the plug-in from the running program's folder, once per process.
-const Plugin& LoadPlugin() {
-  static const Plugin plugin = [] {
+// Loads the plug-in from the running program's folder, once per process (a worker's pixel limit
+// never changes).
+const Plugin& LoadPlugin(uint64_t max_pixels) {
+  static const Plugin plugin = [max_pixels] {
     Plugin loaded;
+    // OpenCV reads its pixel limit from the environment as its library loads, not later.
+    if (max_pixels != 0)
+      ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(max_pixels).c_str(), 1);
     std::error_code ec;
     const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
     const std::string path = (self.parent_path() / THUMBPIPE_OPENCV_PLUGIN).string();
@@ -82,7 +87,7 @@ Status OpenCvDecoder::Decode(Input& input, const DecodeRequest& request, RowSink
   std::span<const uint8_t> file;
   if (Status status = input.Whole(&file); !status.ok()) return status;
   if (LooksLikeDicom(file)) return Unsupported(format_, "a DICOM signature at byte 128");
-  const Plugin& plugin = LoadPlugin();
+  const Plugin& plugin = LoadPlugin(request.max_pixels);
   if (!plugin.error.empty()) {
     return Status::Error(
         fmt::format("{} decoder could not be loaded: {}", FormatName(format_), plugin.error));

@@ -83,7 +83,7 @@ ThumbpipeOpenCvOutcome Complaint(const std::string& said, char* error, size_t er
 
 // An exception out of imdecode: memory, or the size checks it makes between reading the header
 // and the pixels (CV_Assert on size.width > 0, <= CV_IO_MAX_IMAGE_WIDTH, pixels <=
-// CV_IO_MAX_IMAGE_PIXELS, which Configure sets to --max-pixels).
+// CV_IO_MAX_IMAGE_PIXELS, which the loader sets to --max-pixels).
 ThumbpipeOpenCvOutcome Thrown(const cv::Exception& e, char* error, size_t error_size) {
   if (e.code == cv::Error::StsNoMem)
     return Fail(THUMBPIPE_OPENCV_OUT_OF_MEMORY, "", error, error_size);
@@ -116,13 +116,10 @@ bool ToEightBit(cv::Mat* mat) {
   }
 }
 
-void Configure(uint64_t max_pixels) {
+void Configure() {
   static bool configured = false;
   if (configured) return;
   configured = true;
-  // OpenCV reads its size limit from the environment once, on first use.
-  if (max_pixels != 0)
-    ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(max_pixels).c_str(), 1);
   cv::setNumThreads(1);
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
 }
@@ -134,7 +131,7 @@ extern "C" ThumbpipeOpenCvOutcome thumbpipe_opencv_decode(const uint8_t* data, s
                                                           ThumbpipeDecodedImage* image, char* error,
                                                           size_t error_size) {
   *image = ThumbpipeDecodedImage{0, 0, 0, nullptr};
-  Configure(max_pixels);
+  Configure();
   StderrCapture capture;
   try {
     const cv::Mat buffer(1, static_cast<int>(size), CV_8UC1, const_cast<uint8_t*>(data));

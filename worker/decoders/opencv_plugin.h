@@ -36,7 +36,9 @@ typedef enum ThumbpipeOpenCvOutcome {
 /* Decodes `size` bytes. Returns THUMBPIPE_OPENCV_OK and fills *image (release it with
  * thumbpipe_opencv_free), or returns why not and writes into `error` (NUL-terminated) what is
  * damaged or unsupported in plain words, or nothing when OpenCV did not say. Images claiming
- * more than `max_pixels` (0: no limit) fail before their pixels are allocated. */
+ * more than `max_pixels` (0: no limit) fail, before their pixels are allocated when the loader
+ * set OPENCV_IO_MAX_IMAGE_PIXELS to it before loading the plug-in: OpenCV reads it as its
+ * library loads. */
 ThumbpipeOpenCvOutcome thumbpipe_opencv_decode(const uint8_t* data, size_t size,
                                                uint64_t max_pixels, ThumbpipeDecodedImage* image,
                                                char* error, size_t error_size);
