@@ -115,8 +115,18 @@ Status DescribeLayout(std::string_view message) {
   return Unsupported(kTiff, "a layout libtiff cannot turn into RGB");
 }
 
-// Channels to keep: grey when the file is grey, alpha when it has an alpha sample.
-uint32_t KeptChannels(TIFF* tif) {
+// What of the file's samples is kept: grey when it is grey, alpha when it has an alpha sample,
+// and whether that alpha is associated (the colours stored multiplied by it).
+struct Layout {
+  uint32_t channels = 3;
+  bool associated = false;
+};
+
+// Reads the layout, and has libtiff hand over unassociated alpha's colours as stored: it
+// multiplies them by alpha otherwise (and grey with alpha never), losing their precision where
+// alpha is low. Told the alpha is associated, it leaves every sample as the file has it; the
+// directory is changed in memory only.
+Layout ReadLayout(TIFF* tif) {
   uint16_t photometric = PHOTOMETRIC_RGB, samples = 1, extra_count = 0;
   uint16_t* extra = nullptr;
   TIFFGetFieldDefaulted(tif, TIFFTAG_PHOTOMETRIC, &photometric);
@@ -125,9 +135,26 @@ uint32_t KeptChannels(TIFF* tif) {
   const bool grey =
       (photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE) &&
       samples - extra_count == 1;
-  const bool alpha = extra_count > 0 && extra != nullptr &&
-                     (extra[0] == EXTRASAMPLE_ASSOCALPHA || extra[0] == EXTRASAMPLE_UNASSALPHA);
-  return (grey ? 1 : 3) + (alpha ? 1 : 0);
+  const uint16_t alpha = extra_count > 0 && extra != nullptr ? extra[0] : EXTRASAMPLE_UNSPECIFIED;
+  Layout layout;
+  layout.channels = grey ? 1 : 3;
+  if (alpha == EXTRASAMPLE_ASSOCALPHA || alpha == EXTRASAMPLE_UNASSALPHA) {
+    ++layout.channels;
+    layout.associated = alpha == EXTRASAMPLE_ASSOCALPHA;
+  }
+  if (alpha == EXTRASAMPLE_UNASSALPHA) {
+    std::vector<uint16_t> as_associated(extra, extra + extra_count);
+    as_associated[0] = EXTRASAMPLE_ASSOCALPHA;
+    TIFFSetField(tif, TIFFTAG_EXTRASAMPLES, extra_count, as_associated.data());
+  }
+  return layout;
+}
+
+// A colour stored multiplied by alpha, as it was before.
+uint8_t Unassociate(uint32_t colour, uint32_t alpha) {
+  return alpha == 0
+             ? 0
+             : static_cast<uint8_t>(std::min<uint32_t>(255, (colour * 255 + alpha / 2) / alpha));
 }
 
 }  // namespace
@@ -163,6 +190,8 @@ Status TiffDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
   char message[1024] = "";
   TIFFRGBAImage image;
   std::vector<uint32_t> raster;
+  const Layout layout = ReadLayout(tif);
+  const uint32_t channels = layout.channels;
   if (!TIFFRGBAImageOK(tif, message)) {
     TIFFClose(tif);
     return DescribeLayout(message);
@@ -174,7 +203,6 @@ Status TiffDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
     return status;
   }
   const Size full{image.width, image.height};
-  const uint32_t channels = KeptChannels(tif);
   // Pixels as stored: the thumbnailer applies the Orientation tag itself.
   image.req_orientation = ORIENTATION_TOPLEFT;
   image.orientation = ORIENTATION_TOPLEFT;
@@ -202,14 +230,16 @@ Status TiffDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
     uint8_t* out = row.data();
     for (uint32_t x = 0; x < full.width; ++x) {
       const uint32_t p = abgr[x];
-      if (channels <= 2) {
-        *out++ = static_cast<uint8_t>(TIFFGetR(p));
-      } else {
-        *out++ = static_cast<uint8_t>(TIFFGetR(p));
-        *out++ = static_cast<uint8_t>(TIFFGetG(p));
-        *out++ = static_cast<uint8_t>(TIFFGetB(p));
+      const uint32_t a = TIFFGetA(p);
+      const auto colour = [&](uint32_t c) {
+        return layout.associated ? Unassociate(c, a) : static_cast<uint8_t>(c);
+      };
+      *out++ = colour(TIFFGetR(p));
+      if (channels >= 3) {
+        *out++ = colour(TIFFGetG(p));
+        *out++ = colour(TIFFGetB(p));
       }
-      if (channels == 2 || channels == 4) *out++ = static_cast<uint8_t>(TIFFGetA(p));
+      if (channels == 2 || channels == 4) *out++ = static_cast<uint8_t>(a);
     }
     sink->Row(row.data());
   }
