@@ -1,22 +1,25 @@
 // Every kind of alpha keeps its alpha and shrinks without fringes. The picture: an anti-aliased
 // disc and a hard-edged square at odd offsets, opaque, on a fully transparent ground; once
 // white on transparent black (a dark fringe would show), once dark on transparent white (a
-// light one would). Each format's own encoder writes it (libpng, giflib, libtiff, heif-enc),
-// the thumbnailer shrinks it about 4.7 times, so every edge falls inside an output pixel.
-// Every output pixel with any alpha must have the shape's colour, and its alpha the average of
-// the source's.
+// light one would). Each format's own encoder writes it (libpng, giflib, libwebp, libtiff,
+// heif-enc), the thumbnailer shrinks it about 4.7 times, so every edge falls inside an output
+// pixel. Every output pixel with any alpha must have the shape's colour (for lossy WebP: the
+// colour its own decoder gives at full size), and its alpha the average of the source's.
 #include <gtest/gtest.h>
 
 #include <array>
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include <gif_lib.h>
 #include <png.h>
 #include <tiffio.h>
+#include <webp/decode.h>
+#include <webp/encode.h>
 
 #include "common/options.h"
 #include "tests/support/images.h"
@@ -40,6 +43,8 @@ struct Scene {
   const char* name;
   Rgb shape, ground;
 };
+void PrintTo(const Scene& scene, std::ostream* out) { *out << scene.name; }
+
 constexpr Scene kWhiteOnBlack{"white on transparent black", {255, 255, 255}, {0, 0, 0}};
 constexpr Scene kDarkOnWhite{"dark on transparent white", {20, 40, 60}, {255, 255, 255}};
 
@@ -206,6 +211,18 @@ std::string Gif(const Scene& scene) {
   return out;
 }
 
+std::string Webp(const Scene& scene, bool lossless) {
+  const std::vector<uint8_t> rgba = Rgba8(scene, false);
+  uint8_t* out = nullptr;
+  const size_t size = lossless
+                          ? WebPEncodeLosslessRGBA(rgba.data(), kWidth, kHeight, kWidth * 4, &out)
+                          : WebPEncodeRGBA(rgba.data(), kWidth, kHeight, kWidth * 4, 90, &out);
+  std::string file(reinterpret_cast<char*>(out), size);
+  WebPFree(out);
+  EXPECT_GT(size, 0u);
+  return file;
+}
+
 // RGBA or grey+alpha, 8 bits. Associated alpha: the colours are stored multiplied by alpha.
 std::string Tiff(const Scene& scene, bool grey, bool associated) {
   testing::TempDir dir;
@@ -310,7 +327,8 @@ struct Case {
   std::string name;
   std::string file;
   uint32_t channels;  // in the thumbnail: 4, or 2 for grey
-  // The picture the file holds, as 8-bit RGBA.
+  // The picture the file holds, as 8-bit RGBA: the scene, or for lossy files what their own
+  // library decodes at full size.
   std::vector<uint8_t> source;
   // The file stores its colours in 8 bits multiplied by alpha (associated alpha), which leaves
   // them within about 128 / alpha of the truth: a fringe would be far more, and after
@@ -357,6 +375,20 @@ void ExpectNoFringes(const Case& c) {
   EXPECT_GT(partial, 50);  // edges inside output pixels
 }
 
+// libwebp's decode of `webp` at full size.
+std::vector<uint8_t> DecodeWholeWebp(const std::string& webp) {
+  int width = 0, height = 0;
+  uint8_t* rgba =
+      WebPDecodeRGBA(reinterpret_cast<const uint8_t*>(webp.data()), webp.size(), &width, &height);
+  EXPECT_EQ(width, kWidth);
+  EXPECT_EQ(height, kHeight);
+  std::vector<uint8_t> pixels;
+  if (rgba != nullptr && width == kWidth && height == kHeight)
+    pixels.assign(rgba, rgba + size_t{kWidth} * kHeight * 4);
+  WebPFree(rgba);
+  return pixels;
+}
+
 class AlphaTest : public ::testing::TestWithParam<Scene> {
  protected:
   const Scene& scene() const { return GetParam(); }
@@ -383,6 +415,17 @@ TEST_P(AlphaTest, PngPaletteWithTrns) {
 
 TEST_P(AlphaTest, GifTransparency) {
   ExpectNoFringes({Named("GIF"), Gif(scene()), 4, Rgba8(scene(), /*hard=*/true)});
+}
+
+TEST_P(AlphaTest, WebpLossless) {
+  ExpectNoFringes({Named("lossless WebP"), Webp(scene(), true), 4, Rgba8(scene(), false)});
+}
+
+TEST_P(AlphaTest, WebpLossy) {
+  // VP8 changes colours near the edges by itself (alpha is kept losslessly): the reference is
+  // the file decoded whole.
+  const std::string file = Webp(scene(), false);
+  ExpectNoFringes({Named("lossy WebP"), file, 4, DecodeWholeWebp(file)});
 }
 
 TEST_P(AlphaTest, TiffUnassociated) {

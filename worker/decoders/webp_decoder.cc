@@ -84,11 +84,14 @@ Status WebpDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
                   static_cast<uint32_t>(config.input.height)};
   if (!WithinPixelLimit(full, request.max_pixels))
     return TooManyPixels(kWebp, full, request.max_pixels);
-  const Size rows = request.needed_size(full);
+  const uint32_t channels = config.input.has_alpha ? 4 : 3;
+  // libwebp's rescaler gets colours wrong next to transparency (a lossy file's white edge on
+  // transparent black comes out grey): an image with alpha is decoded whole and shrunk by the
+  // sink, which weighs colours by alpha.
+  const Size rows = channels == 4 ? full : request.needed_size(full);
   if (rows.width == 0 || rows.height == 0 || rows.width > full.width || rows.height > full.height) {
     return CorruptHeader(kWebp, fmt::format("it claims {}x{} pixels", full.width, full.height));
   }
-  const uint32_t channels = config.input.has_alpha ? 4 : 3;
   config.output.colorspace = channels == 4 ? MODE_RGBA : MODE_RGB;
   if (rows != full) {
     config.options.use_scaling = 1;
@@ -98,7 +101,7 @@ Status WebpDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
   if (const VP8StatusCode code = WebPDecode(file.data(), file.size(), &config);
       code != VP8_STATUS_OK) {
     WebPFreeDecBuffer(&config.output);
-    return Describe(code);
+    return code == VP8_STATUS_OUT_OF_MEMORY ? OutOfMemory(kWebp, full) : Describe(code);
   }
   Status status = sink->Begin(full, rows, channels, 1);
   const WebPRGBABuffer& rgba = config.output.u.RGBA;
