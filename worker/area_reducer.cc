@@ -6,9 +6,15 @@
 
 #include <fmt/format.h>
 
-#include "worker/decoders/decoder.h"
-
 namespace thumbpipe {
+namespace {
+
+Status NoMemoryFor(Size to) {
+  return Status::Error(
+      fmt::format("not enough memory for a {}x{} thumbnail (--max-memory)", to.width, to.height));
+}
+
+}  // namespace
 
 // Coordinates: along x, a pixel of the full image is to.width units wide and an output pixel
 // full.width units, so both tile [0, full.width * to.width) exactly; a source pixel covers
@@ -66,10 +72,10 @@ Status AreaReducer::Begin(Size from, Size to, uint32_t channels, uint32_t block,
     // With alpha, each colour is summed premultiplied, plus the alpha sum.
     row_sum_.assign(static_cast<size_t>(to.width) * channels, 0);
     acc_.assign(static_cast<size_t>(to.width) * channels, 0);
-    if (!out_.TryAllocate(to.width, to.height, channels)) return OutOfMemory(to);
   } catch (const std::bad_alloc&) {
-    return Status::Error("not enough memory to shrink the image (--max-memory)");
+    return NoMemoryFor(to);
   }
+  if (!out_.TryAllocate(to.width, to.height, channels)) return NoMemoryFor(to);
   return Status::OK();
 }
 

@@ -17,7 +17,7 @@ Status ShrinkingSink::Begin(Size full, Size rows, uint32_t channels, uint32_t bl
   try {
     converted_.resize(size_t{rows.width} * channels);
   } catch (const std::bad_alloc&) {
-    return OutOfMemory(rows);
+    return OutOfMemory(format_, rows);
   }
   return reducer_.Begin(rows, thumbnail_, channels, block, full);
 }
@@ -35,7 +35,7 @@ Status ShrinkingSink::Finish(Image* out) {
   Image oversampled, converted;
   if (Status status = reducer_.Finish(&oversampled); !status.ok()) return status;
   if (!converted.TryAllocate(oversampled.width, oversampled.height, oversampled.channels)) {
-    return OutOfMemory(oversampled.size());
+    return OutOfMemory(format_, oversampled.size());
   }
   for (uint32_t y = 0; y < oversampled.height; ++y) {
     transform_->Convert(oversampled.row(y), converted.row(y), oversampled.width);

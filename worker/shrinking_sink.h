@@ -18,6 +18,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/image_format.h"
 #include "common/status.h"
 #include "worker/area_reducer.h"
 #include "worker/colour/colour_transform.h"
@@ -27,9 +28,10 @@ namespace thumbpipe {
 
 class ShrinkingSink : public RowSink {
  public:
-  // `thumbnail_size` gives the thumbnail's size for the image's full size.
-  explicit ShrinkingSink(std::function<Size(Size)> thumbnail_size)
-      : thumbnail_size_(std::move(thumbnail_size)) {}
+  // `thumbnail_size` gives the thumbnail's size for the image's full size; `format` is named
+  // in errors.
+  ShrinkingSink(Format format, std::function<Size(Size)> thumbnail_size)
+      : format_(format), thumbnail_size_(std::move(thumbnail_size)) {}
 
   void SetColour(ColourSource source) override { colour_ = std::move(source); }
   Status Begin(Size full, Size rows, uint32_t channels, uint32_t block) override;
@@ -38,6 +40,7 @@ class ShrinkingSink : public RowSink {
   Status Finish(Image* out);
 
  private:
+  Format format_;
   std::function<Size(Size)> thumbnail_size_;
   ColourSource colour_;
   std::shared_ptr<const ColourTransform> transform_;  // null: no conversion

@@ -20,6 +20,15 @@ void Fail(Thumbnail* out, std::string reason) {
   out->reason = std::move(reason);
 }
 
+// A decode failure's reason names the format: decoders' own reasons do (see decoder.h); what
+// reached them from elsewhere (reading the file, shrinking) gets the name in front.
+std::string NamingTheFormat(Format format, const std::string& message) {
+  const std::string_view name = FormatName(format);
+  if (message.size() > name.size() && message.starts_with(name) && message[name.size()] == ' ')
+    return message;
+  return fmt::format("{}: {}", name, message);
+}
+
 // Decoders report their own allocation failures; std::bad_alloc from anywhere else ends up
 // in MakeThumbnail below.
 void MakeThumbnailOrThrow(Input& input, const ThumbnailRequest& request, Thumbnail* out) {
@@ -39,7 +48,8 @@ void MakeThumbnailOrThrow(Input& input, const ThumbnailRequest& request, Thumbna
   // read whole anyway.
   std::span<const uint8_t> exif_source = head;
   if (format == Format::kWebp || format == Format::kTiff) {
-    if (Status status = input.Whole(&exif_source); !status.ok()) return Fail(out, status.message());
+    if (Status status = input.Whole(&exif_source); !status.ok())
+      return Fail(out, NamingTheFormat(format, status.message()));
   }
   // HEIF's rotation and mirroring live in the file's irot/imir, which its decoder applies; its
   // EXIF orientation is to be ignored (ISO/IEC 23008-12), or the image would turn twice.
@@ -58,12 +68,11 @@ void MakeThumbnailOrThrow(Input& input, const ThumbnailRequest& request, Thumbna
   DecodeRequest decode_request;
   decode_request.needed_size = thumbnail_size;
   decode_request.max_pixels = request.max_pixels;
-  ShrinkingSink sink(thumbnail_size);
+  ShrinkingSink sink(format, thumbnail_size);
   Image shrunk;
   Status status = decoder->Decode(input, decode_request, &sink);
   if (status.ok()) status = sink.Finish(&shrunk);
-  if (!status.ok())
-    return Fail(out, fmt::format("decode {}: {}", FormatName(format), status.message()));
+  if (!status.ok()) return Fail(out, NamingTheFormat(format, status.message()));
   out->image = ApplyOrientation(std::move(shrunk), orientation);
   out->name = ThumbnailName(out->image);
   out->outcome = Thumbnail::Outcome::kThumbnail;
@@ -83,7 +92,7 @@ void MakeThumbnail(Input& input, const ThumbnailRequest& request, Thumbnail* out
     const Format format = out->format;
     *out = Thumbnail();
     out->format = format;
-    Fail(out, "out of memory (--max-memory)");
+    Fail(out, OutOfMemory(format).message());
   }
 }
 

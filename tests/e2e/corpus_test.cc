@@ -96,7 +96,7 @@ TEST_F(CorpusTest, HostileFilesNeverStopTheRun) {
   VerifyOutputs();
   // The GIF bomb's first frame claims more pixels than --max-pixels allows.
   EXPECT_THAT(run.err, ::testing::HasSubstr("failed: '" + folder +
-                                            "/decompression_bomb.gif': decode GIF: image is "
+                                            "/decompression_bomb.gif': GIF image is "
                                             "65535x66601 (4364.7 megapixels), more than the "
                                             "limit of 200.0 (--max-pixels)\n"));
   const Summary summary = ParseSummary(run.err);

@@ -30,8 +30,7 @@ class StandInRoles {
 // Fills `photos` with `count` JPEGs (copies of one) and a JPEG cut in half (broken.jpg), which
 // fails with kBrokenReason.
 void MakePhotos(const TempDir& photos, int count);
-inline const std::string kBrokenReason =
-    "decode JPEG: JPEG data ends early (is the file truncated?)";
+inline const std::string kBrokenReason = "JPEG data ends early (the file is truncated)";
 
 class E2eTest : public ::testing::Test {
  protected:

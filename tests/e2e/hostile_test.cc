@@ -77,12 +77,13 @@ TEST_F(HostileTest, EveryHostileFileIsAccountedFor) {
   const auto failed = [&](const std::string& path, const std::string& reason) {
     EXPECT_THAT(run.err, HasSubstr("failed: '" + path + "': " + reason + "\n"));
   };
-  failed(photos / "half.jpg", "decode JPEG: JPEG data ends early (is the file truncated?)");
-  failed(photos / "half.png", "decode PNG: PNG data ends early (is the file truncated?)");
+  failed(photos / "half.jpg", "JPEG data ends early (the file is truncated)");
+  failed(photos / "half.png", "PNG data ends early (the file is truncated)");
   failed(photos / "claims-100000x100000.png",
-         "decode PNG: image is 100000x100000 (10000.0 megapixels), more than the limit of 200.0 "
+         "PNG image is 100000x100000 (10000.0 megapixels), more than the limit of 200.0 "
          "(--max-pixels)");
-  failed(photos / "twelve-bit.jpg", "decode JPEG: Unsupported JPEG data precision 12");
+  failed(photos / "twelve-bit.jpg",
+         "JPEG file uses 12-bit samples, which thumbpipe does not support");
   failed(photos / "loop.jpg", "cannot open: Too many levels of symbolic links");
   failed(photos / "dangling.jpg", "cannot open: No such file or directory");
   EXPECT_THAT(run.err, HasSubstr("': path is " + std::to_string(deep.size()) +
@@ -128,11 +129,23 @@ TEST_F(HostileTest, PixelLimitIsEnforcedBeforeDecoding) {
   WriteTestImage(photos / "big.png", 64, 64);
   const CommandResult run = Thumbpipe({"--max-pixels", "1000", photos.path()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_THAT(run.err,
-              HasSubstr("failed: '" + (photos / "big.png") +
-                        "': decode PNG: image is 64x64 (0.0 megapixels), more than the limit of "
-                        "0.0 (--max-pixels)\n"));
+  EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos / "big.png") +
+                                 "': PNG image is 64x64 (0.0 megapixels), more than the limit of "
+                                 "0.0 (--max-pixels)\n"));
   EXPECT_EQ(ParseSummary(run.err).thumbnails, 1);
+}
+
+// OpenCV reads its pixel limit as its library loads: the worker sets it first, so a PNM that
+// claims 1.2 GB of pixels fails on its header, not after OpenCV allocated them.
+TEST_F(HostileTest, PixelLimitReachesOpenCv) {
+  TempDir photos;
+  WriteFile(photos / "claims-20000x20000.ppm", "P6\n20000 20000\n255\n" + std::string(300, '\0'));
+  const CommandResult run =
+      Thumbpipe({"--max-pixels", "1000000", "--max-memory", "512M", photos.path(), "1"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos / "claims-20000x20000.ppm") +
+                                 "': PNM image has more pixels than the limit of 1.0 megapixels "
+                                 "(--max-pixels)\n"));
 }
 
 // A decompression bomb: 12000x12000 RGB (432 MB of pixels) in a file of half a megabyte. Read
@@ -172,7 +185,8 @@ TEST_F(HostileTest, MemoryLimitStopsADecompressionBomb) {
   EXPECT_THAT(
       run.err,
       HasSubstr("failed: '" + (photos / "bomb.png") +
-                "': decode PNG: not enough memory for a 14000x14000 image (--max-memory)\n"));
+                "': PNG image of 14000x14000 pixels needs more memory than a worker may use "
+                "(--max-memory)\n"));
 #endif
   EXPECT_EQ(ParseSummary(run.err).thumbnails, 1);
 }

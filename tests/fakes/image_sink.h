@@ -12,7 +12,8 @@ class ImageSink : public RowSink {
   Status Begin(Size full, Size rows, uint32_t channels, uint32_t /*block*/) override {
     full_ = full;
     next_row_ = 0;
-    if (!image_.TryAllocate(rows.width, rows.height, channels)) return OutOfMemory(rows);
+    if (!image_.TryAllocate(rows.width, rows.height, channels))
+      return OutOfMemory(Format::kUnknown, rows);
     return Status::OK();
   }
   void Row(const uint8_t* row) override {

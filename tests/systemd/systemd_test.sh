@@ -96,18 +96,21 @@ unit_dir=$(dirname "$(find "$stage" -name 'thumbpipe@.timer' | head -1)")
   exit 1
 }
 
-# The Debian packages of the libraries the installed programs load, for the box's tree.
+# The Debian packages of the libraries the installed programs load, and of the data files
+# they read (the default CMYK profile), for the box's tree.
 runtime_packages() {
-  local program lib path
+  local program lib path profile
   for program in "$launcher" "$stage/usr/local/libexec/thumbpipe/"*; do
     for lib in $(readelf -d "$program" | awk '/NEEDED/ {gsub(/[][]/, "", $5); print $5}'); do
       path=$(ldd "$program" | awk -v lib="$lib" '$1 == lib {print $3}')
       path=$(readlink -f "$path")
       { dpkg -S "$path" || dpkg -S "/usr$path" || dpkg -S "${path#/usr}"; } 2>/dev/null | head -1 | cut -d: -f1
     done
-  done | sort -u
+  done
+  profile=$(sed -n 's/^THUMBPIPE_DEFAULT_CMYK_PROFILE:FILEPATH=//p' "$build/CMakeCache.txt")
+  [ -z "$profile" ] || dpkg -S "$profile" 2>/dev/null | head -1 | cut -d: -f1
 }
-mapfile -t packages < <(runtime_packages)
+mapfile -t packages < <(runtime_packages | sort -u)
 [ ${#packages[@]} -gt 3 ] || {
   fail "cannot tell which Debian packages the installed programs need (got: ${packages[*]})"
   exit 1

@@ -37,7 +37,7 @@ ColourSource Linear() {
 }
 
 Image Shrink(const Image& image, Size to, bool convert) {
-  ShrinkingSink sink([to](Size) { return to; });
+  ShrinkingSink sink(Format::kPng, [to](Size) { return to; });
   if (convert) sink.SetColour(Linear());
   EXPECT_TRUE(sink.Begin(image.size(), image.size(), image.channels, 1).ok());
   for (uint32_t y = 0; y < image.height; ++y) sink.Row(image.row(y));

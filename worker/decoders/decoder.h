@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string_view>
 
+#include "common/image_format.h"
 #include "common/status.h"
 #include "worker/colour/colour_source.h"
 #include "worker/image.h"
@@ -54,11 +56,40 @@ class Decoder {
 // decoded. The decoders live as long as the process.
 const Decoder* DecoderFor(Format format);
 
-// The message for an image whose header claims more than max_pixels.
-Status TooManyPixels(Size size, uint64_t max_pixels);
+// Failure reasons. Every error a decoder returns is one sentence a user can act on: it starts
+// with the format's name and says what is wrong in words of ours. A library's own message is
+// read by the decoder's adapter (by its code where the library has codes, else by known text)
+// and turned into one of these; it never reaches the user as it is. Errors of Input (reading
+// the file) are passed on unchanged, and the thumbnailer puts the format's name in front of
+// them. `what`, where taken, is a short plain phrase without a final period; left empty, the
+// parenthesis is left out.
+//
+//   Truncated(kPng)               PNG data ends early (the file is truncated)
+//   CorruptHeader(kBmp, what)     BMP header is damaged (the palette size is out of range)
+//   Corrupt(kPng, what)           PNG data is damaged (a chunk's checksum is wrong)
+//   Unsupported(kJpeg, what)      JPEG file uses 12-bit samples, which thumbpipe does not support
+//   DamagedOrUnsupported(kBmp)    BMP file is damaged or of a kind thumbpipe does not support
+//   TooManyPixels(kPng, ...)      PNG image is 100000x100000 (10000.0 megapixels), more than the
+//                                 limit of 200.0 (--max-pixels)
+//   OutOfMemory(kPng, size)       PNG image of 14000x14000 pixels needs more memory than a
+//                                 worker may use (--max-memory)
+Status Truncated(Format format);
+Status CorruptHeader(Format format, std::string_view what = {});
+Status Corrupt(Format format, std::string_view what = {});
+// `what` names the variant: "12-bit samples", "arithmetic coding", "JBIG compression".
+Status Unsupported(Format format, std::string_view what);
+// For a library that says only that it failed, not whether the file is damaged or of a kind
+// it does not read.
+Status DamagedOrUnsupported(Format format);
+// An image whose header claims more than max_pixels; `size` empty: its size is not known.
+Status TooManyPixels(Format format, Size size, uint64_t max_pixels);
 // True when `size` is within max_pixels (0: no limit).
 bool WithinPixelLimit(Size size, uint64_t max_pixels);
-// The message for an image whose pixels do not fit in the worker's memory.
-Status OutOfMemory(Size size);
+// An image whose pixels do not fit in the worker's memory; `size` empty: not known.
+Status OutOfMemory(Format format, Size size = {});
+
+// For adapters that read a library's message text: whether `text` holds `part`, ignoring
+// ASCII case.
+bool Mentions(std::string_view text, std::string_view part);
 
 }  // namespace thumbpipe

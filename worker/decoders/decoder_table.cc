@@ -27,17 +27,18 @@ const Decoder* DecoderFor(Format format) {
   static const PngDecoder png;
   static const WebpDecoder webp;
   static const TiffDecoder tiff;
-  static const OpenCvDecoder opencv;
+  static const OpenCvDecoder bmp(Format::kBmp);
+  static const OpenCvDecoder pnm(Format::kPnm);
   static const GifDecoder gif;
   static const HeifDecoder heif;
   static const MagickDecoder tga(Format::kTga), ico(Format::kIco), psd(Format::kPsd),
       pcx(Format::kPcx), sgi(Format::kSgi), xpm(Format::kXpm), xbm(Format::kXbm);
   static const std::array kDecoders{
-      Entry{Format::kJpeg, &jpeg}, Entry{Format::kPng, &png},    Entry{Format::kWebp, &webp},
-      Entry{Format::kTiff, &tiff}, Entry{Format::kBmp, &opencv}, Entry{Format::kPnm, &opencv},
-      Entry{Format::kGif, &gif},   Entry{Format::kHeif, &heif},  Entry{Format::kTga, &tga},
-      Entry{Format::kIco, &ico},   Entry{Format::kPsd, &psd},    Entry{Format::kPcx, &pcx},
-      Entry{Format::kSgi, &sgi},   Entry{Format::kXpm, &xpm},    Entry{Format::kXbm, &xbm},
+      Entry{Format::kJpeg, &jpeg}, Entry{Format::kPng, &png},   Entry{Format::kWebp, &webp},
+      Entry{Format::kTiff, &tiff}, Entry{Format::kBmp, &bmp},   Entry{Format::kPnm, &pnm},
+      Entry{Format::kGif, &gif},   Entry{Format::kHeif, &heif}, Entry{Format::kTga, &tga},
+      Entry{Format::kIco, &ico},   Entry{Format::kPsd, &psd},   Entry{Format::kPcx, &pcx},
+      Entry{Format::kSgi, &sgi},   Entry{Format::kXpm, &xpm},   Entry{Format::kXbm, &xbm},
   };
   for (const Entry& entry : kDecoders) {
     if (entry.format == format) return entry.decoder;

@@ -14,9 +14,8 @@
 namespace thumbpipe {
 namespace {
 
-constexpr std::string_view kTruncated = "the file ends early (is it truncated?)";
-constexpr std::string_view kNoColourMap =
-    "no colour map (the file has neither a global nor a local one)";
+constexpr Format kGif = Format::kGif;
+constexpr std::string_view kNoColourMap = "it has neither a global nor a local colour map";
 
 // giflib reads through this: the file in memory, and whether giflib asked for bytes past its
 // end (which it reports only as a failed read).
@@ -36,32 +35,32 @@ int ReadBytes(GifFileType* gif, GifByteType* out, int size) {
   return static_cast<int>(n);
 }
 
-// giflib's error codes in words a user can act on.
-std::string Describe(int error, const Reader& reader) {
-  if (reader.past_end) return std::string(kTruncated);
+// giflib's error codes as reasons (decoder.h).
+Status Describe(int error, const Reader& reader) {
+  if (reader.past_end) return Truncated(kGif);
   switch (error) {
     case D_GIF_ERR_READ_FAILED:  // not past the end: giflib refused what it read
-      return "damaged image data (an LZW code size above 8, or a bad data block)";
+      return Corrupt(kGif, "an LZW code size above 8, or a bad data block");
     case D_GIF_ERR_EOF_TOO_SOON:
-      return std::string(kTruncated);
+      return Truncated(kGif);
     case D_GIF_ERR_NOT_GIF_FILE:
-      return "not a GIF file (the signature is not GIF87a or GIF89a)";
+      return CorruptHeader(kGif, "the signature is not GIF87a or GIF89a");
     case D_GIF_ERR_NO_SCRN_DSCR:
-      return "the screen descriptor is missing or damaged";
+      return CorruptHeader(kGif, "the screen descriptor is missing or damaged");
     case D_GIF_ERR_NO_IMAG_DSCR:
-      return "the image descriptor is damaged";
+      return Corrupt(kGif, "an image descriptor is damaged");
     case D_GIF_ERR_NO_COLOR_MAP:
-      return std::string(kNoColourMap);
+      return Corrupt(kGif, kNoColourMap);
     case D_GIF_ERR_WRONG_RECORD:
-      return "damaged data: a block of unknown type where an image or extension should be";
+      return Corrupt(kGif, "a block of unknown type where an image or extension should be");
     case D_GIF_ERR_DATA_TOO_BIG:
-      return "damaged data: more pixels than the frame's size";
+      return Corrupt(kGif, "more pixels than the frame's size");
     case D_GIF_ERR_NOT_ENOUGH_MEM:
-      return "not enough memory (--max-memory)";
+      return OutOfMemory(kGif);
     case D_GIF_ERR_IMAGE_DEFECT:
-      return "damaged image data (an invalid LZW code)";
+      return Corrupt(kGif, "an invalid LZW code");
     default:
-      return fmt::format("damaged data (giflib error {})", error);
+      return Corrupt(kGif);
   }
 }
 
@@ -79,27 +78,23 @@ Status ReadToFirstImage(GifFileType* gif, const Reader& reader, int* transparent
   *transparent = NO_TRANSPARENT_COLOR;
   for (;;) {
     GifRecordType type = UNDEFINED_RECORD_TYPE;
-    if (DGifGetRecordType(gif, &type) == GIF_ERROR)
-      return Status::Error(Describe(gif->Error, reader));
+    if (DGifGetRecordType(gif, &type) == GIF_ERROR) return Describe(gif->Error, reader);
     if (type == IMAGE_DESC_RECORD_TYPE) {
-      if (DGifGetImageDesc(gif) == GIF_ERROR) return Status::Error(Describe(gif->Error, reader));
+      if (DGifGetImageDesc(gif) == GIF_ERROR) return Describe(gif->Error, reader);
       return Status::OK();
     }
-    if (type == TERMINATE_RECORD_TYPE) return Status::Error("the file holds no image");
-    if (type != EXTENSION_RECORD_TYPE)
-      return Status::Error(Describe(D_GIF_ERR_WRONG_RECORD, reader));
+    if (type == TERMINATE_RECORD_TYPE) return Corrupt(kGif, "the file holds no image");
+    if (type != EXTENSION_RECORD_TYPE) return Describe(D_GIF_ERR_WRONG_RECORD, reader);
     int code = 0;
     GifByteType* block = nullptr;
-    if (DGifGetExtension(gif, &code, &block) == GIF_ERROR)
-      return Status::Error(Describe(gif->Error, reader));
+    if (DGifGetExtension(gif, &code, &block) == GIF_ERROR) return Describe(gif->Error, reader);
     GraphicsControlBlock control;
     if (code == GRAPHICS_EXT_FUNC_CODE && block != nullptr && block[0] >= 4 &&
         DGifExtensionToGCB(block[0], block + 1, &control) == GIF_OK) {
       *transparent = control.TransparentColor;
     }
     while (block != nullptr) {
-      if (DGifGetExtensionNext(gif, &block) == GIF_ERROR)
-        return Status::Error(Describe(gif->Error, reader));
+      if (DGifGetExtensionNext(gif, &block) == GIF_ERROR) return Describe(gif->Error, reader);
     }
   }
 }
@@ -128,11 +123,11 @@ Status GifDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* s
   if (Status status = input.Whole(&reader.file); !status.ok()) return status;
   int error = 0;
   GifHandle gif(DGifOpen(&reader, ReadBytes, &error));
-  if (gif == nullptr) return Status::Error(Describe(error, reader));
+  if (gif == nullptr) return Describe(error, reader);
   const Size screen{static_cast<uint32_t>(std::max(gif->SWidth, 0)),
                     static_cast<uint32_t>(std::max(gif->SHeight, 0))};
   if (!WithinPixelLimit(screen, request.max_pixels))
-    return TooManyPixels(screen, request.max_pixels);
+    return TooManyPixels(kGif, screen, request.max_pixels);
 
   int transparent = NO_TRANSPARENT_COLOR;
   const Status read = ReadToFirstImage(gif.get(), reader, &transparent);
@@ -146,13 +141,12 @@ Status GifDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* s
   const uint32_t height = static_cast<uint32_t>(std::max(frame.Height, 0));
   const Size canvas{std::max(screen.width, left + width), std::max(screen.height, top + height)};
   if (!WithinPixelLimit(canvas, request.max_pixels))
-    return TooManyPixels(canvas, request.max_pixels);
+    return TooManyPixels(kGif, canvas, request.max_pixels);
   if (!read.ok()) return read;
   const ColorMapObject* colours = frame.ColorMap != nullptr ? frame.ColorMap : gif->SColorMap;
-  if (colours == nullptr) return Status::Error(std::string(kNoColourMap));
+  if (colours == nullptr) return Corrupt(kGif, kNoColourMap);
   if (canvas.width == 0 || canvas.height == 0) {
-    return Status::Error(
-        fmt::format("the image is empty ({}x{} pixels)", canvas.width, canvas.height));
+    return CorruptHeader(kGif, fmt::format("it claims {}x{} pixels", canvas.width, canvas.height));
   }
 
   const bool covers = left == 0 && top == 0 && width == canvas.width && height == canvas.height;
@@ -167,17 +161,17 @@ Status GifDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* s
   if (transparent >= 0 && transparent < 256) palette[transparent] = {0, 0, 0, 0};
 
   Image image;  // starts transparent black, which is what the frame does not cover
-  if (!image.TryAllocate(canvas.width, canvas.height, channels)) return OutOfMemory(canvas);
+  if (!image.TryAllocate(canvas.width, canvas.height, channels)) return OutOfMemory(kGif, canvas);
   std::vector<GifPixelType> line;
   try {
     line.resize(width);
   } catch (const std::bad_alloc&) {
-    return OutOfMemory({width, 1});
+    return OutOfMemory(kGif, canvas);
   }
   if (width > 0) {
     for (const uint32_t y : StoredRowOrder(height, frame.Interlace)) {
       if (DGifGetLine(gif.get(), line.data(), static_cast<int>(width)) == GIF_ERROR)
-        return Status::Error(Describe(gif->Error, reader));
+        return Describe(gif->Error, reader);
       uint8_t* out = image.row(top + y) + size_t{left} * channels;
       for (uint32_t x = 0; x < width; ++x, out += channels)
         std::memcpy(out, palette[line[x]].data(), channels);

@@ -14,7 +14,7 @@
 namespace thumbpipe {
 namespace {
 
-constexpr std::string_view kTruncated = "the file ends early (is it truncated?)";
+constexpr Format kHeif = Format::kHeif;
 
 // True when a top-level box of the file (ISO BMFF) claims to reach past its end: libheif
 // reports such a file as a missing box or an extent out of bounds, which is less clear.
@@ -40,31 +40,104 @@ bool BoxesRunPastTheEnd(std::span<const uint8_t> file) {
   return false;
 }
 
-// libheif's errors in words a user can act on. A file cut short shows up as many different
-// errors (a missing box, an extent out of bounds, a codec failing), so that is checked first.
-std::string Describe(const heif_error& error, std::span<const uint8_t> file) {
-  const std::string detail = error.message != nullptr ? error.message : "no details";
+// The box a libheif "No '....' box" suberror names; empty for other suberrors.
+std::string_view MissingBox(heif_suberror_code subcode) {
+  switch (subcode) {
+    case heif_suberror_No_ftyp_box:
+      return "ftyp";
+    case heif_suberror_No_idat_box:
+      return "idat";
+    case heif_suberror_No_meta_box:
+      return "meta";
+    case heif_suberror_No_hdlr_box:
+      return "hdlr";
+    case heif_suberror_No_hvcC_box:
+      return "hvcC";
+    case heif_suberror_No_pitm_box:
+      return "pitm";
+    case heif_suberror_No_ipco_box:
+      return "ipco";
+    case heif_suberror_No_ipma_box:
+      return "ipma";
+    case heif_suberror_No_iloc_box:
+      return "iloc";
+    case heif_suberror_No_iinf_box:
+      return "iinf";
+    case heif_suberror_No_iprp_box:
+      return "iprp";
+    case heif_suberror_No_iref_box:
+      return "iref";
+    case heif_suberror_No_infe_box:
+      return "infe";
+    case heif_suberror_No_av1C_box:
+      return "av1C";
+    default:
+      return {};
+  }
+}
+
+// libheif's error and suberror codes as reasons (decoder.h); its message texts are not used. A
+// file cut short shows up as many different errors (a missing box, an extent out of bounds, a
+// codec failing), so that is checked first.
+Status Describe(const heif_error& error, std::span<const uint8_t> file) {
   if (error.code != heif_error_Memory_allocation_error &&
       (error.subcode == heif_suberror_End_of_data || BoxesRunPastTheEnd(file))) {
-    return std::string(kTruncated);
+    return Truncated(kHeif);
   }
   switch (error.code) {
     case heif_error_Invalid_input:
-      return fmt::format("the file is damaged ({})", detail);
+      if (const std::string_view box = MissingBox(error.subcode); !box.empty())
+        return CorruptHeader(kHeif, fmt::format("the '{}' box is missing", box));
+      switch (error.subcode) {
+        case heif_suberror_Invalid_box_size:
+          return CorruptHeader(kHeif, "a box has an impossible size");
+        case heif_suberror_No_pict_handler:
+          return CorruptHeader(kHeif, "it holds no picture");
+        case heif_suberror_No_or_invalid_primary_item:
+          return CorruptHeader(kHeif, "the primary image is missing or invalid");
+        case heif_suberror_Invalid_grid_data:
+        case heif_suberror_Missing_grid_images:
+        case heif_suberror_Wrong_tile_image_chroma_format:
+        case heif_suberror_Wrong_tile_image_pixel_depth:
+          return Corrupt(kHeif, "the grid of tiles is invalid");
+        case heif_suberror_Invalid_clean_aperture:
+        case heif_suberror_Invalid_overlay_data:
+        case heif_suberror_Overlay_image_outside_of_canvas:
+        case heif_suberror_Invalid_fractional_number:
+        case heif_suberror_Invalid_image_size:
+        case heif_suberror_Invalid_pixi_box:
+          return CorruptHeader(kHeif, "an image property is invalid");
+        case heif_suberror_Nonexisting_item_referenced:
+        case heif_suberror_Ipma_box_references_nonexisting_property:
+        case heif_suberror_No_properties_assigned_to_item:
+        case heif_suberror_No_item_data:
+          return CorruptHeader(kHeif, "an image refers to data that is not there");
+        default:
+          return Corrupt(kHeif);
+      }
     case heif_error_Unsupported_filetype:
-      return fmt::format("not a HEIF or AVIF file libheif can read ({})", detail);
+      return Unsupported(kHeif, "a brand libheif does not read");
     case heif_error_Unsupported_feature:
-      if (error.subcode == heif_suberror_Unsupported_codec)
-        return fmt::format("unsupported codec ({})", detail);
-      return fmt::format("unsupported feature ({})", detail);
+      switch (error.subcode) {
+        case heif_suberror_Unsupported_codec:
+          return Unsupported(kHeif, "a compression libheif cannot decode");
+        case heif_suberror_Unsupported_image_type:
+          return Unsupported(kHeif, "an image type libheif cannot decode");
+        case heif_suberror_Unsupported_bit_depth:
+          return Unsupported(kHeif, "a bit depth libheif cannot decode");
+        case heif_suberror_Unsupported_color_conversion:
+          return Unsupported(kHeif, "colours libheif cannot turn into RGB");
+        default:
+          return Unsupported(kHeif, "a feature libheif cannot read");
+      }
     case heif_error_Memory_allocation_error:
       if (error.subcode == heif_suberror_Security_limit_exceeded)
-        return fmt::format("the image exceeds libheif's safety limits ({})", detail);
-      return "not enough memory (--max-memory)";
+        return Unsupported(kHeif, "more pixels, tiles or items than libheif's safety limits allow");
+      return OutOfMemory(kHeif);
     case heif_error_Decoder_plugin_error:
-      return fmt::format("damaged image data ({})", detail);
+      return Corrupt(kHeif, "its coded image does not decode");
     default:
-      return fmt::format("libheif failed ({})", detail);
+      return DamagedOrUnsupported(kHeif);
   }
 }
 
@@ -167,19 +240,19 @@ ColourSource ColourOf(const heif_image_handle* handle) {
 Status HeifDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
   // Registers the codecs built into libheif, once per process; never undone.
   static const bool initialised = heif_init(nullptr).code == heif_error_Ok;
-  if (!initialised) return Status::Error("libheif could not be initialised");
+  if (!initialised) return Status::Error("HEIF/AVIF decoder could not start (libheif)");
 
   std::span<const uint8_t> file;
   if (Status status = input.Whole(&file); !status.ok()) return status;
   const Context context(heif_context_alloc());
-  if (context == nullptr) return Status::Error("not enough memory (--max-memory)");
+  if (context == nullptr) return OutOfMemory(kHeif);
   heif_context_set_max_decoding_threads(context.get(), 0);  // tiles on this thread
   heif_error error =
       heif_context_read_from_memory_without_copy(context.get(), file.data(), file.size(), nullptr);
-  if (error.code != heif_error_Ok) return Status::Error(Describe(error, file));
+  if (error.code != heif_error_Ok) return Describe(error, file);
   heif_image_handle* raw_primary = nullptr;
   error = heif_context_get_primary_image_handle(context.get(), &raw_primary);
-  if (error.code != heif_error_Ok) return Status::Error(Describe(error, file));
+  if (error.code != heif_error_Ok) return Describe(error, file);
   const Handle primary(raw_primary);
 
   // The size as shown (rotation and crop applied) and as coded: both bound what is allocated.
@@ -188,10 +261,11 @@ Status HeifDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
       static_cast<uint32_t>(std::max(heif_image_handle_get_ispe_width(primary.get()), 0)),
       static_cast<uint32_t>(std::max(heif_image_handle_get_ispe_height(primary.get()), 0))};
   for (const Size size : {coded, full}) {
-    if (!WithinPixelLimit(size, request.max_pixels)) return TooManyPixels(size, request.max_pixels);
+    if (!WithinPixelLimit(size, request.max_pixels))
+      return TooManyPixels(kHeif, size, request.max_pixels);
   }
   if (full.width == 0 || full.height == 0) {
-    return Status::Error(fmt::format("the image is empty ({}x{} pixels)", full.width, full.height));
+    return CorruptHeader(kHeif, fmt::format("it claims {}x{} pixels", full.width, full.height));
   }
 
   const Size needed = request.needed_size(full);
@@ -209,7 +283,7 @@ Status HeifDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
   const bool alpha = heif_image_handle_has_alpha_channel(chosen) != 0;
   const uint32_t channels = alpha ? 4 : 3;
   const Options options(heif_decoding_options_alloc());
-  if (options == nullptr) return Status::Error("not enough memory (--max-memory)");
+  if (options == nullptr) return OutOfMemory(kHeif);
   options->ignore_transformations = 0;  // irot/imir/clap applied: the rows come out upright
   options->convert_hdr_to_8bit = 1;
   heif_image* raw_image = nullptr;
@@ -217,7 +291,7 @@ Status HeifDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
                             alpha ? heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB,
                             options.get());
   const DecodedImage image(raw_image);
-  if (error.code != heif_error_Ok) return Status::Error(Describe(error, file));
+  if (error.code != heif_error_Ok) return Describe(error, file);
 
   int stride = 0;
   const uint8_t* pixels =
@@ -225,13 +299,14 @@ Status HeifDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
   const int width = heif_image_get_width(image.get(), heif_channel_interleaved);
   const int height = heif_image_get_height(image.get(), heif_channel_interleaved);
   if (pixels == nullptr || width <= 0 || height <= 0 || stride < width * static_cast<int>(channels))
-    return Status::Error("libheif delivered no 8-bit RGB image");
+    return Unsupported(kHeif, "a layout libheif cannot deliver as 8-bit RGB");
   const Size decoded{static_cast<uint32_t>(width), static_cast<uint32_t>(height)};
   // A thumbnail item whose own transformations disagree with what its handle said cannot be
   // trusted to cover the box; the primary image always gives its own size.
   if (decoded.width < needed.width || decoded.height < needed.height) {
-    return Status::Error(fmt::format("the decoded image is {}x{}, smaller than the {}x{} needed",
-                                     decoded.width, decoded.height, needed.width, needed.height));
+    return Corrupt(kHeif,
+                   fmt::format("the image decodes to {}x{}, smaller than the {}x{} it claims",
+                               decoded.width, decoded.height, rows.width, rows.height));
   }
 
   // A thumbnail item may say nothing of its colours; then they are the primary image's.

@@ -8,8 +8,10 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
 #include <jerror.h>
 #include <jpeglib.h>
 
@@ -19,17 +21,18 @@
 namespace thumbpipe {
 namespace {
 
+constexpr Format kJpeg = Format::kJpeg;
+
 struct ErrorManager {
   jpeg_error_mgr base;
   std::jmp_buf jump;
-  char message[JMSG_LENGTH_MAX];
-  bool truncated;
+  bool truncated;       // libjpeg ran out of data
+  bool too_many_scans;  // OnProgress refused the file
 };
 
+// libjpeg's error is in base.msg_code and base.msg_parm; Describe reads them.
 [[noreturn]] void OnError(j_common_ptr cinfo) {
-  auto* errors = reinterpret_cast<ErrorManager*>(cinfo->err);
-  errors->base.format_message(cinfo, errors->message);
-  std::longjmp(errors->jump, 1);
+  std::longjmp(reinterpret_cast<ErrorManager*>(cinfo->err)->jump, 1);
 }
 
 void OnMessage(j_common_ptr cinfo, int level) {
@@ -41,6 +44,108 @@ void OnMessage(j_common_ptr cinfo, int level) {
 
 uint32_t ScaledSide(uint32_t side, int denominator) {
   return (side + static_cast<uint32_t>(denominator) - 1) / static_cast<uint32_t>(denominator);
+}
+
+// The coding process of an SOF marker libjpeg does not decode.
+std::string_view CodingProcess(int sof) {
+  switch (sof) {
+    case 0xc3:
+    case 0xcb:
+      return "lossless coding";
+    case 0xc5:
+    case 0xc6:
+    case 0xcd:
+    case 0xce:
+      return "hierarchical coding";
+    case 0xc7:
+    case 0xcf:
+      return "hierarchical lossless coding";
+    default:
+      return "an unknown coding process";
+  }
+}
+
+// libjpeg's error code as a reason (decoder.h). `header_read`: the markers before the first
+// scan had been read, so the damage is in what follows; `full`: the image's size, if known.
+Status Describe(const ErrorManager& errors, bool header_read, Size full) {
+  const int code = errors.base.msg_code;
+  const int* parm = errors.base.msg_parm.i;
+  const auto damaged = [header_read](std::string_view what) {
+    return header_read ? Corrupt(kJpeg, what) : CorruptHeader(kJpeg, what);
+  };
+  if (errors.too_many_scans) {
+    return Unsupported(
+        kJpeg, fmt::format("more than {} scans, each a pass over the whole image", kMaxScans));
+  }
+  if (code == JERR_OUT_OF_MEMORY) return OutOfMemory(kJpeg, full);
+  // libjpeg makes up an end of image where the data runs out and warns; what it then finds
+  // missing follows from that.
+  if (errors.truncated || code == JERR_INPUT_EOF || code == JERR_INPUT_EMPTY)
+    return Truncated(kJpeg);
+  switch (code) {
+    case JERR_BAD_PRECISION:
+      return Unsupported(kJpeg, fmt::format("{}-bit samples", parm[0]));
+    case JERR_SOF_UNSUPPORTED:
+      return Unsupported(kJpeg, CodingProcess(parm[0]));
+    case JERR_ARITH_NOTIMPL:
+      return Unsupported(kJpeg, "arithmetic coding");
+    case JERR_COMPONENT_COUNT:
+      return Unsupported(kJpeg, fmt::format("{} colour components", parm[0]));
+    case JERR_IMAGE_TOO_BIG:
+    case JERR_WIDTH_OVERFLOW:
+      return Unsupported(kJpeg, "a width or height above 65500 pixels");
+    case JERR_EMPTY_IMAGE:
+      return Unsupported(kJpeg, "a height given after the image data (a DNL marker)");
+    case JERR_CCIR601_NOTIMPL:
+    case JERR_FRACT_SAMPLE_NOTIMPL:
+    case JERR_NOT_COMPILED:
+    case JERR_NOTIMPL:
+    case JERR_CONVERSION_NOTIMPL:
+    case JERR_BAD_DCTSIZE:
+      return Unsupported(kJpeg, "a feature libjpeg cannot decode");
+    case JERR_NO_SOI:
+      return CorruptHeader(kJpeg, "it does not start with a JPEG marker");
+    case JERR_NO_IMAGE:
+      return CorruptHeader(kJpeg, "it holds no image");
+    case JERR_SOI_DUPLICATE:
+    case JERR_SOF_DUPLICATE:
+    case JERR_SOS_NO_SOF:
+    case JERR_SOF_NO_SOS:
+    case JERR_EOI_EXPECTED:
+      return damaged("its markers are out of order");
+    case JERR_UNKNOWN_MARKER:
+      return damaged("a marker of unknown type");
+    case JERR_BAD_LENGTH:
+      return damaged("a marker's length is wrong");
+    case JERR_BAD_J_COLORSPACE:
+      return damaged("its colour space is invalid");
+    case JERR_BAD_SAMPLING:
+    case JERR_BAD_MCU_SIZE:
+      return damaged("its sampling factors are invalid");
+    case JERR_BAD_COMPONENT_ID:
+      return damaged("a scan names a colour component the image does not have");
+    case JERR_NO_HUFF_TABLE:
+      return damaged("a Huffman table is missing");
+    case JERR_BAD_HUFF_TABLE:
+    case JERR_DHT_INDEX:
+    case JERR_HUFF_CLEN_OVERFLOW:
+    case JERR_HUFF_MISSING_CODE:
+      return damaged("a Huffman table is invalid");
+    case JERR_NO_QUANT_TABLE:
+      return damaged("a quantization table is missing");
+    case JERR_DQT_INDEX:
+    case JERR_MISMATCHED_QUANT_TABLE:
+      return damaged("a quantization table is invalid");
+    case JERR_DAC_INDEX:
+    case JERR_DAC_VALUE:
+      return damaged("an arithmetic coding table is missing or invalid");
+    case JERR_BAD_PROGRESSION:
+      return damaged("a progressive scan's parameters are invalid");
+    case JERR_BAD_DCT_COEF:
+      return damaged("a coefficient is out of range");
+    default:
+      return damaged({});
+  }
 }
 
 }  // namespace
@@ -64,8 +169,7 @@ void OnProgress(j_common_ptr cinfo) {
     return;
   }
   auto* errors = reinterpret_cast<ErrorManager*>(cinfo->err);
-  std::snprintf(errors->message, sizeof errors->message,
-                "more than %zu scans, each a pass over the whole image", kMaxScans);
+  errors->too_many_scans = true;
   std::longjmp(errors->jump, 1);
 }
 
@@ -87,10 +191,12 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, R
   errors.base.emit_message = OnMessage;
   errors.base.output_message = [](j_common_ptr) {};
   volatile bool created = false;  // read after longjmp
+  volatile bool header_read = false;
 
   if (setjmp(errors.jump) != 0) {
+    const Size known = header_read ? Size{cinfo.image_width, cinfo.image_height} : Size{};
     if (created) jpeg_destroy_decompress(&cinfo);
-    return Status::Error(errors.message);
+    return Describe(errors, header_read, known);
   }
   jpeg_create_decompress(&cinfo);
   created = true;
@@ -99,11 +205,12 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, R
   jpeg_mem_src(&cinfo, file.data(), file.size());
   jpeg_save_markers(&cinfo, JPEG_APP0 + 2, 0xFFFF);  // ICC_PROFILE
   jpeg_read_header(&cinfo, TRUE);
+  header_read = true;
 
   const Size full{cinfo.image_width, cinfo.image_height};
   if (!WithinPixelLimit(full, request.max_pixels)) {
     jpeg_destroy_decompress(&cinfo);
-    return TooManyPixels(full, request.max_pixels);
+    return TooManyPixels(kJpeg, full, request.max_pixels);
   }
   const bool cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
   if (cinfo.jpeg_color_space == JCS_GRAYSCALE) {
@@ -154,7 +261,7 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, R
       row.resize(static_cast<size_t>(rows.width) * channels);
       if (cmyk) cmyk_row.resize(static_cast<size_t>(rows.width) * 4);
     } catch (const std::bad_alloc&) {
-      status = OutOfMemory(rows);
+      status = OutOfMemory(kJpeg, full);
     }
   }
   if (!status.ok()) {
@@ -175,7 +282,7 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, R
   jpeg_destroy_decompress(&cinfo);
   created = false;
   if (!complete || errors.truncated) {
-    return Status::Error("JPEG data ends early (is the file truncated?)");
+    return Truncated(kJpeg);
   }
   return Status::OK();
 }

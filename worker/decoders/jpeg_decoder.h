@@ -1,5 +1,5 @@
 // JPEG through libjpeg-turbo directly: DCT-domain shrink-on-load (1/2, 1/4, 1/8), grey kept,
-// CMYK converted to RGB, errors and truncation reported with libjpeg's own words. Rows are
+// CMYK converted to RGB, errors told by libjpeg's message codes (decoder.h's reasons). Rows are
 // delivered as they are decoded. A progressive file decoded at 1/8 is read only up to the last
 // scan its pixels depend on, when its scan script shows that the scans after it cannot change
 // them (see jpeg_scan_script.h). Worker only.

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -119,6 +120,20 @@ bool CompositeMissing(std::span<const uint8_t> file) {
   return at + rows * count_bytes + packed > file.size();
 }
 
+// The plug-in's reason (see magick_plugin.cc: Describe) in the words of decoder.h; the phrase
+// ImageMagick gave stays out of it.
+Status Reason(Format format, std::string_view reason) {
+  if (reason.starts_with("the file ends early")) return Truncated(format);
+  if (reason.starts_with("the header is damaged")) return CorruptHeader(format);
+  if (reason.starts_with("the image needs more memory than ImageMagick may use")) {
+    return Status::Error(
+        fmt::format("{} image needs more memory than ImageMagick may use (its limits are in "
+                    "/etc/ImageMagick-6/policy.xml)",
+                    FormatName(format)));
+  }
+  return DamagedOrUnsupported(format);
+}
+
 }  // namespace
 
 Status MagickDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
@@ -130,7 +145,7 @@ Status MagickDecoder::Decode(Input& input, const DecodeRequest& request, RowSink
   if (Status status = input.Whole(&file); !status.ok()) return status;
   if ((format_ == Format::kIco && IconDataMissing(file)) ||
       (format_ == Format::kPsd && CompositeMissing(file))) {
-    return Status::Error("the file ends early (is it truncated?)");
+    return Truncated(format_);
   }
   const Plugin& plugin = LoadPlugin();
   if (!plugin.error.empty()) return Status::Error(plugin.error);
@@ -143,11 +158,11 @@ Status MagickDecoder::Decode(Input& input, const DecodeRequest& request, RowSink
     case THUMBPIPE_MAGICK_OK:
       break;
     case THUMBPIPE_MAGICK_TOO_MANY_PIXELS:
-      return TooManyPixels(size, request.max_pixels);
+      return TooManyPixels(format_, size, request.max_pixels);
     case THUMBPIPE_MAGICK_OUT_OF_MEMORY:
-      return OutOfMemory(size);
+      return OutOfMemory(format_, size);
     default:
-      return Status::Error(error);
+      return Reason(format_, error);
   }
   if (image.icc != nullptr) {
     ColourSource source;
@@ -156,7 +171,7 @@ Status MagickDecoder::Decode(Input& input, const DecodeRequest& request, RowSink
   }
   Status status = WithinPixelLimit(size, request.max_pixels)
                       ? sink->Begin(size, size, image.channels, 1)
-                      : TooManyPixels(size, request.max_pixels);
+                      : TooManyPixels(format_, size, request.max_pixels);
   if (status.ok()) {
     const size_t stride = static_cast<size_t>(image.width) * image.channels;
     for (uint32_t y = 0; y < image.height; ++y) sink->Row(image.pixels + y * stride);

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -19,18 +20,21 @@ struct Plugin {
   std::string error;  // why it could not be loaded
 };
 
-// Loads the plug-in from the running program's folder, once per process.
-const Plugin& LoadPlugin() {
-  static const Plugin plugin = [] {
+// Loads the plug-in from the running program's folder, once per process (a worker's pixel limit
+// never changes).
+const Plugin& LoadPlugin(uint64_t max_pixels) {
+  static const Plugin plugin = [max_pixels] {
     Plugin loaded;
+    // OpenCV reads its pixel limit from the environment as its library loads, not later.
+    if (max_pixels != 0)
+      ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(max_pixels).c_str(), 1);
     std::error_code ec;
     const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
     const std::string path = (self.parent_path() / THUMBPIPE_OPENCV_PLUGIN).string();
     void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle == nullptr) {
       const char* why = ::dlerror();
-      loaded.error =
-          fmt::format("cannot load the OpenCV decoders: {}", why != nullptr ? why : path);
+      loaded.error = why != nullptr ? why : path;
       return loaded;
     }
     loaded.decode = reinterpret_cast<decltype(&thumbpipe_opencv_decode)>(
@@ -38,7 +42,7 @@ const Plugin& LoadPlugin() {
     loaded.release = reinterpret_cast<decltype(&thumbpipe_opencv_free)>(
         ::dlsym(handle, "thumbpipe_opencv_free"));
     if (loaded.decode == nullptr || loaded.release == nullptr) {
-      loaded.error = fmt::format("'{}' is not a thumbpipe OpenCV plug-in", path);
+      loaded.error = fmt::format("'{}' is not thumbpipe's OpenCV plug-in", path);
     }
     return loaded;
   }();
@@ -54,26 +58,51 @@ bool LooksLikeDicom(std::span<const uint8_t> file) {
   return file.size() >= 132 && std::memcmp(file.data() + 128, "DICM", 4) == 0;
 }
 
+// The plug-in's outcome as a reason (decoder.h); `what` is its plain detail, or empty.
+Status Describe(Format format, ThumbpipeOpenCvOutcome outcome, std::string_view what,
+                uint64_t max_pixels) {
+  switch (outcome) {
+    case THUMBPIPE_OPENCV_TRUNCATED:
+      return Truncated(format);
+    case THUMBPIPE_OPENCV_BAD_HEADER:
+      return CorruptHeader(format, what);
+    case THUMBPIPE_OPENCV_BAD_DATA:
+      return Corrupt(format, what);
+    case THUMBPIPE_OPENCV_UNSUPPORTED:
+      return Unsupported(format, what);
+    case THUMBPIPE_OPENCV_TOO_MANY_PIXELS:
+      // Without --max-pixels, OpenCV's own limit of 2^30 pixels.
+      if (max_pixels == 0) return Unsupported(format, "more than 1073741824 pixels");
+      return TooManyPixels(format, {}, max_pixels);
+    case THUMBPIPE_OPENCV_OUT_OF_MEMORY:
+      return OutOfMemory(format);
+    default:
+      return DamagedOrUnsupported(format);
+  }
+}
+
 }  // namespace
 
 Status OpenCvDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
   std::span<const uint8_t> file;
   if (Status status = input.Whole(&file); !status.ok()) return status;
-  if (LooksLikeDicom(file)) {
-    return Status::Error("has a DICOM signature at byte 128, which OpenCV would follow");
+  if (LooksLikeDicom(file)) return Unsupported(format_, "a DICOM signature at byte 128");
+  const Plugin& plugin = LoadPlugin(request.max_pixels);
+  if (!plugin.error.empty()) {
+    return Status::Error(
+        fmt::format("{} decoder could not be loaded: {}", FormatName(format_), plugin.error));
   }
-  const Plugin& plugin = LoadPlugin();
-  if (!plugin.error.empty()) return Status::Error(plugin.error);
   ThumbpipeDecodedImage image{};
   char error[512] = "";
-  if (plugin.decode(file.data(), file.size(), request.max_pixels, &image, error, sizeof error) !=
-      0) {
-    return Status::Error(error);
+  if (const ThumbpipeOpenCvOutcome outcome =
+          plugin.decode(file.data(), file.size(), request.max_pixels, &image, error, sizeof error);
+      outcome != THUMBPIPE_OPENCV_OK) {
+    return Describe(format_, outcome, error, request.max_pixels);
   }
   const Size size{image.width, image.height};
   Status status = WithinPixelLimit(size, request.max_pixels)
                       ? sink->Begin(size, size, image.channels, 1)
-                      : TooManyPixels(size, request.max_pixels);
+                      : TooManyPixels(format_, size, request.max_pixels);
   if (status.ok()) {
     const size_t stride = static_cast<size_t>(image.width) * image.channels;
     for (uint32_t y = 0; y < image.height; ++y) sink->Row(image.pixels + y * stride);

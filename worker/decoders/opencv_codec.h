@@ -9,7 +9,12 @@ namespace thumbpipe {
 
 class OpenCvDecoder : public Decoder {
  public:
+  // `format`: what the files it is given were sniffed as, for its failure reasons.
+  explicit OpenCvDecoder(Format format) : format_(format) {}
   Status Decode(Input& input, const DecodeRequest& request, RowSink* sink) const override;
+
+ private:
+  Format format_;
 };
 
 }  // namespace thumbpipe

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string>
 
 #include <opencv2/core.hpp>
@@ -16,23 +17,9 @@
 
 namespace {
 
-// "imdecode_(''): can't read header: OpenCV(4.6.0) ./modules/x.cpp:149: error: (-215:Assertion
-// failed) a >= 0 in function 'f'" -> "can't read header: a >= 0 in function 'f'"
-std::string Tidy(std::string line) {
-  constexpr std::string_view kCall = "imdecode_(''): ";
-  if (line.starts_with(kCall)) line.erase(0, kCall.size());
-  const size_t opencv = line.find("OpenCV(");
-  const size_t error = line.find("error: (", opencv == std::string::npos ? 0 : opencv);
-  const size_t close = error == std::string::npos ? error : line.find(") ", error);
-  if (opencv != std::string::npos && close != std::string::npos) {
-    line = line.substr(0, opencv) + line.substr(close + 2);
-  }
-  return line;
-}
-
 // OpenCV and the libraries under it (libtiff, libwebp) print their complaints to stderr
 // instead of returning them. While it lives, this sends stderr to a memory file, and
-// LastLine() returns what was written: the reason for a failure.
+// LastLine() returns what was written: what Complaint sorts.
 class StderrCapture {
  public:
   StderrCapture() {
@@ -48,7 +35,7 @@ class StderrCapture {
     }
     if (memory_ >= 0) ::close(memory_);
   }
-  // The last non-empty line written so far, tidied.
+  // The last non-empty line written so far.
   std::string LastLine() const {
     if (memory_ < 0) return {};
     std::fflush(stderr);
@@ -57,7 +44,7 @@ class StderrCapture {
     text.resize(n > 0 ? static_cast<size_t>(n) : 0);
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
     const size_t newline = text.rfind('\n');
-    return Tidy(newline == std::string::npos ? text : text.substr(newline + 1));
+    return newline == std::string::npos ? text : text.substr(newline + 1);
   }
 
  private:
@@ -65,9 +52,51 @@ class StderrCapture {
   int saved_ = -1;
 };
 
-void SetError(const std::string& text, char* error, size_t error_size) {
-  if (error_size == 0) return;
-  std::snprintf(error, error_size, "%s", text.c_str());
+ThumbpipeOpenCvOutcome Fail(ThumbpipeOpenCvOutcome outcome, const std::string& what, char* error,
+                            size_t error_size) {
+  if (error_size > 0) std::snprintf(error, error_size, "%s", what.c_str());
+  return outcome;
+}
+
+// What an assertion in OpenCV's header readers was about, in words; empty if not known.
+std::string HeaderFault(const std::string& said) {
+  if (said.find("m_rle_code") != std::string::npos) return "its compression method is unknown";
+  if (said.find("clrused") != std::string::npos)
+    return "the number of palette colours is out of range";
+  if (said.find("ReadNumber") != std::string::npos) return "a number in it is malformed";
+  return {};
+}
+
+// OpenCV's decoders report a failure by throwing, which imdecode catches and prints as
+// "imdecode_(''): can't read header: OpenCV(4.6.0) <source>:<line>: error: (-215:Assertion
+// failed) <condition> in function '<name>'", or "can't read data: ...". Sorted by which of the
+// two failed and what the condition was about; the text itself is not passed on.
+ThumbpipeOpenCvOutcome Complaint(const std::string& said, char* error, size_t error_size) {
+  if (said.find("can't read header") != std::string::npos)
+    return Fail(THUMBPIPE_OPENCV_BAD_HEADER, HeaderFault(said), error, error_size);
+  if (said.find("Unexpected end of input") != std::string::npos)
+    return Fail(THUMBPIPE_OPENCV_TRUNCATED, "", error, error_size);
+  if (said.find("can't read data") != std::string::npos)
+    return Fail(THUMBPIPE_OPENCV_BAD_DATA, "", error, error_size);
+  return Fail(THUMBPIPE_OPENCV_DAMAGED_OR_UNSUPPORTED, "", error, error_size);
+}
+
+// An exception out of imdecode: memory, or the size checks it makes between reading the header
+// and the pixels (CV_Assert on size.width > 0, <= CV_IO_MAX_IMAGE_WIDTH, pixels <=
+// CV_IO_MAX_IMAGE_PIXELS, which the loader sets to --max-pixels).
+ThumbpipeOpenCvOutcome Thrown(const cv::Exception& e, char* error, size_t error_size) {
+  if (e.code == cv::Error::StsNoMem)
+    return Fail(THUMBPIPE_OPENCV_OUT_OF_MEMORY, "", error, error_size);
+  if (e.err.find("MAX_IMAGE_PIXELS") != std::string::npos)
+    return Fail(THUMBPIPE_OPENCV_TOO_MANY_PIXELS, "", error, error_size);
+  if (e.err.find("MAX_IMAGE_WIDTH") != std::string::npos ||
+      e.err.find("MAX_IMAGE_HEIGHT") != std::string::npos) {
+    return Fail(THUMBPIPE_OPENCV_UNSUPPORTED, "a width or height above 1048576 pixels", error,
+                error_size);
+  }
+  if (e.err.find("> 0") != std::string::npos)
+    return Fail(THUMBPIPE_OPENCV_BAD_HEADER, "it claims no pixels", error, error_size);
+  return Fail(THUMBPIPE_OPENCV_DAMAGED_OR_UNSUPPORTED, "", error, error_size);
 }
 
 // Brings any depth to 8 bits: 16-bit by /257 (65535 -> 255), floats from 0..1.
@@ -87,68 +116,55 @@ bool ToEightBit(cv::Mat* mat) {
   }
 }
 
-void Configure(uint64_t max_pixels) {
+void Configure() {
   static bool configured = false;
   if (configured) return;
   configured = true;
-  // OpenCV reads its size limit from the environment once, on first use.
-  if (max_pixels != 0)
-    ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(max_pixels).c_str(), 1);
   cv::setNumThreads(1);
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
 }
 
 }  // namespace
 
-extern "C" int thumbpipe_opencv_decode(const uint8_t* data, size_t size, uint64_t max_pixels,
-                                       ThumbpipeDecodedImage* image, char* error,
-                                       size_t error_size) {
+extern "C" ThumbpipeOpenCvOutcome thumbpipe_opencv_decode(const uint8_t* data, size_t size,
+                                                          uint64_t max_pixels,
+                                                          ThumbpipeDecodedImage* image, char* error,
+                                                          size_t error_size) {
   *image = ThumbpipeDecodedImage{0, 0, 0, nullptr};
-  Configure(max_pixels);
+  Configure();
   StderrCapture capture;
   try {
     const cv::Mat buffer(1, static_cast<int>(size), CV_8UC1, const_cast<uint8_t*>(data));
     cv::Mat mat = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
-    if (mat.empty()) {
-      const std::string said = capture.LastLine();
-      SetError(said.empty() ? "damaged or of an unsupported kind"
-                            : "damaged or of an unsupported kind: " + said,
-               error, error_size);
-      return 1;
-    }
+    if (mat.empty()) return Complaint(capture.LastLine(), error, error_size);
     if (max_pixels != 0 &&
         static_cast<uint64_t>(mat.cols) * static_cast<uint64_t>(mat.rows) > max_pixels) {
-      SetError("more pixels than the limit", error, error_size);
-      return 1;
+      return Fail(THUMBPIPE_OPENCV_TOO_MANY_PIXELS, "", error, error_size);
     }
-    if (!ToEightBit(&mat)) {
-      SetError("unsupported sample type", error, error_size);
-      return 1;
-    }
+    if (!ToEightBit(&mat))
+      return Fail(THUMBPIPE_OPENCV_UNSUPPORTED, "signed or half-float samples", error, error_size);
     const int channels = mat.channels();
     if (channels == 3) cv::cvtColor(mat, mat, cv::COLOR_BGR2RGB);
     if (channels == 4) cv::cvtColor(mat, mat, cv::COLOR_BGRA2RGBA);
     if (channels < 1 || channels > 4) {
-      SetError("unsupported number of channels", error, error_size);
-      return 1;
+      return Fail(THUMBPIPE_OPENCV_UNSUPPORTED, std::to_string(channels) + " channels", error,
+                  error_size);
     }
     const size_t bytes = mat.total() * mat.elemSize();
     auto* pixels = static_cast<uint8_t*>(std::malloc(bytes));
-    if (pixels == nullptr) {
-      SetError("not enough memory", error, error_size);
-      return 1;
-    }
+    if (pixels == nullptr) return Fail(THUMBPIPE_OPENCV_OUT_OF_MEMORY, "", error, error_size);
     cv::Mat target(mat.rows, mat.cols, mat.type(), pixels);
     mat.copyTo(target);
     *image = ThumbpipeDecodedImage{static_cast<uint32_t>(mat.cols), static_cast<uint32_t>(mat.rows),
                                    static_cast<uint32_t>(channels), pixels};
-    return 0;
+    return THUMBPIPE_OPENCV_OK;
   } catch (const cv::Exception& e) {
-    SetError("OpenCV: " + e.err, error, error_size);
-  } catch (const std::exception& e) {
-    SetError(e.what(), error, error_size);
+    return Thrown(e, error, error_size);
+  } catch (const std::bad_alloc&) {
+    return Fail(THUMBPIPE_OPENCV_OUT_OF_MEMORY, "", error, error_size);
+  } catch (const std::exception&) {
+    return Fail(THUMBPIPE_OPENCV_DAMAGED_OR_UNSUPPORTED, "", error, error_size);
   }
-  return 1;
 }
 
 extern "C" void thumbpipe_opencv_free(ThumbpipeDecodedImage* image) {

@@ -16,12 +16,17 @@ namespace {
 // libpng pulls bytes in small pieces; they come from the file in chunks of this size.
 constexpr size_t kChunkBytes = 64 * 1024;
 
+constexpr Format kPng = Format::kPng;
+
 struct Source {
-  Input* input;
-  std::vector<uint8_t> chunk;
+  Input* input = nullptr;
+  std::vector<uint8_t> chunk = std::vector<uint8_t>(kChunkBytes);
   size_t offset = 0;  // in chunk
   size_t size = 0;    // of chunk
-  std::string error;
+  Status read_error;  // Input's, passed on as it is
+  bool truncated = false;
+  std::string error;         // libpng's, for Describe
+  std::string ihdr_warning;  // libpng's first about IHDR: what was wrong in a header it refused
 };
 
 [[noreturn]] void OnError(png_structp png, png_const_charp message) {
@@ -30,7 +35,69 @@ struct Source {
   png_longjmp(png, 1);
 }
 
-void OnWarning(png_structp, png_const_charp) {}
+void OnWarning(png_structp png, png_const_charp message) {
+  auto* source = static_cast<Source*>(png_get_error_ptr(png));
+  if (source->ihdr_warning.empty() && Mentions(message, "IHDR")) source->ihdr_warning = message;
+}
+
+// What libpng's check of IHDR warned about, before it gave up with "Invalid IHDR data".
+std::string_view HeaderFault(std::string_view warning) {
+  constexpr std::pair<std::string_view, std::string_view> kFaults[] = {
+      {"width is zero", "the width is zero"},
+      {"height is zero", "the height is zero"},
+      {"image width", "the width is out of range"},
+      {"image height", "the height is out of range"},
+      {"width exceeds", "the width is out of range"},
+      {"height exceeds", "the height is out of range"},
+      {"too large", "the image is too wide to hold a row"},
+      {"bit depth/color type", "its bit depth does not go with its colour type"},
+      {"color type/bit depth", "its bit depth does not go with its colour type"},
+      {"bit depth", "its bit depth is invalid"},
+      {"color type", "its colour type is invalid"},
+      {"interlace", "its interlace method is unknown"},
+      {"compression", "its compression method is unknown"},
+      {"filter", "its filter method is unknown"},
+  };
+  for (const auto& [text, fault] : kFaults) {
+    if (Mentions(warning, text)) return fault;
+  }
+  return {};
+}
+
+// libpng's error text as a reason (decoder.h). libpng has no error codes; its messages are
+// "[chunk]: what" or plain text, and zlib's texts for damaged compressed data.
+Status Describe(const Source& source, bool header_read, Size full) {
+  if (!source.read_error.ok()) return source.read_error;
+  if (source.truncated) return Truncated(kPng);
+  const std::string_view error = source.error;
+  const auto has = [&](std::string_view text) { return Mentions(error, text); };
+  // png_chunk_error puts the chunk's type in front; a damaged type is printed in hex.
+  const size_t colon = error.find(": ");
+  const std::string_view chunk = colon == 4 ? error.substr(0, 4) : std::string_view();
+  if (has("memory") || has("too wide to process")) return OutOfMemory(kPng, full);
+  if (has("CRC error")) {
+    if (chunk == "IHDR") return CorruptHeader(kPng, "the header chunk's checksum is wrong");
+    if (chunk == "IDAT") return Corrupt(kPng, "an image data chunk's checksum is wrong");
+    return Corrupt(kPng, "a chunk's checksum is wrong");
+  }
+  if (has("IHDR")) {
+    const std::string_view fault = HeaderFault(source.ihdr_warning);
+    return CorruptHeader(kPng, fault.empty() ? "the header chunk is invalid" : fault);
+  }
+  if (has("invalid chunk type")) return Corrupt(kPng, "a chunk's type is invalid");
+  if (chunk == "IEND" && has("out of place")) return Corrupt(kPng, "the image data is missing");
+  if (has("out of place") || has("missing") || has("duplicate")) {
+    if (has("PLTE")) return Corrupt(kPng, "the palette is missing or out of place");
+    return Corrupt(kPng, "its chunks are out of order");
+  }
+  if (has("PLTE") || has("palette")) return Corrupt(kPng, "the palette is invalid");
+  if (has("filter")) return Corrupt(kPng, "a row has an unknown filter type");
+  // zlib's words, behind the chunk they were found in.
+  if (chunk == "IDAT" || has("image data") || has("compressed") || has("Decompression"))
+    return Corrupt(kPng, "its compressed pixels do not decompress");
+  if (has("length") || has("too large")) return Corrupt(kPng, "a chunk's length is invalid");
+  return header_read ? Corrupt(kPng) : CorruptHeader(kPng);
+}
 
 void Read(png_structp png, png_bytep out, size_t size) {
   auto* source = static_cast<Source*>(png_get_io_ptr(png));
@@ -39,11 +106,11 @@ void Read(png_structp png, png_bytep out, size_t size) {
       size_t got = 0;
       if (Status status = source->input->Read(source->chunk.data(), source->chunk.size(), &got);
           !status.ok()) {
-        source->error = status.message();
+        source->read_error = status;
         png_error(png, "read error");
       }
       if (got == 0) {
-        source->error = "PNG data ends early (is the file truncated?)";
+        source->truncated = true;
         png_error(png, "truncated");
       }
       source->offset = 0;
@@ -83,20 +150,25 @@ void ReadColour(png_structp png, png_infop info, RowSink* sink) {
 
 Status PngDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
   // Everything with a destructor lives outside the setjmp region below.
-  Source source{&input, std::vector<uint8_t>(kChunkBytes), 0, 0, {}};
+  Source source;
+  source.input = &input;
   std::vector<uint8_t> row;
   Image whole;  // interlaced images only: their rows are complete only after the last pass
   std::vector<png_bytep> rows;
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &source, OnError, OnWarning);
-  if (png == nullptr) return Status::Error("out of memory");
+  if (png == nullptr) return OutOfMemory(kPng);
   png_infop info = png_create_info_struct(png);
   if (info == nullptr) {
     png_destroy_read_struct(&png, nullptr, nullptr);
-    return Status::Error("out of memory");
+    return OutOfMemory(kPng);
   }
+  volatile bool header_read = false;  // read after longjmp
   if (setjmp(png_jmpbuf(png)) != 0) {
+    const Size known = header_read
+                           ? Size{png_get_image_width(png, info), png_get_image_height(png, info)}
+                           : Size{};
     png_destroy_read_struct(&png, &info, nullptr);
-    return Status::Error(source.error);
+    return Describe(source, header_read, known);
   }
   png_set_read_fn(png, &source, Read);
   // Only the pixels are wanted (EXIF is read elsewhere), so every ancillary chunk but tRNS is
@@ -107,13 +179,16 @@ Status PngDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* s
   static constexpr png_byte kColourChunks[] = "iCCP\0sRGB\0gAMA\0cHRM";
   png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_AS_DEFAULT, kColourChunks, 4);
   png_set_chunk_malloc_max(png, ColourTransform::kMaxProfileBytes);
+  // The pixel limit is ours alone (libpng's default refuses sides above a million).
+  png_set_user_limits(png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
   png_read_info(png, info);
+  header_read = true;
   ReadColour(png, info, sink);
 
   const Size full{png_get_image_width(png, info), png_get_image_height(png, info)};
   if (!WithinPixelLimit(full, request.max_pixels)) {
     png_destroy_read_struct(&png, &info, nullptr);
-    return TooManyPixels(full, request.max_pixels);
+    return TooManyPixels(kPng, full, request.max_pixels);
   }
   png_set_expand(png);    // palette to RGB, grey below 8 bits to 8, tRNS to alpha
   png_set_scale_16(png);  // 16 bits to 8, rounded
@@ -125,7 +200,7 @@ Status PngDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* s
   if (png_get_bit_depth(png, info) != 8 || channels < 1 || channels > 4 ||
       png_get_rowbytes(png, info) != row_bytes) {
     png_destroy_read_struct(&png, &info, nullptr);
-    return Status::Error("unexpected PNG layout after conversion");
+    return Unsupported(kPng, "a layout libpng cannot turn into 8-bit samples");
   }
   Status status = sink->Begin(full, full, channels, 1);
   if (status.ok()) {
@@ -136,10 +211,10 @@ Status PngDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* s
         row.resize(row_bytes);
       }
     } catch (const std::bad_alloc&) {
-      status = OutOfMemory(full);
+      status = OutOfMemory(kPng, full);
     }
     if (interlaced && status.ok() && !whole.TryAllocate(full.width, full.height, channels)) {
-      status = OutOfMemory(full);
+      status = OutOfMemory(kPng, full);
     }
   }
   if (!status.ok()) {

@@ -282,12 +282,12 @@ TEST(GifDecoderTest, TruncatedGifFailsWithAClearReason) {
   const std::string file = Encode(gif);
   for (size_t size : {size_t{8}, size_t{13}, size_t{30}, file.size() / 2, file.size() - 2}) {
     const Decoded decoded = Decode(file.substr(0, size));
-    EXPECT_EQ(decoded.status.message(), "the file ends early (is it truncated?)") << size;
+    EXPECT_EQ(decoded.status.message(), "GIF data ends early (the file is truncated)") << size;
   }
   const Thumbnail t = MakeThumbnailOf(file.substr(0, file.size() / 2), {200, 200});
   EXPECT_EQ(t.outcome, Outcome::kFailed);
   EXPECT_EQ(t.format, Format::kGif);
-  EXPECT_EQ(t.reason, "decode GIF: the file ends early (is it truncated?)");
+  EXPECT_EQ(t.reason, "GIF data ends early (the file is truncated)");
 }
 
 TEST(GifDecoderTest, MissingColourMapFails) {
@@ -299,12 +299,12 @@ TEST(GifDecoderTest, MissingColourMapFails) {
       13 + 10 + 5);
   const Thumbnail t = MakeThumbnailOf(file, {200, 200});
   EXPECT_EQ(t.outcome, Outcome::kFailed);
-  EXPECT_EQ(t.reason, "decode GIF: no colour map (the file has neither a global nor a local one)");
+  EXPECT_EQ(t.reason, "GIF data is damaged (it has neither a global nor a local colour map)");
 }
 
 TEST(GifDecoderTest, NoImageFails) {
   const Decoded decoded = Decode(Encode(Gif{2, 2, kColours, {}}));
-  EXPECT_EQ(decoded.status.message(), "the file holds no image");
+  EXPECT_EQ(decoded.status.message(), "GIF data is damaged (the file holds no image)");
 }
 
 TEST(GifDecoderTest, ScreenBeyondMaxPixelsFailsBeforeAllocating) {
@@ -317,7 +317,7 @@ TEST(GifDecoderTest, ScreenBeyondMaxPixelsFailsBeforeAllocating) {
   EXPECT_LT(PeakAddressSpace(), before + (64 << 20));
   EXPECT_EQ(t.outcome, Outcome::kFailed);
   EXPECT_EQ(t.reason,
-            "decode GIF: image is 60000x60000 (3600.0 megapixels), more than the limit of 1.0 "
+            "GIF image is 60000x60000 (3600.0 megapixels), more than the limit of 1.0 "
             "(--max-pixels)");
 }
 
@@ -335,7 +335,8 @@ TEST(GifDecoderTest, FirstFrameBeyondTheScreenEnlargesItWithinMaxPixels) {
   gif.frames[0].top = 60000;
   decoded = Decode(Encode(gif), 1'000'000);
   EXPECT_EQ(decoded.status.message(),
-            "image is 60002x60002 (3600.2 megapixels), more than the limit of 1.0 (--max-pixels)");
+            "GIF image is 60002x60002 (3600.2 megapixels), more than the limit of 1.0 "
+            "(--max-pixels)");
 }
 
 TEST(GifDecoderTest, CorpusGifs) {
@@ -355,7 +356,7 @@ TEST(GifDecoderTest, CorpusGifs) {
   t = make("pillow/hostile/decompression_bomb.gif");
   EXPECT_EQ(t.outcome, Outcome::kFailed);
   EXPECT_EQ(t.reason,
-            "decode GIF: image is 65535x66601 (4364.7 megapixels), more than the limit of 200.0 "
+            "GIF image is 65535x66601 (4364.7 megapixels), more than the limit of 200.0 "
             "(--max-pixels)");
   // Its first frame is an honest 100x100; only later frames reach far out.
   t = make("pillow/hostile/decompression_bomb_extents.gif");

@@ -296,12 +296,13 @@ TEST(HeifDecoderTest, TruncatedFileFailsWithAClearReason) {
   ASSERT_FALSE(file.empty());
   for (size_t size : {size_t{20}, size_t{40}, size_t{200}, file.size() / 2, file.size() - 1}) {
     const Decoded decoded = Decode(file.substr(0, size));
-    EXPECT_EQ(decoded.status.message(), "the file ends early (is it truncated?)") << size;
+    EXPECT_EQ(decoded.status.message(), "HEIF/AVIF data ends early (the file is truncated)")
+        << size;
   }
   const Thumbnail t = MakeThumbnailOf(file.substr(0, file.size() / 2), {200, 200});
   EXPECT_EQ(t.outcome, Outcome::kFailed);
   EXPECT_EQ(t.format, Format::kHeif);
-  EXPECT_EQ(t.reason, "decode HEIF/AVIF: the file ends early (is it truncated?)");
+  EXPECT_EQ(t.reason, "HEIF/AVIF data ends early (the file is truncated)");
 }
 
 TEST(HeifDecoderTest, MaxPixelsRefusesBeforeDecoding) {
@@ -314,16 +315,17 @@ TEST(HeifDecoderTest, MaxPixelsRefusesBeforeDecoding) {
   for (size_t i = mdat + 4; i < file.size(); ++i) file[i] = '\xff';
   Decoded decoded = Decode(file, 100'000);
   EXPECT_EQ(decoded.status.message(),
-            "image is 640x480 (0.3 megapixels), more than the limit of 0.1 (--max-pixels)");
+            "HEIF/AVIF image is 640x480 (0.3 megapixels), more than the limit of 0.1 "
+            "(--max-pixels)");
   const Thumbnail t = MakeThumbnailOf(file, {200, 200}, 100'000);
   EXPECT_EQ(t.outcome, Outcome::kFailed);
   EXPECT_EQ(t.reason,
-            "decode HEIF/AVIF: image is 640x480 (0.3 megapixels), more than the limit of 0.1 "
+            "HEIF/AVIF image is 640x480 (0.3 megapixels), more than the limit of 0.1 "
             "(--max-pixels)");
   // Within the limit, the wrecked data is what fails.
   decoded = Decode(file, 307'200);
   EXPECT_FALSE(decoded.status.ok());
-  EXPECT_EQ(decoded.status.message().find("image is"), std::string::npos)
+  EXPECT_EQ(decoded.status.message().find("megapixels"), std::string::npos)
       << decoded.status.message();
 }
 
