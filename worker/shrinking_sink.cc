@@ -1,5 +1,6 @@
 #include "worker/shrinking_sink.h"
 
+#include <algorithm>
 #include <new>
 
 namespace thumbpipe {
@@ -13,16 +14,30 @@ Status ShrinkingSink::Begin(Size full, Size rows, uint32_t channels, uint32_t bl
   const Size oversampled{thumbnail_.width * ColourTransform::kOversampling,
                          thumbnail_.height * ColourTransform::kOversampling};
   two_stages_ = rows.width >= oversampled.width && rows.height >= oversampled.height;
-  if (two_stages_) return reducer_.Begin(rows, oversampled, channels, block, full);
   try {
-    converted_.resize(size_t{rows.width} * channels);
+    converted_.resize(size_t{(two_stages_ ? oversampled : rows).width} * channels);
   } catch (const std::bad_alloc&) {
     return OutOfMemory(format_, rows);
   }
-  return reducer_.Begin(rows, thumbnail_, channels, block, full);
+  if (!two_stages_) return reducer_.Begin(rows, thumbnail_, channels, block, full);
+  // Rows already of the oversampled size (a decoder that shrinks, asked for it) are
+  // converted as they come, with no first averaging.
+  if (rows == oversampled && block <= 1) {
+    if (!oversampled_.TryAllocate(rows.width, rows.height, channels)) {
+      return OutOfMemory(format_, rows);
+    }
+    return Status::OK();
+  }
+  return reducer_.Begin(rows, oversampled, channels, block, full);
 }
 
 void ShrinkingSink::Row(const uint8_t* row) {
+  if (!oversampled_.pixels.empty()) {
+    if (next_row_ < oversampled_.height) {
+      transform_->Convert(row, oversampled_.row(next_row_++), oversampled_.width);
+    }
+    return;
+  }
   if (transform_ == nullptr || two_stages_) return reducer_.PushRow(row);
   transform_->Convert(row, converted_.data(),
                       static_cast<uint32_t>(converted_.size() / transform_->in_channels()));
@@ -32,15 +47,17 @@ void ShrinkingSink::Row(const uint8_t* row) {
 Status ShrinkingSink::Finish(Image* out) {
   if (!began_) return Status::Error("the decoder delivered no image");
   if (!two_stages_) return reducer_.Finish(out);
-  Image oversampled, converted;
-  if (Status status = reducer_.Finish(&oversampled); !status.ok()) return status;
-  if (!converted.TryAllocate(oversampled.width, oversampled.height, oversampled.channels)) {
-    return OutOfMemory(format_, oversampled.size());
+  if (oversampled_.pixels.empty()) {
+    if (Status status = reducer_.Finish(&oversampled_); !status.ok()) return status;
+    for (uint32_t y = 0; y < oversampled_.height; ++y) {
+      uint8_t* row = oversampled_.row(y);
+      transform_->Convert(row, converted_.data(), oversampled_.width);
+      std::copy(converted_.begin(), converted_.end(), row);
+    }
+  } else if (next_row_ != oversampled_.height) {
+    return Status::Error("the decoder delivered too few rows");
   }
-  for (uint32_t y = 0; y < oversampled.height; ++y) {
-    transform_->Convert(oversampled.row(y), converted.row(y), oversampled.width);
-  }
-  return ReduceImage(converted, thumbnail_, out);
+  return ReduceImage(oversampled_, thumbnail_, out);
 }
 
 }  // namespace thumbpipe

@@ -46,7 +46,11 @@ class ShrinkingSink : public RowSink {
   std::shared_ptr<const ColourTransform> transform_;  // null: no conversion
   bool two_stages_ = false;  // reducer_ gives the oversampled image; convert, then shrink it
   Size thumbnail_;
-  std::vector<uint8_t> converted_;  // one converted row (one stage only)
+  std::vector<uint8_t> converted_;  // one converted row
+  // Two stages: the image at the oversampled size, converted; filled row by row when the
+  // decoder delivers that size, else by reducer_.
+  Image oversampled_;
+  uint32_t next_row_ = 0;
   AreaReducer reducer_;
   bool began_ = false;
 };

@@ -110,5 +110,18 @@ TEST(ShrinkingSink, ConvertsLargeImagesAtFourTimesTheThumbnail) {
   }
 }
 
+TEST(ShrinkingSink, RowsDeliveredAtTheOversampledSizeAreConvertedAsTheyCome) {
+  // As libwebp delivers them when asked for four times the thumbnail: every pixel converted,
+  // then averaged 4x4.
+  const Image rows = TestImage({800, 536}, 3, 7);
+  ShrinkingSink sink(Format::kWebp, [](Size) { return Size{200, 134}; });
+  sink.SetColour(Linear());
+  ASSERT_TRUE(sink.Begin({4000, 2680}, rows.size(), 3, 1).ok());
+  for (uint32_t y = 0; y < rows.height; ++y) sink.Row(rows.row(y));
+  Image got;
+  ASSERT_TRUE(sink.Finish(&got).ok());
+  EXPECT_EQ(Compare(got, ConvertThenShrink(rows, {200, 134})).max, 0);
+}
+
 }  // namespace
 }  // namespace thumbpipe
