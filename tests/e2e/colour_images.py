@@ -2,7 +2,7 @@
 """Makes the colour test's images with Pillow and its ImageCms (lcms2), independently of
 thumbpipe's own colour code.
 
-usage: colour_images.py OUT DISPLAY_P3_ICC SOURCE...
+usage: colour_images.py OUT DISPLAY_P3_ICC [--cmyk-jpeg FILE] SOURCE...
 
 For each SOURCE (an sRGB image, shrunk here to at most 360x360, so that a JPEG of it is
 decoded at full size for a 200x200 box and only colours make the difference) and a synthetic chart of
@@ -16,6 +16,8 @@ saturated hues, it writes:
                                       thumbnailer that ignores profiles would show
 The first SOURCE comes also at its full size, as <stem>-full-<space>.png and .tif (RGB spaces
 only): large enough for thumbpipe to average blocks of it before converting.
+With --cmyk-jpeg, a CMYK or YCCK JPEG without a profile is copied in as it is, as
+<stem>-as-is.jpg, its reference read through the default CMYK profile.
 And two files that differ only in an embedded sRGB profile:
   OUT/srgb/<stem>-untagged.jpg, OUT/srgb/<stem>-tagged.jpg
 CMYK comes twice: once with a profile embedded (Ghostscript's PS CMYK), once with none (read
@@ -85,6 +87,9 @@ def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
     out, p3_path, sources = sys.argv[1], sys.argv[2], sys.argv[3:]
+    cmyk_jpeg = None
+    if sources[:1] == ["--cmyk-jpeg"]:
+        cmyk_jpeg, sources = sources[1], sources[2:]
     for folder in ("tagged", "reference", "raw", "srgb"):
         os.makedirs(os.path.join(out, folder), exist_ok=True)
     rgb_spaces = {
@@ -122,6 +127,24 @@ def main():
         save(image, os.path.join(out, "srgb", f"{stem}-tagged.jpg"),
              profile_bytes(os.path.join(COLORD, "sRGB.icc")))
     main_full(out, full_stem, full, rgb_spaces)
+    if cmyk_jpeg is not None:
+        copy_cmyk_jpeg(out, cmyk_jpeg, default_cmyk)
+
+
+def copy_cmyk_jpeg(out, path, default_cmyk):
+    name = os.path.splitext(os.path.basename(path))[0] + "-as-is.jpg"
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(os.path.join(out, "tagged", name), "wb") as f:
+        f.write(data)
+    with Image.open(path) as image:
+        image.load()
+        if image.mode != "CMYK" or "icc_profile" in image.info:
+            sys.exit(f"{path}: not a CMYK JPEG without a profile")
+        reference = ImageCms.profileToProfile(
+            image, default_cmyk, SRGB, renderingIntent=PERCEPTUAL, outputMode="RGB")
+        reference.save(os.path.join(out, "reference", name + ".png"), icc_profile=None)
+        image.convert("RGB").save(os.path.join(out, "raw", name + ".png"), icc_profile=None)
 
 
 def main_full(out, full_stem, full, rgb_spaces):

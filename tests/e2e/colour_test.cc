@@ -1,7 +1,8 @@
 // End to end: thumbnails are sRGB, whatever colours their source is in. Images from the corpus
 // are converted by Pillow's ImageCms (lcms2) into Adobe RGB, ProPhoto, Display P3 and CMYK and
 // saved with the profile embedded in JPEG, PNG, WebP and TIFF (tests/e2e/colour_images.py),
-// and AVIF (avifenc, with a profile or nclx);
+// and AVIF (avifenc, with a profile or nclx), and the corpus's YCCK JPEG (Adobe's inverted
+// inks, no profile: read through the default CMYK profile);
 // beside each, the reference: the same file read by Pillow and converted back to sRGB, saved
 // untagged. The real thumbpipe makes thumbnails of both in one run; the tagged file's must
 // match the reference's within 2 levels on average and 8 at most. So that the check cannot
@@ -63,8 +64,8 @@ class ColourTest : public E2eTest {
     WriteDisplayP3Profile(p3);
     const CommandResult made = RunCommand(
         {"/usr/bin/python3", std::string(THUMBPIPE_TEST_SOURCE_DIR) + "/e2e/colour_images.py",
-         images, p3, CorpusPath("exif-orientation/Landscape_1.jpg"),
-         CorpusPath("pillow/formats/hopper.png")});
+         images, p3, "--cmyk-jpeg", CorpusPath("pillow/formats/pil_sample_cmyk.jpg"),
+         CorpusPath("exif-orientation/Landscape_1.jpg"), CorpusPath("pillow/formats/hopper.png")});
     EXPECT_EQ(made.exit_code, 0)
         << "colour_images.py failed (Debian's python3-pil, colord-data and libgs-common are "
            "needed):\n"
@@ -103,7 +104,9 @@ class ColourTest : public E2eTest {
 TEST_F(ColourTest, TaggedImagesComeOutAsTheirSrgbReference) {
   const std::string images = MakeImages();
   ASSERT_FALSE(HasFailure());
-  ASSERT_EQ(ListFolder(images + "/tagged").size(), 3u * (3 * 4 + 2 * 2) + 3 * 2)
+  // 3 images x (3 RGB spaces x 4 formats + CMYK with and without a profile x 2 formats), the
+  // photo at full size in 3 spaces x 2 formats, the corpus's YCCK JPEG.
+  ASSERT_EQ(ListFolder(images + "/tagged").size(), 3u * (3 * 4 + 2 * 2) + 3 * 2 + 1)
       << "colour_images.py made other files";
   // AVIF (read through libheif, as HEIC is), losslessly by avifenc: with the PNG's profile
   // (a colr box of type prof), and from the untagged Display P3 samples with nclx code points
