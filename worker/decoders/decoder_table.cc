@@ -6,6 +6,7 @@
 #include "worker/decoders/gif_decoder.h"
 #include "worker/decoders/heif_decoder.h"
 #include "worker/decoders/jpeg_decoder.h"
+#include "worker/decoders/jxl_decoder.h"
 #include "worker/decoders/opencv_codec.h"
 #include "worker/decoders/png_decoder.h"
 #include "worker/decoders/tiff_decoder.h"
@@ -29,10 +30,11 @@ const Decoder* DecoderFor(Format format) {
   static const OpenCvDecoder opencv;
   static const GifDecoder gif;
   static const HeifDecoder heif;
+  static const JpegXlDecoder jxl;
   static const std::array kDecoders{
       Entry{Format::kJpeg, &jpeg}, Entry{Format::kPng, &png},    Entry{Format::kWebp, &webp},
       Entry{Format::kTiff, &tiff}, Entry{Format::kBmp, &opencv}, Entry{Format::kPnm, &opencv},
-      Entry{Format::kGif, &gif},   Entry{Format::kHeif, &heif},
+      Entry{Format::kGif, &gif},   Entry{Format::kHeif, &heif},  Entry{Format::kJpegXl, &jxl},
   };
   for (const Entry& entry : kDecoders) {
     if (entry.format == format) return entry.decoder;
