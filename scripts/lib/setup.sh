@@ -8,12 +8,12 @@ THUMBPIPE_BUILD_PACKAGES=(
   cmake ninja-build g++ pkg-config ccache
   libopencv-dev libboost-dev libfmt-dev libcli11-dev libssl-dev nlohmann-json3-dev
   libjpeg62-turbo-dev libpng-dev zlib1g-dev libwebp-dev libtiff-dev libgif-dev libisal-dev
-  libheif-dev libjxl-dev libsystemd-dev libsqlite3-dev
+  libheif-dev libjxl-dev libopenjp2-7-dev libsystemd-dev libsqlite3-dev
   libgtest-dev libgmock-dev
 )
-# What the tests need besides: a terminal to watch the progress line in, and heif-enc and cjxl
-# to make HEIF and JPEG XL files.
-THUMBPIPE_TEST_PACKAGES=(tmux libheif-examples libjxl-tools)
+# What the tests need besides: a terminal to watch the progress line in, and heif-enc, cjxl
+# and opj_compress to make HEIF, JPEG XL and JPEG 2000 files.
+THUMBPIPE_TEST_PACKAGES=(tmux libheif-examples libjxl-tools libopenjp2-tools)
 
 say() { printf 'thumbpipe: %s\n' "$*" >&2; }
 

@@ -5,6 +5,7 @@
 #include "worker/decoders/decoder.h"
 #include "worker/decoders/gif_decoder.h"
 #include "worker/decoders/heif_decoder.h"
+#include "worker/decoders/jp2_decoder.h"
 #include "worker/decoders/jpeg_decoder.h"
 #include "worker/decoders/jxl_decoder.h"
 #include "worker/decoders/opencv_codec.h"
@@ -31,10 +32,12 @@ const Decoder* DecoderFor(Format format) {
   static const GifDecoder gif;
   static const HeifDecoder heif;
   static const JpegXlDecoder jxl;
+  static const Jp2Decoder jp2;
   static const std::array kDecoders{
-      Entry{Format::kJpeg, &jpeg}, Entry{Format::kPng, &png},    Entry{Format::kWebp, &webp},
-      Entry{Format::kTiff, &tiff}, Entry{Format::kBmp, &opencv}, Entry{Format::kPnm, &opencv},
-      Entry{Format::kGif, &gif},   Entry{Format::kHeif, &heif},  Entry{Format::kJpegXl, &jxl},
+      Entry{Format::kJpeg, &jpeg},    Entry{Format::kPng, &png},    Entry{Format::kWebp, &webp},
+      Entry{Format::kTiff, &tiff},    Entry{Format::kBmp, &opencv}, Entry{Format::kPnm, &opencv},
+      Entry{Format::kGif, &gif},      Entry{Format::kHeif, &heif},  Entry{Format::kJpegXl, &jxl},
+      Entry{Format::kJpeg2000, &jp2},
   };
   for (const Entry& entry : kDecoders) {
     if (entry.format == format) return entry.decoder;
