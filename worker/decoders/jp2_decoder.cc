@@ -426,9 +426,11 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, b
   const Size needed = request.needed_size(full);
   uint32_t reduction = 0;
   if (may_reduce && !HasPalette(file)) {
+    // A level twice the need on each side: see jp2_decoder.h.
+    const uint64_t wide = uint64_t{needed.width} * 2, high = uint64_t{needed.height} * 2;
     for (uint32_t r = LevelsInMainHeader(session.codec.get(), header.numcomps) - 1; r > 0; --r) {
       const Size reduced = ReducedSize(header, r);
-      if (reduced.width >= needed.width && reduced.height >= needed.height) {
+      if (reduced.width >= wide && reduced.height >= high) {
         reduction = r;
         break;
       }

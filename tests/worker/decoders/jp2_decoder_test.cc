@@ -1,7 +1,7 @@
 // The JPEG 2000 decoder on files opj_compress writes here, as JP2 files and raw codestreams:
 // lossless ones from pictures the tests make (RGB, RGBA, grey, grey+alpha, 16-bit, 12-bit
 // signed), compared pixel for pixel with their sources; a lower resolution level decoded when
-// it covers the thumbnail; sYCC with subsampled chroma; and JP2 files put together here around
+// it is twice the thumbnail; sYCC with subsampled chroma; and JP2 files put together here around
 // opj_compress's codestreams for what it does not write: a palette, an ICC profile, CMYK, a
 // tile with fewer levels than its main header. Then truncated, damaged and oversized files.
 #include "worker/decoders/jp2_decoder.h"
@@ -169,16 +169,18 @@ TEST(Jp2DecoderTest, SignedTwelveBitSamplesBecomeEightBit) {
   EXPECT_EQ(decoded.image.row(h - 1)[w - 1], 255);
 }
 
-TEST(Jp2DecoderTest, TheSmallestLevelThatCoversTheNeedIsDecoded) {
+TEST(Jp2DecoderTest, TheSmallestLevelTwiceTheNeedIsDecoded) {
   testing::TempDir dir;
   const cv::Mat source = testing::Picture(640, 480, 3);
   testing::WritePng(dir / "big.png", source);
   const std::string file = Jp2(dir, dir / "big.png", "big.jp2");
   ASSERT_FALSE(file.empty());
-  // Each level halves both sides: 80x60 is the 1/8 level, 81x60 needs the 1/4 one.
-  const std::vector<std::pair<Size, Size>> cases = {{{80, 60}, {80, 60}}, {{81, 60}, {160, 120}},
-                                                    {{40, 30}, {40, 30}}, {{20, 15}, {20, 15}},
-                                                    {{1, 1}, {20, 15}},   {{640, 480}, {640, 480}}};
+  // Each level halves both sides: for 80x60 the 1/4 level (160x120) is twice the need, for
+  // 81x60 the 1/2 level; 1/32 is the smallest of six levels.
+  const std::vector<std::pair<Size, Size>> cases = {
+      {{80, 60}, {160, 120}}, {{81, 60}, {320, 240}},  {{40, 30}, {80, 60}},
+      {{10, 7}, {20, 15}},    {{1, 1}, {20, 15}},      {{320, 240}, {640, 480}},
+      {{321, 1}, {640, 480}}, {{640, 480}, {640, 480}}};
   for (const auto& [needed, rows] : cases) {
     const Decoded decoded = Decode(file, 0, needed);
     ASSERT_TRUE(decoded.status.ok()) << decoded.status.message();
@@ -186,7 +188,7 @@ TEST(Jp2DecoderTest, TheSmallestLevelThatCoversTheNeedIsDecoded) {
     EXPECT_EQ(decoded.rows, rows) << "needed " << needed.width << "x" << needed.height;
     EXPECT_EQ(decoded.block, 1u);
   }
-  // The thumbnail made from the 1/8 level looks like the picture shrunk.
+  // The thumbnail made from the 1/4 level looks like the picture shrunk.
   const Thumbnail t = ThumbnailOf(file, {80, 80});
   ASSERT_EQ(t.outcome, Outcome::kThumbnail) << t.reason;
   ASSERT_EQ(t.image.size(), (Size{80, 60}));
@@ -203,13 +205,13 @@ TEST(Jp2DecoderTest, ReducedLevelsOfOddSizesStillCoverTheNeed) {
        std::vector<std::vector<std::string>>{{}, {"-d", "3,5"}}) {
     const std::string file = Jp2(dir, dir / "odd.png", "odd.j2k", options);
     ASSERT_FALSE(file.empty());
-    for (const Size needed : {Size{81, 61}, Size{80, 60}, Size{41, 31}, Size{200, 151}}) {
+    for (const Size needed : {Size{41, 31}, Size{40, 30}, Size{21, 16}, Size{100, 76}}) {
       const Decoded decoded = Decode(file, 0, needed);
       ASSERT_TRUE(decoded.status.ok()) << decoded.status.message();
       EXPECT_EQ(decoded.full, (Size{641, 483}));
-      EXPECT_GE(decoded.rows.width, needed.width);
-      EXPECT_GE(decoded.rows.height, needed.height);
-      EXPECT_LT(decoded.rows.width, 2 * needed.width + 2) << "not the smallest level";
+      EXPECT_GE(decoded.rows.width, 2 * needed.width);
+      EXPECT_GE(decoded.rows.height, 2 * needed.height);
+      EXPECT_LT(decoded.rows.width, 4 * needed.width + 2) << "not the smallest level";
       EXPECT_EQ(decoded.image.size(), decoded.rows);
     }
   }
@@ -374,12 +376,12 @@ TEST(Jp2DecoderTest, TileWithFewerLevelsIsDecodedAgainAtFullSize) {
   const std::string file = six.substr(0, main.first_tile) + sot + coding +
                            three.substr(tile.first_tile + 12, psot - 12) + "\xFF\xD9";
 
-  const Decoded decoded = Decode(file, 0, {20, 15});
+  const Decoded decoded = Decode(file, 0, {10, 8});
   ASSERT_TRUE(decoded.status.ok()) << decoded.status.message();
   EXPECT_EQ(decoded.rows, (Size{640, 480}));
   EXPECT_EQ(testing::MaxDifference(decoded.image, source), 0);
   // Levels the tile has are used as usual.
-  EXPECT_EQ(Decode(file, 0, {160, 120}).rows, (Size{160, 120}));
+  EXPECT_EQ(Decode(file, 0, {80, 60}).rows, (Size{160, 120}));
 }
 
 TEST(Jp2DecoderTest, TruncatedFileFailsWithAClearReason) {
