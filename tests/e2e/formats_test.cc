@@ -1,0 +1,119 @@
+// End to end on JPEG XL and JPEG 2000 files made here from the corpus (cjxl, opj_compress):
+// every one gets a thumbnail that looks like the thumbnail of the JPEG or PNG it was made from,
+// upright, with its alpha and grey kept; cut files fail with a plain reason; the statistics
+// count them under their formats.
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <gmock/gmock.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "tests/e2e/e2e.h"
+#include "tests/support/encoders.h"
+
+namespace thumbpipe::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class FormatsTest : public E2eTest {};
+
+TEST_F(FormatsTest, JpegXlAndJpeg2000ThumbnailsLookLikeTheirSources) {
+  TempDir sources, converted, upright;
+  // converted name -> the source it was made from.
+  std::map<std::string, std::string> made_from;
+  const auto encoded = [&](const std::string& error) {
+    EXPECT_EQ(error, "");
+    return error.empty();
+  };
+
+  // The photos in all nine EXIF orientations: as JPEG XL straight from the JPEG (cjxl keeps the
+  // orientation), as JPEG 2000 from its upright pixels (JPEG 2000 has no orientation).
+  for (const std::string& name : ListFolder(CorpusPath("exif-orientation"))) {
+    if (!name.ends_with(".jpg")) continue;
+    const std::string jpeg = CorpusPath("exif-orientation/" + name);
+    std::filesystem::copy_file(jpeg, sources / name);
+    const std::string stem = name.substr(0, name.size() - 4);
+    if (encoded(EncodeJxl(jpeg, converted / stem + ".jxl", {"--lossless_jpeg=1"})))
+      made_from[stem + ".jxl"] = name;
+    ASSERT_TRUE(cv::imwrite(upright / stem + ".png", cv::imread(jpeg)));
+    if (encoded(EncodeJp2(upright / stem + ".png", converted / stem + ".jp2", {"-r", "20"})))
+      made_from[stem + ".jp2"] = name;
+  }
+  // PngSuite's basic images (every bit depth and colour type, 32x32): grey, palette, alpha,
+  // 16-bit, interlaced; both encoders without loss, JPEG 2000 as a bare codestream.
+  for (const std::string& name : ListFolder(CorpusPath("pngsuite"))) {
+    if (!name.starts_with("bas") || !name.ends_with(".png")) continue;
+    const std::string png = CorpusPath("pngsuite/" + name);
+    std::filesystem::copy_file(png, sources / name);
+    const std::string stem = name.substr(0, name.size() - 4);
+    if (encoded(EncodeJxl(png, converted / stem + ".jxl", {"-d", "0", "-e", "1"})))
+      made_from[stem + ".jxl"] = name;
+    if (encoded(EncodeJp2(png, converted / stem + ".j2k"))) made_from[stem + ".j2k"] = name;
+  }
+  ASSERT_EQ(made_from.size(), 2 * (18u + 30u));
+  // And one of each cut in half.
+  for (const std::string name : {"Landscape_5.jxl", "Landscape_5.jp2"}) {
+    const std::string whole = ReadFile(converted / name);
+    WriteFile(converted / "cut-" + name, whole.substr(0, whole.size() / 2));
+  }
+
+  // The sources' thumbnails, checked as every run's are (VerifyOutputs reads the sources'
+  // sizes with OpenCV, which reads neither JPEG XL nor every JPEG 2000 file).
+  const CommandResult source_run = Thumbpipe({sources.path(), "2"});
+  ASSERT_EQ(source_run.exit_code, 0) << source_run.err;
+  std::map<std::string, cv::Mat> expected;
+  for (const ManifestLine& line : VerifyOutputs()) {
+    expected[std::filesystem::path(line.source).filename().string()] =
+        LoadThumbnail(thumbnails() + "/" + line.thumbnail);
+  }
+  ASSERT_EQ(expected.size(), 48u);
+
+  const TempDir out;
+  const CommandResult run =
+      Thumbpipe({converted.path(), "2", "--output", out / "thumbnails", "--manifest",
+                 out / "processed.txt", "--stats-json", out / "stats.json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const Summary summary = ParseSummary(run.err);
+  EXPECT_EQ(summary.thumbnails, 96);
+  EXPECT_EQ(summary.not_images, 0);
+  EXPECT_EQ(summary.failed, 2);
+  EXPECT_THAT(run.err, HasSubstr("failed: '" + converted / "cut-Landscape_5.jxl" +
+                                 "': decode JPEG XL: the file ends early (is it truncated?)\n"));
+  EXPECT_THAT(run.err, HasSubstr("failed: '" + converted / "cut-Landscape_5.jp2" +
+                                 "': decode JPEG 2000: the file ends early (is it truncated?)\n"));
+
+  std::map<std::string, cv::Mat> got;
+  std::set<std::string> names;
+  for (const ManifestLine& line : ReadManifest(out / "processed.txt")) {
+    const cv::Mat pixels = LoadThumbnail(out / "thumbnails/" + line.thumbnail);
+    ASSERT_FALSE(pixels.empty()) << line.thumbnail << " for " << line.source;
+    EXPECT_EQ(ExpectedName(pixels), line.thumbnail) << line.source;
+    got[std::filesystem::path(line.source).filename().string()] = pixels;
+    names.insert(line.thumbnail);
+  }
+  EXPECT_EQ(ListFolder(out / "thumbnails").size(), names.size()) << "stray files";
+  ASSERT_EQ(got.size(), made_from.size());
+  for (const auto& [name, source] : made_from) {
+    const cv::Mat& thumbnail = got[name];
+    const cv::Mat& wanted = expected.at(source);
+    ASSERT_EQ(thumbnail.size(), wanted.size()) << name;
+    ASSERT_EQ(thumbnail.channels(), wanted.channels()) << name;
+    // A wrongly turned photo scores about 10-15 dB. Measured: the JPEG XL photos 34 dB (libjxl
+    // decodes the whole image, libjpeg-turbo its 1/8 scale), the JPEG 2000 ones 31 dB (lossy,
+    // from a lower level); the lossless copies of PNGs are identical.
+    const double floor = source.ends_with(".png") ? 45.0 : 30.0;
+    EXPECT_GT(cv::PSNR(thumbnail, wanted), floor) << name << " from " << source;
+  }
+
+  const nlohmann::json stats = nlohmann::json::parse(ReadFile(out / "stats.json"));
+  EXPECT_EQ(stats["by_format"]["jxl"]["thumbnails"], 48);
+  EXPECT_EQ(stats["by_format"]["jxl"]["failed"], 1);
+  EXPECT_EQ(stats["by_format"]["jpeg2000"]["thumbnails"], 48);
+  EXPECT_EQ(stats["by_format"]["jpeg2000"]["failed"], 1);
+}
+
+}  // namespace
+}  // namespace thumbpipe::testing
