@@ -5,6 +5,7 @@
 #include "worker/decoders/jxl_decoder.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <string>
 #include <vector>
@@ -196,6 +197,59 @@ TEST(JxlDecoderTest, ColoursOtherThanSrgbAreDescribed) {
   ASSERT_TRUE(decoded.status.ok()) << decoded.status.message();
   ASSERT_EQ(decoded.colours.size(), 1u);
   EXPECT_EQ(decoded.colours[0].icc.size(), 3024u);
+}
+
+std::string Be32(uint32_t v) {
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+          static_cast<char>(v)};
+}
+
+std::string PngChunk(const std::string& type, const std::string& data) {
+  const std::string body = type + data;
+  return Be32(static_cast<uint32_t>(data.size())) + body +
+         Be32(static_cast<uint32_t>(
+             crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size())));
+}
+
+// An animated PNG of w x h RGB frames, each all one colour, shown a tenth of a second each.
+std::string AnimatedPng(uint32_t w, uint32_t h, const std::vector<std::vector<uint8_t>>& frames) {
+  std::string png("\x89PNG\r\n\x1A\n", 8);
+  png += PngChunk("IHDR", Be32(w) + Be32(h) + std::string("\x08\x02\x00\x00\x00", 5));
+  png += PngChunk("acTL", Be32(static_cast<uint32_t>(frames.size())) + Be32(0));
+  uint32_t sequence = 0;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    png += PngChunk("fcTL", Be32(sequence++) + Be32(w) + Be32(h) + Be32(0) + Be32(0) +
+                                std::string("\x00\x01\x00\x0A\x00\x00", 6));
+    std::string rows;
+    for (uint32_t y = 0; y < h; ++y) {
+      rows += '\0';  // filter: none
+      for (uint32_t x = 0; x < w; ++x) rows.append(frames[i].begin(), frames[i].end());
+    }
+    std::string packed(compressBound(rows.size()), '\0');
+    uLongf size = packed.size();
+    EXPECT_EQ(compress(reinterpret_cast<Bytef*>(packed.data()), &size,
+                       reinterpret_cast<const Bytef*>(rows.data()), rows.size()),
+              Z_OK);
+    packed.resize(size);
+    png += i == 0 ? PngChunk("IDAT", packed) : PngChunk("fdAT", Be32(sequence++) + packed);
+  }
+  return png + PngChunk("IEND", "");
+}
+
+TEST(JxlDecoderTest, AnimationGivesItsFirstFrame) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "anim.png", AnimatedPng(16, 12, {{200, 20, 20}, {20, 20, 200}}));
+  const std::string file = Jxl(dir, dir / "anim.png");
+  ASSERT_FALSE(file.empty());
+  const Decoded decoded = Decode(file);
+  ASSERT_TRUE(decoded.status.ok()) << decoded.status.message();
+  ASSERT_EQ(decoded.image.size(), (Size{16, 12}));
+  for (uint32_t y = 0; y < 12; ++y) {
+    for (uint32_t x = 0; x < 16; ++x) {
+      const uint8_t* p = decoded.image.row(y) + x * decoded.image.channels;
+      ASSERT_EQ(std::vector<int>(p, p + 3), (std::vector<int>{200, 20, 20})) << x << "," << y;
+    }
+  }
 }
 
 TEST(JxlDecoderTest, TruncatedFileFailsWithAClearReason) {
