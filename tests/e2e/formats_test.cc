@@ -115,5 +115,33 @@ TEST_F(FormatsTest, JpegXlAndJpeg2000ThumbnailsLookLikeTheirSources) {
   EXPECT_EQ(stats["by_format"]["jpeg2000"]["failed"], 1);
 }
 
+// A codestream whose header claims 12000x12000 pixels (within --max-pixels) needs 1.7 GB for
+// its components at full size: under --max-memory 512M that fails with a plain reason, while
+// a thumbnail of the default size, decoded from a lower level, needs a few megabytes.
+TEST_F(FormatsTest, Jpeg2000TooLargeForMaxMemoryFailsPlainly) {
+  TempDir photos, scratch;
+  // One grey: its few code-blocks still decode when the header says the image is larger.
+  ASSERT_TRUE(cv::imwrite(scratch / "small.png", cv::Mat(48, 64, CV_8UC3, cv::Scalar::all(128))));
+  ASSERT_EQ(EncodeJp2(scratch / "small.png", scratch / "small.j2k"), "");
+  std::string file = ReadFile(scratch / "small.j2k");
+  ASSERT_EQ(file.substr(0, 4), "\xFF\x4F\xFF\x51");
+  for (const size_t at : {8, 12, 24, 28}) {  // SIZ: image width, height; tile width, height
+    file.replace(at, 4, std::string("\x00\x00\x2E\xE0", 4));
+  }
+  WriteFile(photos / "claim.j2k", file);
+
+  CommandResult run =
+      Thumbpipe({photos.path(), "1", "--size", "20000x20000", "--max-memory", "512M"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("failed: '" + photos / "claim.j2k" +
+                                 "': decode JPEG 2000: not enough memory for a 12000x12000 "
+                                 "image (--max-memory)\n"));
+  EXPECT_EQ(ParseSummary(run.err).failed, 1);
+
+  run = Thumbpipe({photos.path(), "1", "--max-memory", "512M"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(ParseSummary(run.err).thumbnails, 1) << run.err;
+}
+
 }  // namespace
 }  // namespace thumbpipe::testing

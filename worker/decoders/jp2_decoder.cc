@@ -160,6 +160,15 @@ std::string Describe(const Reader& reader) {
   return fmt::format("OpenJPEG cannot decode the file: {}", reader.error);
 }
 
+// OpenJPEG's words for an allocation that failed ("Not enough memory for tile data", "Size of
+// tile data exceeds system limits", "Error allocating tile component data").
+bool SaysOutOfMemory(std::string_view error) {
+  for (const std::string_view words : {"memory", "exceeds system limits", "allocating"}) {
+    if (error.find(words) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 struct DestroyCodec {
   void operator()(opj_codec_t* codec) const { opj_destroy_codec(codec); }
 };
@@ -439,7 +448,9 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, b
   if (reduction > 0 && !opj_set_decoded_resolution_factor(session.codec.get(), reduction))
     return Status::Error(Describe(session.reader));
   if (!opj_decode(session.codec.get(), session.stream.get(), session.image.get())) {
-    *again = reduction > 0 && session.reader.error.find(kTooFewLevels) != std::string::npos;
+    const std::string& error = session.reader.error;
+    *again = reduction > 0 && error.find(kTooFewLevels) != std::string::npos;
+    if (SaysOutOfMemory(error)) return OutOfMemory(ReducedSize(header, reduction));
     return Status::Error(Describe(session.reader));
   }
   Layout layout;
