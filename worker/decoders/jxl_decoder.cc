@@ -88,6 +88,7 @@ Status Damaged(const StderrCapture& capture) {
 // Decodes the first frame into *image, upright; *colour as DescribeColours says.
 Status DecodeFrame(std::span<const uint8_t> file, const DecodeRequest& request, Image* image,
                    std::optional<ColourSource>* colour) {
+  const StderrCapture capture;
   const JxlDecoderPtr decoder = JxlDecoderMake(nullptr);
   if (decoder == nullptr) return Status::Error("not enough memory (--max-memory)");
   // No parallel runner: libjxl decodes on this thread. Rows come turned by the codestream's
@@ -100,7 +101,6 @@ Status DecodeFrame(std::span<const uint8_t> file, const DecodeRequest& request, 
   }
   // The input is not closed: then a file that ends too early asks for more instead of failing
   // like a damaged one. The first frame is all that is read, so the end is never needed.
-  const StderrCapture capture;
   JxlBasicInfo info{};
   Size upright;
   JxlPixelFormat format{0, JXL_TYPE_UINT8, JXL_NATIVE_ENDIAN, 0};
