@@ -184,41 +184,41 @@ struct DestroyInfo {
 
 // One pass of OpenJPEG over the file. Destroyed in the order OpenJPEG needs: the image, the
 // stream and the codec after it.
-struct Session {
+struct OpenJpegPass {
   Reader reader;
   std::unique_ptr<opj_codec_t, DestroyCodec> codec;
   std::unique_ptr<opj_stream_t, DestroyStream> stream;
   std::unique_ptr<opj_image_t, DestroyImage> image;
 };
 
-Status ReadHeader(std::span<const uint8_t> file, Session* session) {
-  session->reader.file = file;
-  session->reader.jp2 = file.size() >= kJp2Signature.size() &&
-                        std::memcmp(file.data(), kJp2Signature.data(), kJp2Signature.size()) == 0;
-  session->codec.reset(opj_create_decompress(session->reader.jp2 ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K));
-  session->stream.reset(opj_stream_create(OPJ_J2K_STREAM_CHUNK_SIZE, OPJ_TRUE));
-  if (session->codec == nullptr || session->stream == nullptr)
+Status ReadHeader(std::span<const uint8_t> file, OpenJpegPass* pass) {
+  pass->reader.file = file;
+  pass->reader.jp2 = file.size() >= kJp2Signature.size() &&
+                     std::memcmp(file.data(), kJp2Signature.data(), kJp2Signature.size()) == 0;
+  pass->codec.reset(opj_create_decompress(pass->reader.jp2 ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K));
+  pass->stream.reset(opj_stream_create(OPJ_J2K_STREAM_CHUNK_SIZE, OPJ_TRUE));
+  if (pass->codec == nullptr || pass->stream == nullptr)
     return Status::Error("not enough memory (--max-memory)");
-  opj_codec_t* codec = session->codec.get();
-  opj_set_error_handler(codec, OnError, &session->reader.error);
+  opj_codec_t* codec = pass->codec.get();
+  opj_set_error_handler(codec, OnError, &pass->reader.error);
   opj_set_warning_handler(codec, Ignore, nullptr);
   opj_set_info_handler(codec, Ignore, nullptr);
   opj_dparameters_t parameters;
   opj_set_default_decoder_parameters(&parameters);
   if (!opj_setup_decoder(codec, &parameters) || !opj_decoder_set_strict_mode(codec, OPJ_TRUE) ||
       !opj_codec_set_threads(codec, 0)) {
-    return Status::Error(Describe(session->reader));
+    return Status::Error(Describe(pass->reader));
   }
-  opj_stream_t* stream = session->stream.get();
-  opj_stream_set_user_data(stream, &session->reader, nullptr);
+  opj_stream_t* stream = pass->stream.get();
+  opj_stream_set_user_data(stream, &pass->reader, nullptr);
   opj_stream_set_user_data_length(stream, file.size());
   opj_stream_set_read_function(stream, ReadBytes);
   opj_stream_set_skip_function(stream, SkipBytes);
   opj_stream_set_seek_function(stream, SeekTo);
   opj_image_t* image = nullptr;
   const bool read = opj_read_header(stream, codec, &image);
-  session->image.reset(image);
-  if (!read || image == nullptr) return Status::Error(Describe(session->reader));
+  pass->image.reset(image);
+  if (!read || image == nullptr) return Status::Error(Describe(pass->reader));
   if (image->numcomps == 0 || image->comps == nullptr)
     return Status::Error("the image has no components");
   return Status::OK();
@@ -424,9 +424,9 @@ Status Deliver(const opj_image_t& image, const Layout& layout, Size full, Size n
 Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, bool may_reduce,
                   RowSink* sink, bool* again) {
   *again = false;
-  Session session;
-  if (Status status = ReadHeader(file, &session); !status.ok()) return status;
-  const opj_image_t& header = *session.image;
+  OpenJpegPass pass;
+  if (Status status = ReadHeader(file, &pass); !status.ok()) return status;
+  const opj_image_t& header = *pass.image;
   const Size full = ReducedSize(header, 0);
   if (!WithinPixelLimit(full, request.max_pixels)) return TooManyPixels(full, request.max_pixels);
   if (full.width == 0 || full.height == 0)
@@ -437,7 +437,7 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, b
   if (may_reduce && !HasPalette(file)) {
     // A level twice the need on each side: see jp2_decoder.h.
     const uint64_t wide = uint64_t{needed.width} * 2, high = uint64_t{needed.height} * 2;
-    for (uint32_t r = LevelsInMainHeader(session.codec.get(), header.numcomps) - 1; r > 0; --r) {
+    for (uint32_t r = LevelsInMainHeader(pass.codec.get(), header.numcomps) - 1; r > 0; --r) {
       const Size reduced = ReducedSize(header, r);
       if (reduced.width >= wide && reduced.height >= high) {
         reduction = r;
@@ -445,17 +445,17 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, b
       }
     }
   }
-  if (reduction > 0 && !opj_set_decoded_resolution_factor(session.codec.get(), reduction))
-    return Status::Error(Describe(session.reader));
-  if (!opj_decode(session.codec.get(), session.stream.get(), session.image.get())) {
-    const std::string& error = session.reader.error;
+  if (reduction > 0 && !opj_set_decoded_resolution_factor(pass.codec.get(), reduction))
+    return Status::Error(Describe(pass.reader));
+  if (!opj_decode(pass.codec.get(), pass.stream.get(), pass.image.get())) {
+    const std::string& error = pass.reader.error;
     *again = reduction > 0 && error.find(kTooFewLevels) != std::string::npos;
     if (SaysOutOfMemory(error)) return OutOfMemory(ReducedSize(header, reduction));
-    return Status::Error(Describe(session.reader));
+    return Status::Error(Describe(pass.reader));
   }
   Layout layout;
-  if (Status status = ReadLayout(*session.image, &layout); !status.ok()) return status;
-  return Deliver(*session.image, layout, full, needed, sink);
+  if (Status status = ReadLayout(*pass.image, &layout); !status.ok()) return status;
+  return Deliver(*pass.image, layout, full, needed, sink);
 }
 
 }  // namespace
