@@ -18,9 +18,8 @@ enum class Format : uint8_t {
   kPnm = 6,
   kGif = 7,
   kHeif = 8,  // HEIC and AVIF alike
-  // Recognised as images, but no decoder is built in: reported as failed, not as "not an image".
   kJpegXl = 9,
-  kJpeg2000 = 10,
+  kJpeg2000 = 10,  // JP2 files and bare codestreams
   // Read through ImageMagick, in a plug-in (worker/decoders/magick_codec.h).
   kTga = 11,
   kIco = 12,  // ICO and CUR alike

@@ -52,8 +52,11 @@ void MakeThumbnailOrThrow(Input& input, const ThumbnailRequest& request, Thumbna
       return Fail(out, NamingTheFormat(format, status.message()));
   }
   // HEIF's rotation and mirroring live in the file's irot/imir, which its decoder applies; its
-  // EXIF orientation is to be ignored (ISO/IEC 23008-12), or the image would turn twice.
-  const int orientation = format == Format::kHeif ? 1 : ReadOrientation(exif_source, format);
+  // EXIF orientation is to be ignored (ISO/IEC 23008-12), or the image would turn twice. JPEG
+  // XL's orientation is in its codestream header, which libjxl applies; an Exif box that cjxl
+  // kept from a JPEG still says what was moved there.
+  const bool turned_by_decoder = format == Format::kHeif || format == Format::kJpegXl;
+  const int orientation = turned_by_decoder ? 1 : ReadOrientation(exif_source, format);
   // The box applies to the upright image; decoders work in stored orientation.
   const auto thumbnail_size = [&](Size full) {
     return Oriented(FitInBox(Oriented(full, orientation), request.box), orientation);

@@ -8,14 +8,16 @@ THUMBPIPE_BUILD_PACKAGES=(
   cmake ninja-build g++ pkg-config ccache
   libopencv-dev libboost-dev libfmt-dev libcli11-dev libssl-dev nlohmann-json3-dev
   libjpeg62-turbo-dev libpng-dev zlib1g-dev libwebp-dev libtiff-dev libgif-dev libisal-dev
-  libheif-dev libsystemd-dev libsqlite3-dev libmagickcore-6.q16-dev liblcms2-dev libgs-common
+  libheif-dev libjxl-dev libopenjp2-7-dev libsystemd-dev libsqlite3-dev libmagickcore-6.q16-dev
+  liblcms2-dev libgs-common
   libgtest-dev libgmock-dev
 )
-# What the tests need besides: a terminal to watch the progress line in, heif-enc to make
-# HEIF files, Pillow to write the long-tail formats (TGA, ICO, PCX, SGI, XBM) with an encoder
-# other than the decoder's, and avifenc and Pillow with colord's profiles to make
-# colour-managed images.
-THUMBPIPE_TEST_PACKAGES=(tmux libheif-examples libavif-bin python3-pil colord-data)
+# What the tests need besides: a terminal to watch the progress line in; heif-enc, cjxl and
+# opj_compress to make HEIF, JPEG XL and JPEG 2000 files; Pillow to write the long-tail formats
+# (TGA, ICO, PCX, SGI, XBM) with an encoder other than the decoder's; avifenc and Pillow with
+# colord's profiles to make colour-managed images.
+THUMBPIPE_TEST_PACKAGES=(tmux libheif-examples libjxl-tools libopenjp2-tools libavif-bin python3-pil
+  colord-data)
 
 say() { printf 'thumbpipe: %s\n' "$*" >&2; }
 

@@ -26,8 +26,8 @@ struct DecodeRequest {
 };
 
 // Receives a decoded image: Begin once, then its rows top to bottom, as stored (EXIF
-// orientation not applied; HEIF's own irot/imir are, see heif_decoder.h), 8 bits per sample,
-// grey / grey+alpha / RGB / RGBA.
+// orientation not applied; HEIF's own irot/imir and JPEG XL's codestream orientation are, see
+// heif_decoder.h and jxl_decoder.h), 8 bits per sample, grey / grey+alpha / RGB / RGBA.
 class RowSink {
  public:
   virtual ~RowSink() = default;

@@ -5,7 +5,9 @@
 #include "worker/decoders/decoder.h"
 #include "worker/decoders/gif_decoder.h"
 #include "worker/decoders/heif_decoder.h"
+#include "worker/decoders/jp2_decoder.h"
 #include "worker/decoders/jpeg_decoder.h"
+#include "worker/decoders/jxl_decoder.h"
 #include "worker/decoders/magick_codec.h"
 #include "worker/decoders/opencv_codec.h"
 #include "worker/decoders/png_decoder.h"
@@ -33,12 +35,15 @@ const Decoder* DecoderFor(Format format) {
   static const HeifDecoder heif;
   static const MagickDecoder tga(Format::kTga), ico(Format::kIco), psd(Format::kPsd),
       pcx(Format::kPcx), sgi(Format::kSgi), xpm(Format::kXpm), xbm(Format::kXbm);
+  static const JpegXlDecoder jxl;
+  static const Jp2Decoder jp2;
   static const std::array kDecoders{
-      Entry{Format::kJpeg, &jpeg}, Entry{Format::kPng, &png},   Entry{Format::kWebp, &webp},
-      Entry{Format::kTiff, &tiff}, Entry{Format::kBmp, &bmp},   Entry{Format::kPnm, &pnm},
-      Entry{Format::kGif, &gif},   Entry{Format::kHeif, &heif}, Entry{Format::kTga, &tga},
-      Entry{Format::kIco, &ico},   Entry{Format::kPsd, &psd},   Entry{Format::kPcx, &pcx},
-      Entry{Format::kSgi, &sgi},   Entry{Format::kXpm, &xpm},   Entry{Format::kXbm, &xbm},
+      Entry{Format::kJpeg, &jpeg},    Entry{Format::kPng, &png},   Entry{Format::kWebp, &webp},
+      Entry{Format::kTiff, &tiff},    Entry{Format::kBmp, &bmp},   Entry{Format::kPnm, &pnm},
+      Entry{Format::kGif, &gif},      Entry{Format::kHeif, &heif}, Entry{Format::kJpegXl, &jxl},
+      Entry{Format::kJpeg2000, &jp2}, Entry{Format::kTga, &tga},   Entry{Format::kIco, &ico},
+      Entry{Format::kPsd, &psd},      Entry{Format::kPcx, &pcx},   Entry{Format::kSgi, &sgi},
+      Entry{Format::kXpm, &xpm},      Entry{Format::kXbm, &xbm},
   };
   for (const Entry& entry : kDecoders) {
     if (entry.format == format) return entry.decoder;
