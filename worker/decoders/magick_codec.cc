@@ -2,15 +2,13 @@
 // to the sink; a few checks of its own say "truncated" where ImageMagick would say less.
 #include "worker/decoders/magick_codec.h"
 
-#include <dlfcn.h>
-
-#include <filesystem>
 #include <string>
 #include <string_view>
 
 #include <fmt/format.h>
 
 #include "worker/decoders/magick_plugin.h"
+#include "worker/decoders/plugin_loader.h"
 
 namespace thumbpipe {
 namespace {
@@ -22,26 +20,11 @@ struct Plugin {
 };
 
 // Loads the plug-in from the running program's folder, once per process.
-const Plugin& LoadPlugin() {
+const Plugin& ThePlugin() {
   static const Plugin plugin = [] {
     Plugin loaded;
-    std::error_code ec;
-    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    const std::string path = (self.parent_path() / THUMBPIPE_MAGICK_PLUGIN).string();
-    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) {
-      const char* why = ::dlerror();
-      loaded.error =
-          fmt::format("cannot load the ImageMagick decoders: {}", why != nullptr ? why : path);
-      return loaded;
-    }
-    loaded.decode = reinterpret_cast<decltype(&thumbpipe_magick_decode)>(
-        ::dlsym(handle, "thumbpipe_magick_decode"));
-    loaded.release = reinterpret_cast<decltype(&thumbpipe_magick_free)>(
-        ::dlsym(handle, "thumbpipe_magick_free"));
-    if (loaded.decode == nullptr || loaded.release == nullptr) {
-      loaded.error = fmt::format("'{}' is not a thumbpipe ImageMagick plug-in", path);
-    }
+    LoadPlugin(THUMBPIPE_MAGICK_PLUGIN, "thumbpipe_magick_decode", "thumbpipe_magick_free",
+               &loaded.decode, &loaded.release, &loaded.error);
     return loaded;
   }();
   return plugin;
@@ -147,8 +130,11 @@ Status MagickDecoder::Decode(Input& input, const DecodeRequest& request, RowSink
       (format_ == Format::kPsd && CompositeMissing(file))) {
     return Truncated(format_);
   }
-  const Plugin& plugin = LoadPlugin();
-  if (!plugin.error.empty()) return Status::Error(plugin.error);
+  const Plugin& plugin = ThePlugin();
+  if (!plugin.error.empty()) {
+    return Status::Error(
+        fmt::format("{} decoder could not be loaded: {}", FormatName(format_), plugin.error));
+  }
   ThumbpipeMagickImage image{};
   char error[512] = "";
   const int result = plugin.decode(file.data(), file.size(), coder, request.max_pixels, &image,
