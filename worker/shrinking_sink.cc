@@ -8,7 +8,11 @@ namespace thumbpipe {
 Status ShrinkingSink::Begin(Size full, Size rows, uint32_t channels, uint32_t block) {
   began_ = true;
   thumbnail_ = thumbnail_size_(full);
-  transform_ = ColourTransform::ToSrgb(colour_, channels);
+  try {
+    transform_ = ColourTransform::ToSrgb(colour_, channels);
+  } catch (const std::bad_alloc&) {
+    return OutOfMemory(format_);
+  }
   if (transform_ == nullptr) return reducer_.Begin(rows, thumbnail_, channels, block, full);
 
   const Size oversampled{thumbnail_.width * ColourTransform::kOversampling,

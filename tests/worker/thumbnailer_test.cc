@@ -1,5 +1,7 @@
 #include "worker/thumbnailer.h"
 
+#include <zlib.h>
+
 #include <gtest/gtest.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -93,6 +95,21 @@ TEST_F(ThumbnailerTest, GreyAndAlphaAreKept) {
     ASSERT_EQ(t.outcome, Outcome::kThumbnail) << c.name << ": " << t.reason;
     EXPECT_EQ(t.image.channels, c.channels) << c.name;
   }
+}
+
+TEST_F(ThumbnailerTest, PngWithALargeTextChunkDecodes) {
+  // XMP or C2PA data of megabytes before the image data: skipped, as any text chunk is.
+  const std::string file = testing::ReadFile(testing::CorpusPath("pngsuite/f00n2c08.png"));
+  std::string text = "XML:com.adobe.xmp" + std::string(5, '\0') + std::string(5 << 20, 'x');
+  std::string chunk;
+  for (int shift = 24; shift >= 0; shift -= 8) chunk += static_cast<char>(text.size() >> shift);
+  const std::string body = "iTXt" + text;
+  const uint32_t crc = static_cast<uint32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size())));
+  chunk += body;
+  for (int shift = 24; shift >= 0; shift -= 8) chunk += static_cast<char>(crc >> shift);
+  const Thumbnail t = Make(file.substr(0, 8 + 25) + chunk + file.substr(8 + 25));
+  EXPECT_EQ(t.outcome, Outcome::kThumbnail) << t.reason;
 }
 
 TEST_F(ThumbnailerTest, SixteenBitComesDownToEightBit) {

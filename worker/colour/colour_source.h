@@ -5,6 +5,7 @@
 // so decoders need no colour library. Worker only.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -21,6 +22,10 @@ struct Chromaticities {
 };
 
 struct ColourSource {
+  // A profile larger than this is ignored, and decoders do not copy it: real ones are a few
+  // kilobytes (a CMYK one up to a megabyte or two).
+  static constexpr size_t kMaxProfileBytes = 4 << 20;
+
   // The file's ICC profile, as embedded. When present, everything below is ignored.
   std::vector<uint8_t> icc;
 

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "common/sha256.h"
+
 namespace thumbpipe {
 namespace {
 
@@ -191,7 +193,7 @@ Profile SrgbProfile(bool grey) {
 }
 
 Profile ProfileFromIcc(std::span<const uint8_t> icc) {
-  if (icc.empty() || icc.size() > ColourTransform::kMaxProfileBytes) return nullptr;
+  if (icc.empty() || icc.size() > ColourSource::kMaxProfileBytes) return nullptr;
   return Profile(cmsOpenProfileFromMem(icc.data(), static_cast<cmsUInt32Number>(icc.size())));
 }
 
@@ -271,7 +273,7 @@ std::vector<uint8_t> ReadFile(const char* path) {
   size_t got;
   while ((got = std::fread(buffer, 1, sizeof buffer, file)) > 0) {
     bytes.insert(bytes.end(), buffer, buffer + got);
-    if (bytes.size() > ColourTransform::kMaxProfileBytes) break;
+    if (bytes.size() > ColourSource::kMaxProfileBytes) break;
   }
   std::fclose(file);
   return bytes;
@@ -335,11 +337,18 @@ void AppendNumber(std::string* key, double value) {
   key->append(bytes, sizeof bytes);
 }
 
+// A profile in a cache key: its size and SHA-256, not its bytes (which may be megabytes).
+std::string IccKey(std::span<const uint8_t> icc) {
+  Sha256 hash;
+  hash.Update(icc);
+  return std::to_string(icc.size()) + ":" + hash.HexDigest();
+}
+
 std::string KeyOf(const ColourSource& source, uint32_t channels) {
   std::string key(1, static_cast<char>('0' + channels));
   if (!source.icc.empty()) {
     key += 'i';
-    key.append(reinterpret_cast<const char*>(source.icc.data()), source.icc.size());
+    key += IccKey(source.icc);
     return key;
   }
   key += 'd';
@@ -361,6 +370,7 @@ std::string KeyOf(const ColourSource& source, uint32_t channels) {
 std::shared_ptr<const ColourTransform> ColourTransform::ToSrgb(const ColourSource& source,
                                                                uint32_t channels) {
   if (channels < 1 || channels > 4 || source.IsSrgbByDeclaration()) return nullptr;
+  if (source.icc.size() > ColourSource::kMaxProfileBytes) return nullptr;  // ignored unread
   SilenceLcms();
   return TheCache().Get(KeyOf(source, channels), [&] { return BuildToSrgb(source, channels); });
 }
@@ -368,8 +378,9 @@ std::shared_ptr<const ColourTransform> ColourTransform::ToSrgb(const ColourSourc
 std::shared_ptr<const ColourTransform> ColourTransform::CmykToSrgb(std::span<const uint8_t> icc,
                                                                    bool inverted) {
   SilenceLcms();
+  if (icc.size() > ColourSource::kMaxProfileBytes) icc = {};  // ignored unread
   std::string key = inverted ? "ci" : "cn";
-  key.append(reinterpret_cast<const char*>(icc.data()), icc.size());
+  key += IccKey(icc);
   return TheCache().Get(std::move(key), [&] { return BuildCmykToSrgb(icc, inverted); });
 }
 

@@ -5,7 +5,8 @@
 // The rules:
 // - An ICC profile is used when its colour space fits the pixels (RGB for RGB, grey for grey);
 //   a profile that does not fit, or that lcms2 cannot read, is ignored and the rows are taken
-//   as sRGB, as browsers do. Profiles larger than kMaxProfileBytes are ignored unread.
+//   as sRGB, as browsers do. Profiles larger than ColourSource::kMaxProfileBytes are ignored
+//   unread (decoders do not even copy them).
 // - Without a profile, PNG gAMA/cHRM and nclx are built into a profile. A gamma within 1% of
 //   1/2.2 with sRGB's primaries (or none) is taken as sRGB, as the PNG specification allows
 //   and Skia does: it is how most tools write "sRGB" in gAMA.
@@ -30,7 +31,6 @@ namespace thumbpipe {
 
 class ColourTransform {
  public:
-  static constexpr size_t kMaxProfileBytes = 4 << 20;
   // Colours are converted at no less than this many times the thumbnail's size on each side
   // (or at the size the image comes in, if smaller), so that converting costs the same for
   // every large image; see worker/shrinking_sink.h.

@@ -202,7 +202,9 @@ ColourSource ColourOf(const heif_image_handle* handle) {
   switch (heif_image_handle_get_color_profile_type(handle)) {
     case heif_color_profile_type_prof:
     case heif_color_profile_type_rICC: {
-      source.icc.resize(heif_image_handle_get_raw_color_profile_size(handle));
+      const size_t size = heif_image_handle_get_raw_color_profile_size(handle);
+      if (size > ColourSource::kMaxProfileBytes) break;  // ignored unread
+      source.icc.resize(size);
       if (source.icc.empty() ||
           heif_image_handle_get_raw_color_profile(handle, source.icc.data()).code !=
               heif_error_Ok) {

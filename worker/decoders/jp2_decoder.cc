@@ -396,7 +396,8 @@ Status Deliver(const opj_image_t& image, const Layout& layout, Size full, Size n
     return OutOfMemory(kJp2, rows);
   }
 
-  if (image.icc_profile_buf != nullptr && image.icc_profile_len > 0) {
+  if (image.icc_profile_buf != nullptr && image.icc_profile_len > 0 &&
+      image.icc_profile_len <= ColourSource::kMaxProfileBytes) {
     ColourSource source;
     source.icc.assign(image.icc_profile_buf, image.icc_profile_buf + image.icc_profile_len);
     sink->SetColour(std::move(source));

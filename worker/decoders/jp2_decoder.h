@@ -24,9 +24,10 @@
 // resolution); rows are converted one at a time. OpenJPEG runs without a thread pool
 // (opj_codec_set_threads 0: one pool thread would only be waited on), whatever OPJ_NUM_THREADS
 // says, and in strict mode, so that a truncated file fails instead of coming out grey.
-// OpenJPEG's first error message, or a check of the file's lengths, becomes the Status; a
-// failed allocation becomes "not enough memory". The only
-// file that includes openjpeg.h. Worker only.
+// A failure becomes a reason of decoder.h: truncated (by a check of the file's lengths),
+// out of memory (when OpenJPEG says an allocation failed), a damaged header, or damaged or
+// unsupported data; OpenJPEG's own words are not shown. The only file that includes
+// openjpeg.h. Worker only.
 #pragma once
 
 #include "worker/decoders/decoder.h"

@@ -246,16 +246,25 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, R
   // The profile comes in APP2 markers; libjpeg reassembles it (null when absent or damaged).
   JOCTET* icc_data = nullptr;
   unsigned icc_size = 0;
+  // No allocation may throw here, between libjpeg's create and destroy.
   if (jpeg_read_icc_profile(&cinfo, &icc_data, &icc_size)) {
-    icc.assign(icc_data, icc_data + icc_size);
+    try {
+      if (icc_size <= ColourSource::kMaxProfileBytes) icc.assign(icc_data, icc_data + icc_size);
+    } catch (const std::bad_alloc&) {
+      status = OutOfMemory(kJpeg, full);
+    }
     std::free(icc_data);
   }
-  if (cmyk) {
-    cmyk_transform = ColourTransform::CmykToSrgb(icc, cinfo.saw_Adobe_marker);
-  } else if (!icc.empty()) {
-    sink->SetColour(ColourSource::FromIcc(std::move(icc)));
+  try {
+    if (cmyk) {
+      cmyk_transform = ColourTransform::CmykToSrgb(icc, cinfo.saw_Adobe_marker);
+    } else if (!icc.empty()) {
+      sink->SetColour(ColourSource::FromIcc(std::move(icc)));
+    }
+  } catch (const std::bad_alloc&) {
+    status = OutOfMemory(kJpeg, full);
   }
-  status = sink->Begin(full, rows, channels, cinfo.scale_denom);
+  if (status.ok()) status = sink->Begin(full, rows, channels, cinfo.scale_denom);
   if (status.ok()) {
     try {
       row.resize(static_cast<size_t>(rows.width) * channels);

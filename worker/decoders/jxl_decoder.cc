@@ -54,8 +54,9 @@ Status DescribeColours(::JxlDecoder* decoder, const JxlBasicInfo& info,
   size_t size = 0;
   if (JxlDecoderGetICCProfileSize(decoder, nullptr, JXL_COLOR_PROFILE_TARGET_DATA, &size) !=
           JXL_DEC_SUCCESS ||
-      size == 0) {
-    return Status::OK();  // no profile to be had (an unknown colour space): taken as sRGB
+      size == 0 || size > ColourSource::kMaxProfileBytes) {
+    // No profile to be had (an unknown colour space), or one too large to use: taken as sRGB.
+    return Status::OK();
   }
   ColourSource source;
   try {

@@ -4,8 +4,9 @@
 // orientation on top: the file's Exif box is not read. Rows are 8-bit grey, grey+alpha, RGB or
 // RGBA as the image has them, alpha not premultiplied. Lossy (XYB) images are rendered to
 // sRGB by libjxl; any other image comes in its own colours, and when those are not sRGB its
-// ICC profile goes to RowSink::SetColour. --max-pixels applies to the size in the header,
-// and to each frame's, before any pixel memory is allocated.
+// ICC profile goes to RowSink::SetColour. --max-pixels applies to the image's size in the
+// header, before any pixel memory is allocated. libjxl's complaints on stderr are held back
+// (StderrCapture); failures are reasons of decoder.h.
 //
 // No shrinking while decoding: libjxl 0.7 has no reduced-resolution decode of a frame. Its DC
 // (1/8) output buffer is a stub that writes nothing, and stopping at the DC progression step

@@ -2,15 +2,13 @@
 // to the sink; a few checks of its own say "truncated" where ImageMagick would say less.
 #include "worker/decoders/magick_codec.h"
 
-#include <dlfcn.h>
-
-#include <filesystem>
 #include <string>
 #include <string_view>
 
 #include <fmt/format.h>
 
 #include "worker/decoders/magick_plugin.h"
+#include "worker/decoders/plugin_loader.h"
 
 namespace thumbpipe {
 namespace {
@@ -22,26 +20,11 @@ struct Plugin {
 };
 
 // Loads the plug-in from the running program's folder, once per process.
-const Plugin& LoadPlugin() {
+const Plugin& ThePlugin() {
   static const Plugin plugin = [] {
     Plugin loaded;
-    std::error_code ec;
-    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    const std::string path = (self.parent_path() / THUMBPIPE_MAGICK_PLUGIN).string();
-    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) {
-      const char* why = ::dlerror();
-      loaded.error =
-          fmt::format("cannot load the ImageMagick decoders: {}", why != nullptr ? why : path);
-      return loaded;
-    }
-    loaded.decode = reinterpret_cast<decltype(&thumbpipe_magick_decode)>(
-        ::dlsym(handle, "thumbpipe_magick_decode"));
-    loaded.release = reinterpret_cast<decltype(&thumbpipe_magick_free)>(
-        ::dlsym(handle, "thumbpipe_magick_free"));
-    if (loaded.decode == nullptr || loaded.release == nullptr) {
-      loaded.error = fmt::format("'{}' is not a thumbpipe ImageMagick plug-in", path);
-    }
+    LoadPlugin(THUMBPIPE_MAGICK_PLUGIN, "thumbpipe_magick_decode", "thumbpipe_magick_free",
+               &loaded.decode, &loaded.release, &loaded.error);
     return loaded;
   }();
   return plugin;
@@ -103,21 +86,32 @@ bool CompositeMissing(std::span<const uint8_t> file) {
   const uint64_t depth = Be(file, 22, 2);
   uint64_t at = 26;
   // Colour mode data, image resources, layers and masks: each a length and its bytes.
+  // Every length is checked against what is left of the file before it is added, so no sum
+  // can wrap (the lengths and sizes come from the file: up to 2^64 and 2^32 each).
+  const uint64_t size = file.size();
   for (const size_t length_bytes : {size_t{4}, size_t{4}, large ? size_t{8} : size_t{4}}) {
-    if (at + length_bytes > file.size()) return true;
-    at += length_bytes + Be(file, at, length_bytes);
+    if (length_bytes > size - at) return true;
+    const uint64_t length = Be(file, at, length_bytes);
+    at += length_bytes;
+    if (length > size - at) return true;
+    at += length;
   }
-  if (at + 2 > file.size()) return true;
+  if (2 > size - at) return true;
   const uint64_t compression = Be(file, at, 2);
   at += 2;
-  const uint64_t rows = channels * height;
-  if (compression == 0) return at + rows * ((width * depth + 7) / 8) > file.size();
+  const unsigned __int128 rows = static_cast<unsigned __int128>(channels) * height;
+  if (compression == 0) {
+    const unsigned __int128 row_bytes = (static_cast<unsigned __int128>(width) * depth + 7) / 8;
+    return rows * row_bytes > size - at;
+  }
   if (compression != 1) return false;  // ZIP: ImageMagick says what it makes of it
   const size_t count_bytes = large ? 4 : 2;
-  if (at + rows * count_bytes > file.size()) return true;
-  uint64_t packed = 0;
-  for (uint64_t row = 0; row < rows; ++row) packed += Be(file, at + row * count_bytes, count_bytes);
-  return at + rows * count_bytes + packed > file.size();
+  if (rows * count_bytes > size - at) return true;
+  unsigned __int128 packed = 0;
+  for (uint64_t row = 0; row < static_cast<uint64_t>(rows); ++row) {
+    packed += Be(file, at + row * count_bytes, count_bytes);
+  }
+  return rows * count_bytes + packed > size - at;
 }
 
 // The plug-in's reason (see magick_plugin.cc: Describe) in the words of decoder.h; the phrase
@@ -147,8 +141,11 @@ Status MagickDecoder::Decode(Input& input, const DecodeRequest& request, RowSink
       (format_ == Format::kPsd && CompositeMissing(file))) {
     return Truncated(format_);
   }
-  const Plugin& plugin = LoadPlugin();
-  if (!plugin.error.empty()) return Status::Error(plugin.error);
+  const Plugin& plugin = ThePlugin();
+  if (!plugin.error.empty()) {
+    return Status::Error(
+        fmt::format("{} decoder could not be loaded: {}", FormatName(format_), plugin.error));
+  }
   ThumbpipeMagickImage image{};
   char error[512] = "";
   const int result = plugin.decode(file.data(), file.size(), coder, request.max_pixels, &image,
@@ -164,7 +161,7 @@ Status MagickDecoder::Decode(Input& input, const DecodeRequest& request, RowSink
     default:
       return Reason(format_, error);
   }
-  if (image.icc != nullptr) {
+  if (image.icc != nullptr && image.icc_size <= ColourSource::kMaxProfileBytes) {
     ColourSource source;
     source.icc.assign(image.icc, image.icc + image.icc_size);
     sink->SetColour(std::move(source));

@@ -257,9 +257,12 @@ extern "C" int thumbpipe_magick_decode(const uint8_t* data, size_t size, const c
     return THUMBPIPE_MAGICK_FAILED;
   }
 
-  // CMYK (PSD) becomes RGB here; its ICC profile describes the CMYK and is not passed on.
+  // CMYK and Lab (PSD) become RGB here by ImageMagick's own formulas; their ICC profile
+  // describes the CMYK or Lab and is not passed on.
   bool keep_profile = true;
-  if (chosen->colorspace == CMYKColorspace) {
+  if (chosen->colorspace != sRGBColorspace && chosen->colorspace != RGBColorspace &&
+      chosen->colorspace != GRAYColorspace && chosen->colorspace != Rec601LumaColorspace &&
+      chosen->colorspace != Rec709LumaColorspace) {
     keep_profile = false;
     if (TransformImageColorspace(chosen, sRGBColorspace) == MagickFalse) {
       SetError(Describe(&chosen->exception), error, error_size);

@@ -1,15 +1,13 @@
 #include "worker/decoders/opencv_codec.h"
 
-#include <dlfcn.h>
-
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <string>
 
 #include <fmt/format.h>
 
 #include "worker/decoders/opencv_plugin.h"
+#include "worker/decoders/plugin_loader.h"
 
 namespace thumbpipe {
 namespace {
@@ -22,28 +20,14 @@ struct Plugin {
 
 // Loads the plug-in from the running program's folder, once per process (a worker's pixel limit
 // never changes).
-const Plugin& LoadPlugin(uint64_t max_pixels) {
+const Plugin& ThePlugin(uint64_t max_pixels) {
   static const Plugin plugin = [max_pixels] {
     Plugin loaded;
     // OpenCV reads its pixel limit from the environment as its library loads, not later.
     if (max_pixels != 0)
       ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(max_pixels).c_str(), 1);
-    std::error_code ec;
-    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    const std::string path = (self.parent_path() / THUMBPIPE_OPENCV_PLUGIN).string();
-    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) {
-      const char* why = ::dlerror();
-      loaded.error = why != nullptr ? why : path;
-      return loaded;
-    }
-    loaded.decode = reinterpret_cast<decltype(&thumbpipe_opencv_decode)>(
-        ::dlsym(handle, "thumbpipe_opencv_decode"));
-    loaded.release = reinterpret_cast<decltype(&thumbpipe_opencv_free)>(
-        ::dlsym(handle, "thumbpipe_opencv_free"));
-    if (loaded.decode == nullptr || loaded.release == nullptr) {
-      loaded.error = fmt::format("'{}' is not thumbpipe's OpenCV plug-in", path);
-    }
+    LoadPlugin(THUMBPIPE_OPENCV_PLUGIN, "thumbpipe_opencv_decode", "thumbpipe_opencv_free",
+               &loaded.decode, &loaded.release, &loaded.error);
     return loaded;
   }();
   return plugin;
@@ -87,7 +71,7 @@ Status OpenCvDecoder::Decode(Input& input, const DecodeRequest& request, RowSink
   std::span<const uint8_t> file;
   if (Status status = input.Whole(&file); !status.ok()) return status;
   if (LooksLikeDicom(file)) return Unsupported(format_, "a DICOM signature at byte 128");
-  const Plugin& plugin = LoadPlugin(request.max_pixels);
+  const Plugin& plugin = ThePlugin(request.max_pixels);
   if (!plugin.error.empty()) {
     return Status::Error(
         fmt::format("{} decoder could not be loaded: {}", FormatName(format_), plugin.error));

@@ -1,9 +1,6 @@
 // thumbpipe-opencv.so: OpenCV's image codecs behind the C interface of opencv_plugin.h.
 #include "worker/decoders/opencv_plugin.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -15,42 +12,13 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "worker/decoders/stderr_capture.h"
+
 namespace {
 
 // OpenCV and the libraries under it (libtiff, libwebp) print their complaints to stderr
-// instead of returning them. While it lives, this sends stderr to a memory file, and
-// LastLine() returns what was written: what Complaint sorts.
-class StderrCapture {
- public:
-  StderrCapture() {
-    memory_ = ::memfd_create("thumbpipe-stderr", MFD_CLOEXEC);
-    saved_ = memory_ >= 0 ? ::dup(STDERR_FILENO) : -1;
-    if (saved_ >= 0) ::dup2(memory_, STDERR_FILENO);
-  }
-  ~StderrCapture() {
-    if (saved_ >= 0) {
-      std::fflush(stderr);
-      ::dup2(saved_, STDERR_FILENO);
-      ::close(saved_);
-    }
-    if (memory_ >= 0) ::close(memory_);
-  }
-  // The last non-empty line written so far.
-  std::string LastLine() const {
-    if (memory_ < 0) return {};
-    std::fflush(stderr);
-    std::string text(4096, '\0');
-    const ssize_t n = ::pread(memory_, text.data(), text.size(), 0);
-    text.resize(n > 0 ? static_cast<size_t>(n) : 0);
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    const size_t newline = text.rfind('\n');
-    return newline == std::string::npos ? text : text.substr(newline + 1);
-  }
-
- private:
-  int memory_ = -1;
-  int saved_ = -1;
-};
+// instead of returning them: a StderrCapture holds them, and Complaint sorts its last line.
+using thumbpipe::StderrCapture;
 
 ThumbpipeOpenCvOutcome Fail(ThumbpipeOpenCvOutcome outcome, const std::string& what, char* error,
                             size_t error_size) {

@@ -133,7 +133,8 @@ void ReadColour(png_structp png, png_infop info, RowSink* sink) {
   int compression = 0;
   png_bytep profile = nullptr;
   png_uint_32 length = 0;
-  if (png_get_iCCP(png, info, &name, &compression, &profile, &length) && length > 0) {
+  if (png_get_iCCP(png, info, &name, &compression, &profile, &length) && length > 0 &&
+      length <= ColourSource::kMaxProfileBytes) {
     source.icc.assign(profile, profile + length);
   }
   double gamma = 0;
@@ -175,10 +176,9 @@ Status PngDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* s
   // skipped unread. libpng would otherwise allocate a text, eXIf or sPLT chunk's claimed
   // length (up to 2 GiB, even past its own limit) before finding the file is far shorter.
   png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, nullptr, -1);
-  // The colour chunks are the exception; an iCCP may inflate to no more than a profile may be.
+  // The colour chunks are the exception (an iCCP larger than a profile may be is then ignored).
   static constexpr png_byte kColourChunks[] = "iCCP\0sRGB\0gAMA\0cHRM";
   png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_AS_DEFAULT, kColourChunks, 4);
-  png_set_chunk_malloc_max(png, ColourTransform::kMaxProfileBytes);
   // The pixel limit is ours alone (libpng's default refuses sides above a million).
   png_set_user_limits(png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
   png_read_info(png, info);

@@ -31,7 +31,7 @@ bool ReadLayout(std::span<const uint8_t> file, Layout* layout) {
     return false;
   }
   size_t pos = kSignature.size();
-  bool srgb = false, other_colours = false;
+  bool srgb = false, iccp = false, other_colours = false;
   while (pos + 12 <= file.size()) {
     const uint32_t length = Be32(&file[pos]);
     if (length > file.size() - pos - 12) return false;
@@ -54,6 +54,7 @@ bool ReadLayout(std::span<const uint8_t> file, Layout* layout) {
       srgb = true;
     } else if (type == "iCCP" || type == "gAMA" || type == "cHRM") {
       other_colours = true;  // the pixels may need converting (see png_decoder.cc)
+      iccp = iccp || type == "iCCP";
     } else if (type == "tRNS" || type == "PLTE") {
       return false;  // the decoded pixels would not be the stored samples
     } else if ((type[0] & 0x20) == 0) {
@@ -62,7 +63,9 @@ bool ReadLayout(std::span<const uint8_t> file, Layout* layout) {
     pos += 12 + length;
   }
   if (pos + 12 > file.size() || layout->ihdr.empty() || layout->idats.empty()) return false;
+  // libpng keeps whichever of iCCP and sRGB comes first; such files take its path.
   if (other_colours && !srgb) return false;
+  if (iccp && srgb) return false;
   const uint8_t* h = layout->ihdr.data() + 8;
   layout->width = Be32(h);
   layout->height = Be32(h + 4);

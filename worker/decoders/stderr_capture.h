@@ -1,8 +1,8 @@
 // Holds back what a library prints to stderr while it decodes: some (libjxl as Debian builds
 // it) print their complaints instead of returning them, and every line a worker writes must
 // be its own. While a StderrCapture lives, this process's stderr goes to a memory file; its
-// last line can then serve as the reason for a failure. One at a time, on the worker's one
-// thread. Worker only.
+// last line can tell an adapter what kind of failure it was (OpenCV's plug-in sorts it), but
+// is never itself shown as a reason. One at a time, on the process's one thread.
 #pragma once
 
 #include <string>

@@ -163,7 +163,10 @@ uint8_t Unassociate(uint32_t colour, uint32_t alpha) {
 std::vector<uint8_t> IccProfile(TIFF* tif) {
   uint32_t size = 0;
   void* data = nullptr;
-  if (TIFFGetField(tif, TIFFTAG_ICCPROFILE, &size, &data) != 1 || data == nullptr) return {};
+  if (TIFFGetField(tif, TIFFTAG_ICCPROFILE, &size, &data) != 1 || data == nullptr ||
+      size > ColourSource::kMaxProfileBytes) {
+    return {};
+  }
   const auto* bytes = static_cast<const uint8_t*>(data);
   return {bytes, bytes + size};
 }

@@ -41,7 +41,8 @@ std::vector<uint8_t> IccProfile(std::span<const uint8_t> file) {
   WebPChunkIterator chunk;
   if ((WebPDemuxGetI(demux, WEBP_FF_FORMAT_FLAGS) & ICCP_FLAG) != 0 &&
       WebPDemuxGetChunk(demux, "ICCP", 1, &chunk)) {
-    icc.assign(chunk.chunk.bytes, chunk.chunk.bytes + chunk.chunk.size);
+    if (chunk.chunk.size <= ColourSource::kMaxProfileBytes)
+      icc.assign(chunk.chunk.bytes, chunk.chunk.bytes + chunk.chunk.size);
     WebPDemuxReleaseChunkIterator(&chunk);
   }
   WebPDemuxDelete(demux);

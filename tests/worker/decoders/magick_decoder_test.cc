@@ -92,6 +92,20 @@ void ExpectPixels(const Image& image, const Pixels& expected) {
   EXPECT_EQ(wrong, 0);
 }
 
+// A PSB whose layer section claims nearly 2^64 bytes: the check for a missing composite must
+// not wrap around and read before the file (the sanitizer build would stop on it).
+TEST(MagickDecoderTest, PsbWithAHugeLengthFailsWithoutReadingOutside) {
+  std::string psb("8BPS\x00\x02", 6);
+  psb += std::string(6, '\0');  // reserved
+  psb += std::string("\x00\x03\x00\x00\x00\x10\x00\x00\x00\x10\x00\x08\x00\x03", 14);
+  psb += std::string(4, '\0') + std::string(4, '\0');         // colour mode data, resources: empty
+  psb += std::string("\xff\xff\xff\xff\xff\xff\xff\xd5", 8);  // layers and masks
+  psb += std::string(2, '\0');
+  const Decoded decoded = Decode(psb, Format::kPsd);
+  EXPECT_FALSE(decoded.status.ok());
+  EXPECT_EQ(decoded.status.message(), "PSD data ends early (the file is truncated)");
+}
+
 TEST(MagickDecoderTest, Tga24BitExact) {
   const Pixels rgb = testing::Pattern(37, 23, 3);
   const Decoded plain = Decode(Pillow(rgb, "TGA"), Format::kTga);

@@ -252,6 +252,10 @@ TEST(DecodeSmallPng, ReusesOnlySrgbImagesAndSaysTheyAreSrgb) {
                               {200, 200}, 0, &image, &png));
   EXPECT_FALSE(DecodeSmallPng(Bytes(WithChunk(plain, "cHRM", std::string(32, '\1'))), {200, 200}, 0,
                               &image, &png));
+  // libpng keeps whichever of iCCP and sRGB comes first: such a file is left to it.
+  EXPECT_FALSE(DecodeSmallPng(Bytes(WithChunk(WithChunk(plain, "sRGB", std::string(1, '\0')),
+                                              "iCCP", "x" + std::string(2, '\0') + profile)),
+                              {200, 200}, 0, &image, &png));
   // sRGB says how to read the rest: a gAMA beside it changes nothing.
   EXPECT_TRUE(DecodeSmallPng(
       Bytes(WithChunk(WithChunk(plain, "gAMA", gamma_1), "sRGB", std::string(1, '\0'))), {200, 200},
