@@ -99,19 +99,23 @@ bool CompositeMissing(std::span<const uint8_t> file) {
   if (2 > size - at) return true;
   const uint64_t compression = Be(file, at, 2);
   at += 2;
-  const unsigned __int128 rows = static_cast<unsigned __int128>(channels) * height;
+  // channels and depth have 16 bits, height and width 32: rows and a row's bytes fit in 64 bits,
+  // their product may not, so it is compared by division.
+  const uint64_t rows = channels * height;
   if (compression == 0) {
-    const unsigned __int128 row_bytes = (static_cast<unsigned __int128>(width) * depth + 7) / 8;
-    return rows * row_bytes > size - at;
+    const uint64_t row_bytes = (width * depth + 7) / 8;
+    return row_bytes != 0 && rows > (size - at) / row_bytes;
   }
   if (compression != 1) return false;  // ZIP: ImageMagick says what it makes of it
   const size_t count_bytes = large ? 4 : 2;
-  if (rows * count_bytes > size - at) return true;
-  unsigned __int128 packed = 0;
-  for (uint64_t row = 0; row < static_cast<uint64_t>(rows); ++row) {
+  if (rows > (size - at) / count_bytes) return true;
+  const uint64_t left = size - at - rows * count_bytes;
+  uint64_t packed = 0;
+  for (uint64_t row = 0; row < rows; ++row) {
     packed += Be(file, at + row * count_bytes, count_bytes);
+    if (packed > left) return true;
   }
-  return rows * count_bytes + packed > size - at;
+  return false;
 }
 
 // The plug-in's reason (see magick_plugin.cc: Describe) in the words of decoder.h; the phrase
