@@ -3,11 +3,14 @@
 // jpeglib.h needs size_t and FILE declared before it.
 #include <cstddef>
 #include <cstdio>
-#include <cstdlib>
 
 #include <jpeglib.h>
+// After jpeglib.h, which it needs.
+#include <jerror.h>
 
+#include <array>
 #include <csetjmp>
+#include <new>
 #include <string>
 
 namespace thumbpipe {
@@ -29,6 +32,44 @@ struct ErrorManager {
 
 void OnMessage(j_common_ptr, int) {}
 
+// Appends the compressed data to a vector, a chunk at a time. (libjpeg's memory destination
+// frees its first buffer when it grows, so after an error its caller cannot tell what to free.)
+struct Destination {
+  jpeg_destination_mgr base;
+  std::vector<uint8_t>* out;
+  std::array<JOCTET, 16384> chunk;
+};
+
+Destination* DestinationOf(j_compress_ptr info) {
+  return reinterpret_cast<Destination*>(info->dest);
+}
+
+void StartChunk(j_compress_ptr info) {
+  Destination* dest = DestinationOf(info);
+  dest->base.next_output_byte = dest->chunk.data();
+  dest->base.free_in_buffer = dest->chunk.size();
+}
+
+void Append(j_compress_ptr info, size_t size) {
+  Destination* dest = DestinationOf(info);
+  try {
+    dest->out->insert(dest->out->end(), dest->chunk.data(), dest->chunk.data() + size);
+  } catch (const std::bad_alloc&) {
+    ERREXIT(info, JERR_OUT_OF_MEMORY);
+  }
+}
+
+boolean ChunkFull(j_compress_ptr info) {
+  Append(info, DestinationOf(info)->chunk.size());
+  StartChunk(info);
+  return TRUE;
+}
+
+void LastChunk(j_compress_ptr info) {
+  Destination* dest = DestinationOf(info);
+  Append(info, dest->chunk.size() - dest->base.free_in_buffer);
+}
+
 }  // namespace
 
 Status EncodeJpeg(const Image& image, int quality, std::vector<uint8_t>* out) {
@@ -41,16 +82,18 @@ Status EncodeJpeg(const Image& image, int quality, std::vector<uint8_t>* out) {
   info.err = jpeg_std_error(&errors.base);
   errors.base.error_exit = OnError;
   errors.base.emit_message = OnMessage;
-  // Owned by libjpeg's memory destination until jpeg_destroy_compress; freed here after it.
-  unsigned char* buffer = nullptr;
-  unsigned long size = 0;  // NOLINT(google-runtime-int): libjpeg's type
+  Destination dest;
+  dest.base.init_destination = StartChunk;
+  dest.base.empty_output_buffer = ChunkFull;
+  dest.base.term_destination = LastChunk;
+  dest.out = out;
   if (setjmp(errors.jump) != 0) {
     jpeg_destroy_compress(&info);
-    std::free(buffer);
+    out->clear();
     return Status::Error("encode JPEG: " + errors.message);
   }
   jpeg_create_compress(&info);
-  jpeg_mem_dest(&info, &buffer, &size);
+  info.dest = &dest.base;
   info.image_width = image.width;
   info.image_height = image.height;
   info.input_components = static_cast<int>(image.channels);
@@ -65,9 +108,7 @@ Status EncodeJpeg(const Image& image, int quality, std::vector<uint8_t>* out) {
     jpeg_write_scanlines(&info, &row, 1);
   }
   jpeg_finish_compress(&info);
-  out->assign(buffer, buffer + size);
   jpeg_destroy_compress(&info);
-  std::free(buffer);
   return Status::OK();
 }
 

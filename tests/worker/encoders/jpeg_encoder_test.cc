@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
 #include "tests/worker/encoders/encode_helpers.h"
 
 namespace thumbpipe {
@@ -48,6 +51,28 @@ TEST(JpegEncoder, QualityTradesBytesForFidelity) {
   EXPECT_LT(low.size(), high.size());
   EXPECT_LT(testing::Psnr(DecodeBack(low), AsMat(image)),
             testing::Psnr(DecodeBack(high), AsMat(image)));
+}
+
+// Noise does not compress: the file spans many of the encoder's output chunks.
+TEST(JpegEncoder, LargeFilesComeOutWhole) {
+  Image image = SmoothImage(640, 480, 3);
+  uint32_t state = 1;
+  for (uint8_t& sample : image.pixels) {
+    state = state * 1664525u + 1013904223u;
+    sample = static_cast<uint8_t>(sample / 2 + (state >> 25));
+  }
+  std::vector<uint8_t> jpeg;
+  ASSERT_TRUE(EncodeJpeg(image, 100, &jpeg).ok());
+  EXPECT_GT(jpeg.size(), 200'000u);
+  const cv::Mat back = DecodeBack(jpeg);
+  ASSERT_EQ(back.cols, 640);
+  ASSERT_EQ(back.rows, 480);
+  // As OpenCV's encoder (the same libjpeg, the same settings but the Huffman tables) makes it.
+  cv::Mat bgr;
+  cv::cvtColor(AsMat(image), bgr, cv::COLOR_RGB2BGR);
+  std::vector<uint8_t> reference;
+  ASSERT_TRUE(cv::imencode(".jpg", bgr, reference, {cv::IMWRITE_JPEG_QUALITY, 100}));
+  EXPECT_GT(testing::Psnr(back, DecodeBack(reference)), 50.0);
 }
 
 TEST(JpegEncoder, OnePixelAndOddSizes) {
