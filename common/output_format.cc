@@ -41,6 +41,18 @@ int MaxQuality(OutputFormat format) { return format == OutputFormat::kPng ? 9 : 
 
 int DefaultQuality(OutputFormat format) { return format == OutputFormat::kPng ? 1 : 85; }
 
+uint32_t MaxSide(OutputFormat format) {
+  switch (format) {
+    case OutputFormat::kJpeg:
+      return 65500;
+    case OutputFormat::kWebp:
+      return 16383;
+    case OutputFormat::kPng:
+      break;
+  }
+  return 65535;
+}
+
 namespace {
 
 int HexDigit(char c) {

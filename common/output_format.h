@@ -29,6 +29,10 @@ int MinQuality(OutputFormat format);
 int MaxQuality(OutputFormat format);
 int DefaultQuality(OutputFormat format);
 
+// The longest side an image of the format may have: JPEG 65500, WebP 16383, PNG more than a
+// box can be (65535).
+uint32_t MaxSide(OutputFormat format);
+
 // An opaque sRGB colour, 0xRRGGBB.
 inline constexpr uint32_t kWhite = 0xFFFFFF;
 inline constexpr uint32_t kBlack = 0x000000;

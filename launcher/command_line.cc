@@ -266,6 +266,13 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
     }
     options->format = *parsed;
   }
+  if (const uint32_t max_side = MaxSide(options->format);
+      options->box_width > max_side || options->box_height > max_side) {
+    *text = fmt::format("--size {}x{} is too large for {} thumbnails, whose sides are at most {}",
+                        options->box_width, options->box_height,
+                        options->format == OutputFormat::kJpeg ? "JPEG" : "WebP", max_side);
+    return ParseOutcome::kUsageError;
+  }
   options->quality = DefaultQuality(options->format);
   if (!quality.empty()) {
     long value = 0;

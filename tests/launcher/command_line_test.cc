@@ -97,6 +97,8 @@ TEST_F(CommandLineTest, OutputFormats) {
   ASSERT_EQ(Parse({"--format", "png", "."}), ParseOutcome::kRun) << text_;
   EXPECT_EQ(options_.format, OutputFormat::kPng);
   EXPECT_EQ(options_.quality, 1);
+  ASSERT_EQ(Parse({"--format", "webp", "--size", "16383x16383", "."}), ParseOutcome::kRun) << text_;
+  ASSERT_EQ(Parse({"--format", "jpeg", "--size", "65500x65500", "."}), ParseOutcome::kRun) << text_;
 }
 
 TEST_F(CommandLineTest, QualityIsReadForTheFormat) {
@@ -138,6 +140,12 @@ TEST_F(CommandLineTest, BadFormatQualityAndBackground) {
                    "--background must be #rrggbb, white or black, not 'red'");
   ExpectUsageError({"--format", "jpeg", "--background", "#12345", "."},
                    "--background must be #rrggbb, white or black, not '#12345'");
+  ExpectUsageError({"--format", "webp", "--size", "16384x100", "."},
+                   "--size 16384x100 is too large for WebP thumbnails, whose sides are at most "
+                   "16383");
+  ExpectUsageError({"--format", "jpeg", "--size", "100x65501", "."},
+                   "--size 100x65501 is too large for JPEG thumbnails, whose sides are at most "
+                   "65500");
   ExpectUsageError({"--format", "webp", "--background", "black", "."},
                    "--background is for --format jpeg (PNG and WebP thumbnails keep "
                    "transparency)");
