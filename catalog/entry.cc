@@ -5,7 +5,19 @@
 namespace thumbpipe {
 
 std::string ThumbnailSettings(const RunOptions& options) {
-  return fmt::format("box={}x{} pixels={}", options.box_width, options.box_height, kPixelsVersion);
+  std::string settings =
+      fmt::format("box={}x{} pixels={}", options.box_width, options.box_height, kPixelsVersion);
+  // PNG at its default level says nothing more, so catalogs made before there was a choice of
+  // format stay valid.
+  if (options.format != OutputFormat::kPng || options.quality != DefaultQuality(options.format)) {
+    settings +=
+        fmt::format(" format={} quality={}", OutputFormatName(options.format), options.quality);
+  }
+  // The background changes a JPEG's pixels only.
+  if (options.format == OutputFormat::kJpeg) {
+    settings += fmt::format(" background={}", ColourName(options.background));
+  }
+  return settings;
 }
 
 int64_t RacyWindowNs(int64_t mtime_ns) {

@@ -15,7 +15,8 @@ namespace thumbpipe {
 inline constexpr int kPixelsVersion = 2;  // 2: colours converted to sRGB
 
 // The options that shape a thumbnail's pixels, as one string: entries made under other
-// settings are done again. "box=200x200 pixels=1".
+// settings are done again. "box=200x200 pixels=2", with " format=jpeg quality=85
+// background=#ffffff" after it unless the format is PNG at its default level.
 std::string ThumbnailSettings(const RunOptions& options);
 
 struct CatalogEntry {
@@ -26,7 +27,7 @@ struct CatalogEntry {
   int64_t found_ns = 0;
   std::string settings;
   ResultKind outcome = ResultKind::kThumbnail;  // kThumbnail, kNotImage or kFailed
-  std::string thumbnail;                        // "<sha256>.png" for kThumbnail
+  std::string thumbnail;                        // "<sha256>.<ext>" for kThumbnail
   std::string reason;                           // for kNotImage and kFailed
 };
 

@@ -124,6 +124,9 @@ Status SharedControl::Create(const std::string& name, const RunOptions& options,
   shared.max_memory = options.max_memory;
   shared.readahead = options.readahead;
   shared.symlinks = static_cast<int32_t>(options.symlinks);
+  shared.format = static_cast<int32_t>(options.format);
+  shared.quality = options.quality;
+  shared.background = options.background;
   shared.incremental = options.incremental;
   shared.force = options.force;
   shared.retry_failed = options.retry_failed;
@@ -181,6 +184,9 @@ RunOptions SharedControl::options() const {
   options.max_memory = shared.max_memory;
   options.readahead = shared.readahead;
   options.symlinks = static_cast<SymlinkPolicy>(shared.symlinks);
+  options.format = static_cast<OutputFormat>(shared.format);
+  options.quality = shared.quality;
+  options.background = shared.background;
   options.incremental = shared.incremental != 0;
   options.force = shared.force != 0;
   options.retry_failed = shared.retry_failed != 0;

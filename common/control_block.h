@@ -70,6 +70,9 @@ struct SharedOptions {
   uint64_t max_memory;
   uint64_t readahead;
   int32_t symlinks;  // SymlinkPolicy
+  int32_t format;    // OutputFormat
+  int32_t quality;
+  uint32_t background;
   uint8_t incremental;
   uint8_t force;
   uint8_t retry_failed;

@@ -10,14 +10,15 @@
 
 namespace thumbpipe {
 
-inline constexpr uint8_t kProtocolVersion = 2;
+// 3: thumbnail names of up to 69 bytes (".webp"); the output format in the control block.
+inline constexpr uint8_t kProtocolVersion = 3;
 
 // Longest path a message carries. Longer paths are reported as failed by the producer.
 inline constexpr size_t kMaxPathBytes = 4096;
 // Longer reasons are cut (they are for people, not for parsing).
 inline constexpr size_t kMaxReasonBytes = 1024;
-// "<64 hex digits>.png"
-inline constexpr size_t kThumbnailNameBytes = 68;
+// "<64 hex digits>.webp", the longest extension (common/output_format.h)
+inline constexpr size_t kThumbnailNameBytes = 69;
 
 // What identifies one version of a file, as stat(2) gave it when the producer found it; the
 // catalog compares it to decide whether a file changed. All zero when unknown.
@@ -66,7 +67,7 @@ struct Result {
   FileStamp stamp;               // of the source as found (see WorkItem::stamp)
   int64_t found_ns = 0;          // and when (WorkItem::found_ns)
   std::string path;              // source path (may be cut to kMaxPathBytes, see producer)
-  std::string thumbnail;         // "<sha256>.png" for kThumbnail, else empty
+  std::string thumbnail;         // "<sha256>.<ext>" for kThumbnail, else empty
   std::string reason;            // why, for kNotImage and kFailed
 };
 

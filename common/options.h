@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/log.h"
+#include "common/output_format.h"
 
 namespace thumbpipe {
 
@@ -37,6 +38,9 @@ struct RunOptions {
   uint64_t max_memory = 0;                          // address space per worker; 0: no limit
   uint64_t readahead = kDefaultReadahead;           // bytes the producer reads ahead; 0: off
   SymlinkPolicy symlinks = SymlinkPolicy::kAll;
+  OutputFormat format = OutputFormat::kPng;
+  int quality = DefaultQuality(OutputFormat::kPng);  // in MinQuality..MaxQuality of `format`
+  uint32_t background = kWhite;                      // 0xRRGGBB under a JPEG's transparency
 
   // Incremental runs (see catalog/catalog.h). The catalog path is always set; it is only
   // read and written when `incremental`.

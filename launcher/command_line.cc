@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <optional>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -23,11 +24,14 @@ namespace {
 constexpr std::string_view kExamples = R"(
 Makes a thumbnail of every image under ROOT, fitted in a box (aspect kept, never
 enlarged), named by the SHA-256 of its pixels, and writes a manifest of
-"<name>.png: <source path>" lines.
+"<name>.png: <source path>" lines (.jpg or .webp with --format). A JPEG thumbnail of an
+image with transparency is composited on --background first, and named by the SHA-256 of
+the composited pixels; WebP keeps transparency.
 
 Examples:
   thumbpipe ~/Pictures                  thumbnails in ./thumbnails, list in ./processed.txt
   thumbpipe -j 4 --size 320x240 ~/Pictures --output /tmp/thumbs
+  thumbpipe --format jpeg --quality 90 ~/Pictures
   thumbpipe --incremental ~/Pictures    again later: only new and changed files are done
   thumbpipe --watch ~/Pictures          then keep up with files as they arrive
 
@@ -144,6 +148,7 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   std::string root, workers_positional, workers_option, size, output = "thumbnails",
                                                               manifest = "processed.txt";
   std::string timeout, max_pixels, max_memory, readahead, symlinks, catalog, stats_json;
+  std::string format, quality, background;
   bool verbose = false, quiet = false, no_progress = false;
   app.add_option("ROOT", root, "Folder to walk (recursively)")->type_name("DIR");
   app.add_option("WORKERS", workers_positional, "Number of worker processes (default: CPUs)")
@@ -151,6 +156,18 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   app.add_option("-j,--workers", workers_option, "Number of worker processes (default: CPUs)")
       ->type_name("N");
   app.add_option("--size", size, "Box the thumbnails fit in (default: 200x200)")->type_name("WxH");
+  auto* format_option =
+      app.add_option("--format", format, "Thumbnails' format: png, jpeg or webp (default: png)")
+          ->type_name("FORMAT");
+  app.add_option("--quality", quality,
+                 "JPEG and WebP quality, 1 to 100 (default: 85); for PNG the zlib level, 0 to 9 "
+                 "(default: 1)")
+      ->type_name("Q");
+  auto* background_option =
+      app.add_option("--background", background,
+                     "With --format jpeg: the colour transparency is composited on, before the "
+                     "thumbnail is named: #rrggbb, white or black (default: white)")
+          ->type_name("COLOUR");
   app.add_option("--output", output, "Folder for thumbnails, created if missing")
       ->type_name("DIR")
       ->capture_default_str();
@@ -240,6 +257,53 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
         "--size must be WxH with both sides from 1 to {} (for example 200x200), not '{}'",
         kMaxBoxSide, EscapePath(size));
     return ParseOutcome::kUsageError;
+  }
+  if (format_option->count() > 0) {
+    const std::optional<OutputFormat> parsed = ParseOutputFormat(format);
+    if (!parsed) {
+      *text = fmt::format("--format must be png, jpeg or webp, not '{}'", EscapePath(format));
+      return ParseOutcome::kUsageError;
+    }
+    options->format = *parsed;
+  }
+  if (const uint32_t max_side = MaxSide(options->format);
+      options->box_width > max_side || options->box_height > max_side) {
+    *text = fmt::format("--size {}x{} is too large for {} thumbnails, whose sides are at most {}",
+                        options->box_width, options->box_height,
+                        options->format == OutputFormat::kJpeg ? "JPEG" : "WebP", max_side);
+    return ParseOutcome::kUsageError;
+  }
+  options->quality = DefaultQuality(options->format);
+  if (!quality.empty()) {
+    long value = 0;
+    const int min = MinQuality(options->format), max = MaxQuality(options->format);
+    if (!ParseNumber(quality, min, max, &value)) {
+      *text = options->format == OutputFormat::kPng
+                  ? fmt::format(
+                        "--quality of PNG thumbnails is the zlib level, a whole number from {} "
+                        "to {}, not '{}'",
+                        min, max, EscapePath(quality))
+                  : fmt::format(
+                        "--quality of {} thumbnails must be a whole number from {} to {}, not "
+                        "'{}'",
+                        options->format == OutputFormat::kJpeg ? "JPEG" : "WebP", min, max,
+                        EscapePath(quality));
+      return ParseOutcome::kUsageError;
+    }
+    options->quality = static_cast<int>(value);
+  }
+  if (background_option->count() > 0) {
+    const std::optional<uint32_t> colour = ParseColour(background);
+    if (!colour) {
+      *text = fmt::format("--background must be #rrggbb, white or black, not '{}'",
+                          EscapePath(background));
+      return ParseOutcome::kUsageError;
+    }
+    if (options->format != OutputFormat::kJpeg) {
+      *text = "--background is for --format jpeg (PNG and WebP thumbnails keep transparency)";
+      return ParseOutcome::kUsageError;
+    }
+    options->background = *colour;
   }
   if (!timeout.empty() && !ParseSeconds(timeout, &options->timeout_seconds)) {
     *text = fmt::format("--timeout must be a number of seconds from 0 to 1000000, not '{}'",

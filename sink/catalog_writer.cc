@@ -9,11 +9,17 @@
 
 #include "common/escape.h"
 #include "common/log.h"
+#include "common/output_format.h"
 
 namespace thumbpipe {
 
 bool IsThumbnailName(std::string_view name) {
-  if (name.size() != 68 || !name.ends_with(".png")) return false;
+  if (name.size() < 64) return false;
+  bool known_extension = false;
+  for (OutputFormat format : kOutputFormats) {
+    known_extension = known_extension || name.substr(64) == OutputExtension(format);
+  }
+  if (!known_extension) return false;
   for (char c : name.substr(0, 64)) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }

@@ -35,7 +35,8 @@ class CatalogWriter {
   // Returns how many.
   size_t DropUnseen();
 
-  // Removes from `output_dir` every thumbnail ("<64 hex digits>.png") that no entry of the
+  // Removes from `output_dir` every thumbnail (IsThumbnailName, of any output format: a run
+  // that changed --format leaves the other format's files unreferred) that no entry of the
   // catalog refers to, nor any name in `in_use`. Returns how many, or an error.
   Status Prune(const std::string& output_dir, const std::unordered_set<std::string>& in_use,
                size_t* removed);
@@ -52,7 +53,8 @@ class CatalogWriter {
   bool warned_ = false;
 };
 
-// Whether `name` is a thumbpipe thumbnail name: 64 lowercase hex digits and ".png".
+// Whether `name` is a thumbpipe thumbnail name: 64 lowercase hex digits and the extension of
+// one of the output formats (".png", ".jpg", ".webp").
 bool IsThumbnailName(std::string_view name);
 
 }  // namespace thumbpipe

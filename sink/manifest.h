@@ -1,4 +1,4 @@
-// The manifest: one line "<name>.png: <escaped absolute source path>" per thumbnail, sorted by
+// The manifest: one line "<name>.<ext>: <escaped absolute source path>" per thumbnail, sorted by
 // source path so that equal runs give equal files. Written by the sink.
 #pragma once
 

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "worker/compositing.h"
 #include "worker/decoders/decoder.h"
 #include "worker/decoders/small_png.h"
 #include "worker/exif.h"
@@ -62,7 +63,8 @@ void MakeThumbnailOrThrow(Input& input, const ThumbnailRequest& request, Thumbna
     return Oriented(FitInBox(Oriented(full, orientation), request.box), orientation);
   };
   // A small upright PNG is its own thumbnail, decoded here without libpng and not encoded again.
-  if (format == Format::kPng && orientation == 1 && input.HeadIsWhole() &&
+  if (request.format == OutputFormat::kPng && format == Format::kPng && orientation == 1 &&
+      input.HeadIsWhole() &&
       DecodeSmallPng(head, request.box, request.max_pixels, &out->image, &out->png)) {
     out->name = ThumbnailName(out->image);
     out->outcome = Thumbnail::Outcome::kThumbnail;
@@ -76,8 +78,9 @@ void MakeThumbnailOrThrow(Input& input, const ThumbnailRequest& request, Thumbna
   Status status = decoder->Decode(input, decode_request, &sink);
   if (status.ok()) status = sink.Finish(&shrunk);
   if (!status.ok()) return Fail(out, NamingTheFormat(format, status.message()));
-  out->image = ApplyOrientation(std::move(shrunk), orientation);
-  out->name = ThumbnailName(out->image);
+  out->image = PrepareForFormat(ApplyOrientation(std::move(shrunk), orientation), request.format,
+                                request.background);
+  out->name = ThumbnailName(out->image, request.format);
   out->outcome = Thumbnail::Outcome::kThumbnail;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/image_format.h"
+#include "common/output_format.h"
 #include "worker/image.h"
 #include "worker/input.h"
 
@@ -17,15 +18,19 @@ namespace thumbpipe {
 struct ThumbnailRequest {
   Size box{200, 200};
   uint64_t max_pixels = 0;  // 0: no limit
+  // The image and its name are made for this format (worker/compositing.h).
+  OutputFormat format = OutputFormat::kPng;
+  uint32_t background = kWhite;  // under a JPEG's transparency, 0xRRGGBB
 };
 
 struct Thumbnail {
   enum class Outcome { kThumbnail, kNotImage, kFailed };
   Outcome outcome = Outcome::kFailed;
   Format format = Format::kUnknown;  // as sniffed, whatever the outcome
-  Image image;                       // for kThumbnail
-  std::string name;                  // "<sha256>.png", for kThumbnail
-  // The thumbnail's PNG when it was had without encoding (see small_png.h); else empty.
+  Image image;                       // for kThumbnail: the pixels to encode
+  std::string name;                  // "<sha256>.<ext>", for kThumbnail
+  // The thumbnail's PNG when it was had without encoding (see small_png.h; --format png
+  // only); else empty.
   std::vector<uint8_t> png;
   std::string reason;  // for kNotImage and kFailed
 };

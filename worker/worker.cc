@@ -5,8 +5,8 @@
 #include "common/clock.h"
 #include "common/escape.h"
 #include "common/log.h"
+#include "worker/encoders/encoder.h"
 #include "worker/input.h"
-#include "worker/png_encoder.h"
 
 namespace thumbpipe {
 namespace {
@@ -121,13 +121,13 @@ void Worker::Process(const std::string& path, Result* result) {
     Status status;
     if (thumbnail.png.empty()) {
       const int64_t encode_start = MonotonicNanos();
-      status = EncodePng(thumbnail.image, &png_);
+      status = EncodeThumbnail(thumbnail.image, env_.request.format, env_.quality, &encoded_);
       encode_ns = MonotonicNanos() - encode_start;
       AddTime(&RunCounters::encode_ns, encode_ns);
     }
-    const std::vector<uint8_t>& png = thumbnail.png.empty() ? png_ : thumbnail.png;
+    const std::vector<uint8_t>& file = thumbnail.png.empty() ? encoded_ : thumbnail.png;
     bool existed = false;
-    if (status.ok()) status = env_.output->WriteOnce(thumbnail.name, png, &existed);
+    if (status.ok()) status = env_.output->WriteOnce(thumbnail.name, file, &existed);
     if (!status.ok()) {
       written();
       result->kind = ResultKind::kFailed;
@@ -135,7 +135,7 @@ void Worker::Process(const std::string& path, Result* result) {
       result->reason = status.message();
       return;
     }
-    if (!existed) result->thumbnail_bytes = png.size();
+    if (!existed) result->thumbnail_bytes = file.size();
   }
   written();
   result->kind = ResultKind::kThumbnail;

@@ -27,6 +27,7 @@ struct WorkerEnv {
   RunCounters* counters = nullptr;
   uint16_t index = 0;
   ThumbnailRequest request;
+  int quality = DefaultQuality(OutputFormat::kPng);  // of request.format (--quality)
   GiveUpCheck give_up;
   // True once the run is being stopped: files still queued are passed over.
   std::function<bool()> stop_requested;
@@ -51,8 +52,8 @@ class Worker {
   void AddTime(std::atomic<uint64_t> RunCounters::*stage, int64_t ns);
 
   WorkerEnv env_;
-  std::vector<uint8_t> file_;  // reused between files
-  std::vector<uint8_t> png_;
+  std::vector<uint8_t> file_;     // reused between files
+  std::vector<uint8_t> encoded_;  // reused between files
 };
 
 // The whole worker process: attach to the run, set up, loop. Returns the exit status.

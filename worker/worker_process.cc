@@ -72,6 +72,9 @@ int WorkerProcessMain(int argc, char** argv, std::function<void(const std::strin
   env.index = static_cast<uint16_t>(context.index);
   env.request.box = {context.options.box_width, context.options.box_height};
   env.request.max_pixels = context.options.max_pixels;
+  env.request.format = context.options.format;
+  env.request.background = context.options.background;
+  env.quality = context.options.quality;
   env.give_up = [&context] { return LauncherGoneReason(context); };
   const ControlBlock* block = context.control->block();
   env.stop_requested = [block] {

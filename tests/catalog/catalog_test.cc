@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "catalog/entry.h"
 #include "tests/support/support.h"
 
 namespace thumbpipe {
@@ -125,6 +126,35 @@ TEST_F(CatalogTest, CatalogOfANewerSchemaIsRefused) {
   std::unique_ptr<Catalog> catalog;
   const Status status = Catalog::Open(path_, Catalog::Mode::kWrite, &catalog);
   EXPECT_THAT(status.message(), ::testing::HasSubstr("was made by a newer thumbpipe (schema 99"));
+}
+
+}  // namespace
+}  // namespace thumbpipe
+
+namespace thumbpipe {
+namespace {
+
+TEST(ThumbnailSettings, PngAtItsDefaultLevelIsAsBeforeFormatsExisted) {
+  RunOptions options;
+  EXPECT_EQ(ThumbnailSettings(options), "box=200x200 pixels=2");
+  options.background = 0x000000;  // not a JPEG: the background changes nothing
+  EXPECT_EQ(ThumbnailSettings(options), "box=200x200 pixels=2");
+  options.quality = 9;
+  EXPECT_EQ(ThumbnailSettings(options), "box=200x200 pixels=2 format=png quality=9");
+}
+
+TEST(ThumbnailSettings, FormatQualityAndJpegBackgroundAreSettings) {
+  RunOptions options;
+  options.format = OutputFormat::kJpeg;
+  options.quality = 85;
+  EXPECT_EQ(ThumbnailSettings(options),
+            "box=200x200 pixels=2 format=jpeg quality=85 background=#ffffff");
+  options.background = 0x336699;
+  EXPECT_EQ(ThumbnailSettings(options),
+            "box=200x200 pixels=2 format=jpeg quality=85 background=#336699");
+  options.format = OutputFormat::kWebp;
+  options.quality = 70;
+  EXPECT_EQ(ThumbnailSettings(options), "box=200x200 pixels=2 format=webp quality=70");
 }
 
 }  // namespace

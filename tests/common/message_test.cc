@@ -40,7 +40,7 @@ TEST(Message, ResultRoundTrip) {
   result.height = 133;
   result.source_bytes = 123456789012;
   result.path = "/x/y.jpg";
-  result.thumbnail = std::string(64, 'a') + ".png";
+  result.thumbnail = std::string(64, 'a') + ".webp";  // the longest name
   result.reason = "";
   result.flags = kResultUnchanged;
   result.format = 3;
@@ -93,7 +93,7 @@ TEST(Message, RejectsForeignAndDamagedMessages) {
   // Another protocol version.
   buffer[1] = static_cast<char>(kProtocolVersion + 1);
   EXPECT_FALSE(DecodeWorkItem({buffer.data(), size}, &item, &err));
-  EXPECT_EQ(err, "message of protocol version 3, this program speaks 2");
+  EXPECT_EQ(err, "message of protocol version 4, this program speaks 3");
   buffer[1] = static_cast<char>(kProtocolVersion);
   // Cut short, or with trailing bytes.
   EXPECT_FALSE(DecodeWorkItem({buffer.data(), size - 1}, &item, &err));

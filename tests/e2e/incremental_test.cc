@@ -159,6 +159,42 @@ TEST_F(IncrementalTest, OtherSettingsForceRetryFailed) {
   EXPECT_EQ(Processed(Run({"--size", "100x100", "--force"}).err).size(), 6u);
 }
 
+// The format, its quality and JPEG's background shape the thumbnail: changing one redoes
+// every file. The name hashes pixels, so a JPEG of an opaque image has the PNG's hash.
+TEST_F(IncrementalTest, FormatQualityAndBackgroundAreSettings) {
+  Run();
+  const std::string png_manifest = ReadFile(manifest());
+  const std::vector<ManifestLine> png = ReadManifest(manifest());
+  ASSERT_EQ(png.size(), 4u);
+
+  CommandResult jpeg = Run({"--format", "jpeg"});
+  EXPECT_EQ(Processed(jpeg.err).size(), 6u) << jpeg.err;
+  const std::vector<ManifestLine> jpegs = VerifyOutputs(200, 200, /*others_allowed=*/true);
+  ASSERT_EQ(jpegs.size(), png.size());
+  for (size_t i = 0; i < png.size(); ++i) {
+    EXPECT_EQ(jpegs[i].source, png[i].source);
+    EXPECT_EQ(jpegs[i].thumbnail, png[i].thumbnail.substr(0, 64) + ".jpg");
+  }
+  EXPECT_THAT(Processed(Run({"--format", "jpeg"}).err), ::testing::IsEmpty());
+  EXPECT_EQ(Processed(Run({"--format", "jpeg", "--quality", "50"}).err).size(), 6u);
+  EXPECT_THAT(Processed(Run({"--format", "jpeg", "--quality", "50"}).err), ::testing::IsEmpty());
+  EXPECT_EQ(
+      Processed(Run({"--format", "jpeg", "--quality", "50", "--background", "black"}).err).size(),
+      6u);
+
+  EXPECT_EQ(Processed(Run({"--format", "webp"}).err).size(), 6u);
+  // The PNGs and JPEGs are no thumbnail of any file now.
+  CommandResult pruned = Run({"--format", "webp", "--prune"});
+  EXPECT_THAT(Processed(pruned.err), ::testing::IsEmpty());
+  EXPECT_THAT(pruned.err, ::testing::HasSubstr("pruned 8 thumbnails"));
+  for (const ManifestLine& line : VerifyOutputs()) {
+    EXPECT_TRUE(line.thumbnail.ends_with(".webp")) << line.thumbnail;
+  }
+
+  EXPECT_EQ(Processed(Run().err).size(), 6u);
+  EXPECT_EQ(ReadFile(manifest()), png_manifest);
+}
+
 TEST_F(IncrementalTest, MissingThumbnailIsMadeAgain) {
   Run();
   const std::vector<ManifestLine> lines = ReadManifest(manifest());

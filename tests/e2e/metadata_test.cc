@@ -60,20 +60,54 @@ std::vector<std::string> ChunkTypes(const std::string& png) {
   return types;
 }
 
-TEST_F(E2eTest, ThumbnailsCarryNoMetadataOfTheirSource) {
-  const std::string photos = work() / "photos";
-  fs::create_directories(photos);
-  WriteFile(photos + "/small.png", PngWithMetadata(120, 80));   // fits: reused as it is
-  WriteFile(photos + "/large.png", PngWithMetadata(640, 480));  // decoded and encoded again
-  fs::copy_file(CorpusPath("exif-orientation/Landscape_6.jpg"), photos + "/exif.jpg");
-  fs::copy_file(CorpusPath("pillow/formats/exif_imagemagick_orientation.png"),
-                photos + "/exif.png");
-  // The check below reads chunks right: the sources have them.
-  for (const char* name : {"/small.png", "/large.png"}) {
-    EXPECT_THAT(ChunkTypes(ReadFile(photos + name)),
-                ::testing::IsSupersetOf({"IHDR", "tEXt", "eXIf", "iTXt", "IDAT", "IEND"}));
+// JPEG segment markers from SOI up to the first SOS.
+std::vector<int> JpegMarkers(const std::string& jpeg) {
+  std::vector<int> markers;
+  for (size_t at = 2; at + 4 <= jpeg.size() && static_cast<uint8_t>(jpeg[at]) == 0xFF;) {
+    const int marker = static_cast<uint8_t>(jpeg[at + 1]);
+    markers.push_back(marker);
+    if (marker == 0xDA) break;
+    at += 2 + (static_cast<uint8_t>(jpeg[at + 2]) << 8 | static_cast<uint8_t>(jpeg[at + 3]));
   }
-  CommandResult run = Thumbpipe({photos});
+  return markers;
+}
+
+// The chunk types of a WebP, in order.
+std::vector<std::string> WebpChunks(const std::string& webp) {
+  std::vector<std::string> types;
+  for (size_t at = 12; at + 8 <= webp.size();) {
+    types.push_back(webp.substr(at, 4));
+    const uint32_t size = static_cast<uint8_t>(webp[at + 4]) |
+                          static_cast<uint8_t>(webp[at + 5]) << 8 |
+                          static_cast<uint8_t>(webp[at + 6]) << 16 |
+                          static_cast<uint32_t>(static_cast<uint8_t>(webp[at + 7])) << 24;
+    at += 8 + size + (size & 1);
+  }
+  return types;
+}
+
+class MetadataTest : public E2eTest {
+ protected:
+  // Photos whose metadata must not reach their thumbnails; returns their folder.
+  std::string MakePhotos() {
+    const std::string photos = work() / "photos";
+    fs::create_directories(photos);
+    WriteFile(photos + "/small.png", PngWithMetadata(120, 80));   // fits: reused as it is
+    WriteFile(photos + "/large.png", PngWithMetadata(640, 480));  // decoded and encoded again
+    fs::copy_file(CorpusPath("exif-orientation/Landscape_6.jpg"), photos + "/exif.jpg");
+    fs::copy_file(CorpusPath("pillow/formats/exif_imagemagick_orientation.png"),
+                  photos + "/exif.png");
+    // The check below reads chunks right: the sources have them.
+    for (const char* name : {"/small.png", "/large.png"}) {
+      EXPECT_THAT(ChunkTypes(ReadFile(photos + name)),
+                  ::testing::IsSupersetOf({"IHDR", "tEXt", "eXIf", "iTXt", "IDAT", "IEND"}));
+    }
+    return photos;
+  }
+};
+
+TEST_F(MetadataTest, ThumbnailsCarryNoMetadataOfTheirSource) {
+  CommandResult run = Thumbpipe({MakePhotos()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::vector<ManifestLine> lines = VerifyOutputs();
   ASSERT_EQ(lines.size(), 4u) << run.err;
@@ -85,6 +119,48 @@ TEST_F(E2eTest, ThumbnailsCarryNoMetadataOfTheirSource) {
     }
     EXPECT_EQ(png.find(kSecret), std::string::npos) << line.source;
     EXPECT_EQ(png.find("Exif"), std::string::npos) << line.source;
+  }
+}
+
+// A JFIF header and the image: no EXIF (APP1), ICC profile (APP2), other APPn or comment.
+TEST_F(MetadataTest, JpegThumbnailsHaveOnlyAJfifHeader) {
+  CommandResult run = Thumbpipe({"--format", "jpeg", MakePhotos()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::vector<ManifestLine> lines = VerifyOutputs();
+  ASSERT_EQ(lines.size(), 4u) << run.err;
+  for (const ManifestLine& line : lines) {
+    const std::string jpeg = ReadFile(thumbnails() + "/" + line.thumbnail);
+    const std::vector<int> markers = JpegMarkers(jpeg);
+    ASSERT_GE(markers.size(), 2u) << line.source;
+    EXPECT_EQ(markers.front(), 0xE0) << line.source;
+    EXPECT_EQ(jpeg.substr(6, 5), std::string("JFIF\0", 5)) << line.source;
+    EXPECT_EQ(markers.back(), 0xDA) << line.source;
+    for (size_t i = 1; i < markers.size(); ++i) {
+      EXPECT_FALSE(markers[i] >= 0xE0 && markers[i] <= 0xEF)
+          << line.source << " gave a thumbnail with an APP" << markers[i] - 0xE0 << " segment";
+      EXPECT_NE(markers[i], 0xFE) << line.source << " gave a thumbnail with a comment";
+    }
+    EXPECT_EQ(jpeg.find(kSecret), std::string::npos) << line.source;
+    EXPECT_EQ(jpeg.find("Exif"), std::string::npos) << line.source;
+  }
+}
+
+// The image's chunks only: no EXIF, XMP or ICCP.
+TEST_F(MetadataTest, WebpThumbnailsHaveOnlyImageChunks) {
+  CommandResult run = Thumbpipe({"--format", "webp", MakePhotos()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::vector<ManifestLine> lines = VerifyOutputs();
+  ASSERT_EQ(lines.size(), 4u) << run.err;
+  for (const ManifestLine& line : lines) {
+    const std::string webp = ReadFile(thumbnails() + "/" + line.thumbnail);
+    ASSERT_EQ(webp.substr(0, 4), "RIFF") << line.source;
+    ASSERT_EQ(webp.substr(8, 4), "WEBP") << line.source;
+    for (const std::string& type : WebpChunks(webp)) {
+      EXPECT_THAT(type, ::testing::AnyOf("VP8 ", "VP8L", "VP8X", "ALPH"))
+          << line.source << " gave a thumbnail with a " << type << " chunk";
+    }
+    EXPECT_EQ(webp.find(kSecret), std::string::npos) << line.source;
+    EXPECT_EQ(webp.find("Exif"), std::string::npos) << line.source;
   }
 }
 

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "worker/png_encoder.h"
+#include "worker/encoders/png_encoder.h"
 #include "worker/thumbnailer.h"
 
 namespace thumbpipe {
@@ -30,7 +30,7 @@ void CheckThumbnail(const Thumbnail& thumbnail) {
   Check(image.pixels.size() == image.stride() * image.height);
   Check(thumbnail.name.size() == 64 + 4);
   std::vector<uint8_t> png;
-  Check(EncodePng(image, &png).ok());
+  Check(EncodePng(image, 1, &png).ok());
   Check(!png.empty());
 }
 

@@ -41,6 +41,9 @@ TEST_F(CommandLineTest, Defaults) {
   EXPECT_EQ(options_.verbosity, Verbosity::kNormal);
   EXPECT_EQ(options_.readahead, 64u << 20);
   EXPECT_EQ(options_.symlinks, SymlinkPolicy::kAll);
+  EXPECT_EQ(options_.format, OutputFormat::kPng);
+  EXPECT_EQ(options_.quality, 1);
+  EXPECT_EQ(options_.background, 0xFFFFFFu);
 }
 
 TEST_F(CommandLineTest, PositionalWorkersAndOptionAreTheSame) {
@@ -83,11 +86,77 @@ TEST_F(CommandLineTest, SymlinkPolicy) {
   }
 }
 
+TEST_F(CommandLineTest, OutputFormats) {
+  ASSERT_EQ(Parse({"--format", "jpeg", "."}), ParseOutcome::kRun) << text_;
+  EXPECT_EQ(options_.format, OutputFormat::kJpeg);
+  EXPECT_EQ(options_.quality, 85);
+  EXPECT_EQ(options_.background, 0xFFFFFFu);
+  ASSERT_EQ(Parse({"--format=webp", "."}), ParseOutcome::kRun) << text_;
+  EXPECT_EQ(options_.format, OutputFormat::kWebp);
+  EXPECT_EQ(options_.quality, 85);
+  ASSERT_EQ(Parse({"--format", "png", "."}), ParseOutcome::kRun) << text_;
+  EXPECT_EQ(options_.format, OutputFormat::kPng);
+  EXPECT_EQ(options_.quality, 1);
+  ASSERT_EQ(Parse({"--format", "webp", "--size", "16383x16383", "."}), ParseOutcome::kRun) << text_;
+  ASSERT_EQ(Parse({"--format", "jpeg", "--size", "65500x65500", "."}), ParseOutcome::kRun) << text_;
+}
+
+TEST_F(CommandLineTest, QualityIsReadForTheFormat) {
+  ASSERT_EQ(Parse({"--format", "jpeg", "--quality", "1", "."}), ParseOutcome::kRun) << text_;
+  EXPECT_EQ(options_.quality, 1);
+  ASSERT_EQ(Parse({"--quality", "100", "--format", "webp", "."}), ParseOutcome::kRun) << text_;
+  EXPECT_EQ(options_.quality, 100);
+  ASSERT_EQ(Parse({"--quality", "0", "."}), ParseOutcome::kRun) << text_;
+  EXPECT_EQ(options_.quality, 0);
+  ASSERT_EQ(Parse({"--quality", "9", "--format", "png", "."}), ParseOutcome::kRun) << text_;
+  EXPECT_EQ(options_.quality, 9);
+}
+
+TEST_F(CommandLineTest, BackgroundOfJpeg) {
+  ASSERT_EQ(Parse({"--format", "jpeg", "--background", "black", "."}), ParseOutcome::kRun) << text_;
+  EXPECT_EQ(options_.background, 0u);
+  ASSERT_EQ(Parse({"--format", "jpeg", "--background", "white", "."}), ParseOutcome::kRun) << text_;
+  EXPECT_EQ(options_.background, 0xFFFFFFu);
+  ASSERT_EQ(Parse({"--format", "jpeg", "--background", "#3366Ff", "."}), ParseOutcome::kRun)
+      << text_;
+  EXPECT_EQ(options_.background, 0x3366FFu);
+}
+
+TEST_F(CommandLineTest, BadFormatQualityAndBackground) {
+  ExpectUsageError({"--format", "gif", "."}, "--format must be png, jpeg or webp, not 'gif'");
+  ExpectUsageError({"--format", "", "."}, "--format must be png, jpeg or webp, not ''");
+  ExpectUsageError({"--format", "jpeg", "--quality", "0", "."},
+                   "--quality of JPEG thumbnails must be a whole number from 1 to 100, not '0'");
+  ExpectUsageError({"--format", "webp", "--quality", "101", "."},
+                   "--quality of WebP thumbnails must be a whole number from 1 to 100, not "
+                   "'101'");
+  ExpectUsageError({"--format", "jpeg", "--quality", "high", "."},
+                   "--quality of JPEG thumbnails must be a whole number from 1 to 100, not "
+                   "'high'");
+  ExpectUsageError({"--quality", "10", "."},
+                   "--quality of PNG thumbnails is the zlib level, a whole number from 0 to 9, "
+                   "not '10'");
+  ExpectUsageError({"--format", "jpeg", "--background", "red", "."},
+                   "--background must be #rrggbb, white or black, not 'red'");
+  ExpectUsageError({"--format", "jpeg", "--background", "#12345", "."},
+                   "--background must be #rrggbb, white or black, not '#12345'");
+  ExpectUsageError({"--format", "webp", "--size", "16384x100", "."},
+                   "--size 16384x100 is too large for WebP thumbnails, whose sides are at most "
+                   "16383");
+  ExpectUsageError({"--format", "jpeg", "--size", "100x65501", "."},
+                   "--size 100x65501 is too large for JPEG thumbnails, whose sides are at most "
+                   "65500");
+  ExpectUsageError({"--format", "webp", "--background", "black", "."},
+                   "--background is for --format jpeg (PNG and WebP thumbnails keep "
+                   "transparency)");
+}
+
 TEST_F(CommandLineTest, HelpAndVersion) {
   ASSERT_EQ(Parse({"--help"}), ParseOutcome::kPrintText);
   for (const char* word :
        {"ROOT", "WORKERS", "--workers", "--size", "--output", "--manifest", "--verbose", "--quiet",
-        "--version", "--readahead", "--symlinks", "Exit status"}) {
+        "--version", "--readahead", "--symlinks", "--format", "--quality", "--background",
+        "default: 85", "composited", "Exit status"}) {
     EXPECT_NE(text_.find(word), std::string::npos) << word;
   }
   ASSERT_EQ(Parse({"--version"}), ParseOutcome::kPrintText);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/message.h"
+#include "sink/catalog_writer.h"
 #include "tests/fakes/fake_queue.h"
 #include "tests/support/support.h"
 
@@ -166,6 +167,25 @@ TEST_F(SinkTest, WatchModeKeepsTheNewestNewsOfAPath) {
 TEST_F(SinkTest, ForeignMessageIsAnError) {
   results_.messages().emplace_back("garbage");
   EXPECT_EQ(Sink(Env(1)).Run().message(), "bad result: message of the wrong kind (magic 0x67)");
+}
+
+}  // namespace
+}  // namespace thumbpipe
+
+namespace thumbpipe {
+namespace {
+
+TEST(IsThumbnailName, SixtyFourHexDigitsAndTheExtensionOfAnOutputFormat) {
+  const std::string hash(64, 'a');
+  for (const char* extension : {".png", ".jpg", ".webp"}) {
+    EXPECT_TRUE(IsThumbnailName(hash + extension)) << extension;
+  }
+  for (const char* extension : {".jpeg", ".gif", ".png.tmp", "", "."}) {
+    EXPECT_FALSE(IsThumbnailName(hash + extension)) << extension;
+  }
+  EXPECT_FALSE(IsThumbnailName(std::string(63, 'a') + ".png"));
+  EXPECT_FALSE(IsThumbnailName(std::string(64, 'A') + ".png"));
+  EXPECT_FALSE(IsThumbnailName(std::string(63, 'a') + "g.jpg"));
 }
 
 }  // namespace

@@ -100,8 +100,21 @@ TEST_F(StatsJsonTest, CountsBytesStagesOptionsAndVersion) {
   EXPECT_EQ(j["options"]["size"], "320x240");
   EXPECT_EQ(j["options"]["verbosity"], "normal");
   EXPECT_EQ(j["options"]["symlinks"], "all");
+  EXPECT_EQ(j["options"]["format"], "png");
+  EXPECT_EQ(j["options"]["quality"], 1);
+  EXPECT_EQ(j["options"]["background"], "#ffffff");
   EXPECT_EQ(j["options"]["catalog"], nullptr);  // not an incremental run
   EXPECT_EQ(j["options"]["stats_json"], "/out/stats.json");
+}
+
+TEST_F(StatsJsonTest, OutputFormatOptions) {
+  options_.format = OutputFormat::kJpeg;
+  options_.quality = 70;
+  options_.background = 0x336699;
+  const nlohmann::json j = Render();
+  EXPECT_EQ(j["options"]["format"], "jpeg");
+  EXPECT_EQ(j["options"]["quality"], 70);
+  EXPECT_EQ(j["options"]["background"], "#336699");
 }
 
 TEST_F(StatsJsonTest, PathsAreEscapedAsInTheManifestSoAnyBytesMakeValidJson) {

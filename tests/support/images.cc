@@ -31,7 +31,7 @@ cv::Mat LoadThumbnail(const std::string& path) {
     }
     return std::string(buffer, sizeof buffer);
   }();
-  if (head[25] == 4 && mat.channels() == 4) {
+  if (head.starts_with("\x89PNG") && head[25] == 4 && mat.channels() == 4) {
     cv::Mat ga(mat.rows, mat.cols, CV_8UC2);
     const int from_to[] = {0, 0, 3, 1};
     cv::mixChannels(&mat, 1, &ga, 1, from_to, 2);
@@ -40,7 +40,7 @@ cv::Mat LoadThumbnail(const std::string& path) {
   return mat.isContinuous() ? mat : mat.clone();
 }
 
-std::string ExpectedName(const cv::Mat& pixels) {
+std::string ExpectedName(const cv::Mat& pixels, std::string_view extension) {
   char header[64];
   const int header_size = std::snprintf(header, sizeof header, "%dx%dx%d\n", pixels.cols,
                                         pixels.rows, pixels.channels());
@@ -54,7 +54,7 @@ std::string ExpectedName(const cv::Mat& pixels) {
     std::snprintf(two, sizeof two, "%02x", byte);
     hex += two;
   }
-  return hex + ".png";
+  return hex + std::string(extension);
 }
 
 void WriteTestImage(const std::string& path, int w, int h, int seed) {

@@ -12,12 +12,13 @@
 
 namespace thumbpipe::testing {
 
-// Loads a PNG as 8-bit with channels in R,G,B[,A] / grey[,alpha] order; empty on failure.
+// Loads a thumbnail (PNG, JPEG or WebP) as 8-bit with channels in R,G,B[,A] / grey[,alpha]
+// order; empty on failure.
 cv::Mat LoadThumbnail(const std::string& path);
 
 // The naming rule, computed with OpenSSL's one-shot SHA256(): hex of
-// SHA-256("<w>x<h>x<c>\n" + rows) + ".png".
-std::string ExpectedName(const cv::Mat& pixels);
+// SHA-256("<w>x<h>x<c>\n" + rows) + `extension`.
+std::string ExpectedName(const cv::Mat& pixels, std::string_view extension = ".png");
 
 // Writes a w x h test image (a gradient shifted by `seed`, so sizes and seeds give distinct
 // pixels) in the format of the path's extension (.jpg, .png, .webp, ...).

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "worker/png_encoder.h"
+#include "worker/encoders/png_encoder.h"
 
 namespace thumbpipe {
 namespace {

@@ -1,6 +1,6 @@
 // PNG encoding of thumbnails through libpng: 8-bit grey, grey+alpha, RGB or RGBA as given,
-// with an sRGB chunk (every thumbnail is sRGB, see worker/colour/colour_transform.h) and no
-// other ancillary chunk. Worker only.
+// lossless, with an sRGB chunk (every thumbnail is sRGB, see worker/colour/colour_transform.h)
+// and no other ancillary chunk. Worker only.
 #pragma once
 
 #include <array>
@@ -16,6 +16,8 @@ namespace thumbpipe {
 inline constexpr std::array<uint8_t, 13> kSrgbChunk = {0,   0, 0,    1,    's',  'R', 'G',
                                                        'B', 0, 0xAE, 0xCE, 0x1C, 0xE9};
 
-Status EncodePng(const Image& image, std::vector<uint8_t>* png);
+// Replaces *png with `image` encoded at zlib level `level` (0-9). Fails only on an empty image
+// or an error inside libpng.
+Status EncodePng(const Image& image, int level, std::vector<uint8_t>* png);
 
 }  // namespace thumbpipe
