@@ -52,6 +52,15 @@ Status TooManyPixels(Format format, Size size, uint64_t max_pixels) {
       static_cast<double>(size.width) * size.height / 1e6, limit));
 }
 
+Status HandOverWhole(Format format, Size size, uint32_t channels, const uint8_t* pixels,
+                     uint64_t max_pixels, RowSink* sink) {
+  if (!WithinPixelLimit(size, max_pixels)) return TooManyPixels(format, size, max_pixels);
+  Status status = sink->Begin(size, size, channels, 1);
+  const size_t stride = static_cast<size_t>(size.width) * channels;
+  for (uint32_t y = 0; status.ok() && y < size.height; ++y) sink->Row(pixels + y * stride);
+  return status;
+}
+
 bool WithinPixelLimit(Size size, uint64_t max_pixels) {
   return max_pixels == 0 || uint64_t{size.width} * size.height <= max_pixels;
 }

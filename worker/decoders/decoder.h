@@ -85,6 +85,11 @@ Status DamagedOrUnsupported(Format format);
 Status TooManyPixels(Format format, Size size, uint64_t max_pixels);
 // True when `size` is within max_pixels (0: no limit).
 bool WithinPixelLimit(Size size, uint64_t max_pixels);
+// Hands an image decoded whole (8-bit rows packed, `channels` samples a pixel) to `sink`, or
+// refuses it with TooManyPixels when it is larger than max_pixels: for the plug-ins, whose
+// libraries say an image's size only once it is decoded.
+Status HandOverWhole(Format format, Size size, uint32_t channels, const uint8_t* pixels,
+                     uint64_t max_pixels, RowSink* sink);
 // An image whose pixels do not fit in the worker's memory; `size` empty: not known.
 Status OutOfMemory(Format format, Size size = {});
 

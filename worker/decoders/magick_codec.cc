@@ -170,13 +170,8 @@ Status MagickDecoder::Decode(Input& input, const DecodeRequest& request, RowSink
     source.icc.assign(image.icc, image.icc + image.icc_size);
     sink->SetColour(std::move(source));
   }
-  Status status = WithinPixelLimit(size, request.max_pixels)
-                      ? sink->Begin(size, size, image.channels, 1)
-                      : TooManyPixels(format_, size, request.max_pixels);
-  if (status.ok()) {
-    const size_t stride = static_cast<size_t>(image.width) * image.channels;
-    for (uint32_t y = 0; y < image.height; ++y) sink->Row(image.pixels + y * stride);
-  }
+  const Status status =
+      HandOverWhole(format_, size, image.channels, image.pixels, request.max_pixels, sink);
   plugin.release(&image);
   return status;
 }

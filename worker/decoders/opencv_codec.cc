@@ -84,13 +84,8 @@ Status OpenCvDecoder::Decode(Input& input, const DecodeRequest& request, RowSink
     return Describe(format_, outcome, error, request.max_pixels);
   }
   const Size size{image.width, image.height};
-  Status status = WithinPixelLimit(size, request.max_pixels)
-                      ? sink->Begin(size, size, image.channels, 1)
-                      : TooManyPixels(format_, size, request.max_pixels);
-  if (status.ok()) {
-    const size_t stride = static_cast<size_t>(image.width) * image.channels;
-    for (uint32_t y = 0; y < image.height; ++y) sink->Row(image.pixels + y * stride);
-  }
+  const Status status =
+      HandOverWhole(format_, size, image.channels, image.pixels, request.max_pixels, sink);
   plugin.release(&image);
   return status;
 }
