@@ -85,7 +85,8 @@ ListResolver::~ListResolver() {
   if (root_fd_ >= 0) ::close(root_fd_);
 }
 
-ListedFile ListResolver::Resolve(std::string_view entry) {
+ListedFile ListResolver::Resolve(std::string_view entry,
+                                 const std::function<bool(std::string_view relative)>& wanted) {
   ListedFile file;
   std::filesystem::path given{std::string(entry)};
   if (given.is_relative()) given = std::filesystem::path(root_) / given;
@@ -94,6 +95,10 @@ ListedFile ListResolver::Resolve(std::string_view entry) {
   const std::string inside = root_ == "/" ? root_ : root_ + "/";
   if (!file.path.starts_with(inside) || file.path.size() == inside.size()) {
     file.relative = file.path;
+    if (wanted && !wanted(file.relative)) {
+      file.kind = ListedFile::Kind::kNotWanted;
+      return file;
+    }
     file.reason = file.path == root_ ? "listed in --files-from, but it is ROOT itself, a folder"
                                      : fmt::format(
                                            "listed in --files-from, but it lies outside ROOT '{}'; "
@@ -102,6 +107,10 @@ ListedFile ListResolver::Resolve(std::string_view entry) {
     return file;
   }
   file.relative = file.path.substr(inside.size());
+  if (wanted && !wanted(file.relative)) {
+    file.kind = ListedFile::Kind::kNotWanted;
+    return file;
+  }
   const size_t slash = file.relative.rfind('/');
   const std::string folder = slash == std::string::npos ? "" : file.relative.substr(0, slash);
   const std::string name = file.relative.substr(slash + 1);

@@ -46,9 +46,10 @@ class FileList {
 // One entry of the list, resolved.
 struct ListedFile {
   enum class Kind {
-    kFile,     // to process: `st` is what `path` resolves to (zero if that failed)
-    kFailed,   // outside ROOT, missing, a folder...: `reason` says which
-    kSkipped,  // a symlink the policy does not follow (told to the `skipped` callback)
+    kFile,       // to process: `st` is what `path` resolves to (zero if that failed)
+    kFailed,     // outside ROOT, missing, a folder...: `reason` says which
+    kSkipped,    // a symlink the policy does not follow (told to the `skipped` callback)
+    kNotWanted,  // turned down by `wanted` (another shard's), before anything was asked of it
   };
   Kind kind = Kind::kFailed;
   std::string path;      // absolute and lexically normal, as the walk would name it
@@ -66,7 +67,10 @@ class ListResolver {
   ListResolver(const ListResolver&) = delete;
   ListResolver& operator=(const ListResolver&) = delete;
 
-  ListedFile Resolve(std::string_view entry);
+  // Resolves `entry`. When `wanted` is given and says no to its relative path (`relative` of
+  // ListedFile), stops there: nothing is asked of the file system.
+  ListedFile Resolve(std::string_view entry,
+                     const std::function<bool(std::string_view relative)>& wanted = {});
 
  private:
   // Opens the folder `relative` (below ROOT, "" for ROOT) one component at a time without

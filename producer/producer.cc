@@ -90,6 +90,11 @@ bool Producer::WalkAndSend(const std::string& folder, std::set<std::string>* see
     if (seen != nullptr) seen->insert(path);
     return watching_ ? SendWhenSettled(path, st) : SendFile(path, st);
   };
+  if (env_.shard.active()) {
+    callbacks.wanted = [this](const std::string& path) {
+      return env_.shard.Takes(RelativeToRoot(path, root_));
+    };
+  }
   callbacks.skipped = [](const std::string& message) { LogVerbose("{}", message); };
   callbacks.problem = [](const std::string& message) { LogWarning("{}", message); };
   if (watcher_ != nullptr)
@@ -105,8 +110,8 @@ bool Producer::SendListed(const std::string& root) {
                         [](const std::string& message) { LogVerbose("{}", message); });
   std::string entry;
   while (!env_.stop_requested() && list->Next(&entry)) {
-    const ListedFile file = resolver.Resolve(entry);
-    if (!env_.shard.Takes(file.relative)) continue;
+    const ListedFile file = resolver.Resolve(
+        entry, [this](std::string_view relative) { return env_.shard.Takes(relative); });
     switch (file.kind) {
       case ListedFile::Kind::kFile:
         if (IsOwnOutput(file.path)) {
@@ -119,6 +124,7 @@ bool Producer::SendListed(const std::string& root) {
         if (!SendFailed(file.path, file.reason)) return false;
         break;
       case ListedFile::Kind::kSkipped:
+      case ListedFile::Kind::kNotWanted:
         break;
     }
   }

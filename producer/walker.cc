@@ -73,6 +73,10 @@ class Walker {
     bool keep_going = true;
     for (const Entry& entry : entries) {
       const std::string child = Join(path, entry.name);
+      if (callbacks_.wanted && (entry.type == DT_REG || entry.type == DT_LNK) &&
+          !callbacks_.wanted(child)) {
+        continue;
+      }
       struct stat st {};
       const EntryKind kind = classifier_.Classify(fd, entry.name, entry.type, child, &st);
       if (kind != EntryKind::kOther && exclusions_.paths.count(child) != 0) {

@@ -25,6 +25,10 @@ struct WalkCallbacks {
   std::function<void(const std::string& message)> skipped;
   // Something that went wrong but does not stop the walk, e.g. an unreadable folder.
   std::function<void(const std::string& message)> problem;
+  // Optional: whether the file at `path` is wanted at all. A regular file or symlink it turns
+  // down is passed over before anything else is asked of it (no stat): the files of other
+  // shards cost a shard only the listing of their folder.
+  std::function<bool(const std::string& path)> wanted;
   // Optional: a folder (ROOT included) is about to be listed (watch mode watches it first,
   // so that no file created meanwhile is missed).
   std::function<void(const std::string& path)> folder;

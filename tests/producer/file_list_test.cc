@@ -126,5 +126,19 @@ TEST_F(ListResolverTest, TheSymlinkPolicyApplies) {
   EXPECT_EQ(skipped_[1], "not following symlink '" + root() + "/in.jpg' (--symlinks none)");
 }
 
+TEST_F(ListResolverTest, WhatIsNotWantedIsNotLookedAt) {
+  ListResolver resolver(root(), SymlinkPolicy::kAll, [](const std::string&) {});
+  std::vector<std::string> asked;
+  const auto only_a = [&asked](std::string_view relative) {
+    asked.emplace_back(relative);
+    return relative == "a.jpg";
+  };
+  EXPECT_EQ(resolver.Resolve("a.jpg", only_a).kind, ListedFile::Kind::kFile);
+  // Missing, or outside ROOT: another shard's to report.
+  EXPECT_EQ(resolver.Resolve("nope/missing.jpg", only_a).kind, ListedFile::Kind::kNotWanted);
+  EXPECT_EQ(resolver.Resolve("/etc/passwd", only_a).kind, ListedFile::Kind::kNotWanted);
+  EXPECT_EQ(asked, (std::vector<std::string>{"a.jpg", "nope/missing.jpg", "/etc/passwd"}));
+}
+
 }  // namespace
 }  // namespace thumbpipe
