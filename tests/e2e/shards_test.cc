@@ -113,6 +113,30 @@ TEST_F(ShardsTest, MergeRefusesAnIncompleteOrMixedSet) {
   EXPECT_THAT(help.out, ::testing::HasSubstr("Usage: thumbpipe merge OUT MANIFEST..."));
 }
 
+TEST_F(ShardsTest, EachShardKeepsItsOwnCatalogForIncrementalRuns) {
+  for (int pass = 0; pass < 2; ++pass) {
+    long unchanged = 0, found = 0;
+    for (int k = 0; k < 2; ++k) {
+      const CommandResult run =
+          Thumbpipe({"--no-progress", "--incremental", "--shard", fmt::format("{}/2", k), photos_});
+      ASSERT_EQ(run.exit_code, 0) << run.err;
+      const Summary summary = ParseSummary(run.err);
+      unchanged += summary.unchanged;
+      found += summary.thumbnails + summary.not_images + summary.failed;
+      EXPECT_TRUE(fs::exists(work() / fmt::format("processed.txt.{}-of-2.catalog", k)));
+    }
+    EXPECT_EQ(found, static_cast<long>(TreeFiles().size()));
+    // The second time every shard carries its files over from its own catalog (failures
+    // count as skipped, not unchanged).
+    if (pass == 0) {
+      EXPECT_EQ(unchanged, 0);
+    } else {
+      EXPECT_GT(unchanged, found / 2);
+    }
+  }
+  EXPECT_FALSE(fs::exists(work() / "processed.txt.catalog"));
+}
+
 TEST_F(ShardsTest, SlurmAndKubernetesGiveTheShard) {
   CommandOptions slurm;
   slurm.env = {{"SLURM_ARRAY_TASK_ID", "1"},
