@@ -135,6 +135,10 @@ Status SharedControl::Create(const std::string& name, const RunOptions& options,
   CopyString(options.catalog, shared.catalog, sizeof shared.catalog);
   CopyString(options.stats_json, shared.stats_json, sizeof shared.stats_json);
   shared.progress = options.progress;
+  shared.shard_index = options.shard.index;
+  shared.shard_count = options.shard.count;
+  CopyString(options.files_from, shared.files_from, sizeof shared.files_from);
+  shared.files_from_nul = options.files_from_nul;
   control->reset(new SharedControl(block));
   return Status::OK();
 }
@@ -195,6 +199,9 @@ RunOptions SharedControl::options() const {
   options.catalog = shared.catalog;
   options.stats_json = shared.stats_json;
   options.progress = shared.progress != 0;
+  options.shard = Shard{shared.shard_index, shared.shard_count};
+  options.files_from = shared.files_from;
+  options.files_from_nul = shared.files_from_nul != 0;
   return options;
 }
 

@@ -81,6 +81,10 @@ struct SharedOptions {
   char catalog[kMaxPathBytes + 1];
   char stats_json[kMaxPathBytes + 1];  // empty: none
   uint8_t progress;
+  uint32_t shard_index;
+  uint32_t shard_count;                // 0: no sharding
+  char files_from[kMaxPathBytes + 1];  // empty: walk
+  uint8_t files_from_nul;
 };
 
 struct ControlBlock {

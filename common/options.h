@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "common/output_format.h"
+#include "common/shard.h"
 
 namespace thumbpipe {
 
@@ -50,6 +51,14 @@ struct RunOptions {
   bool retry_failed = false;  // try again files that failed before, changed or not
   bool prune = false;         // remove thumbnails no source refers to any more
   bool watch = false;         // after the first pass, keep watching the tree (implies incremental)
+
+  // Several runs sharing the work (common/shard.h): this one takes only the files of its
+  // shard. Its manifest's name ends in Shard::Suffix().
+  Shard shard;
+  // Files to process instead of walking ROOT: a file of paths ("-": standard input), one a
+  // line, or NUL-separated when files_from_nul. Empty: walk.
+  std::string files_from;
+  bool files_from_nul = false;
 
   std::string stats_json;  // where to write the run's statistics as JSON; empty: nowhere
   bool progress = true;    // draw progress on stderr (a line redrawn on a terminal)

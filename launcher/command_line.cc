@@ -34,6 +34,9 @@ Examples:
   thumbpipe --format jpeg --quality 90 ~/Pictures
   thumbpipe --incremental ~/Pictures    again later: only new and changed files are done
   thumbpipe --watch ~/Pictures          then keep up with files as they arrive
+  thumbpipe --shard 2/4 /shared/photos  one of four runs (hosts, jobs), then:
+  thumbpipe merge processed.txt processed.txt.*-of-4
+  find ~/Pictures -newer stamp -print0 | thumbpipe --files-from - -0 ~/Pictures
 
 Exit status: 0 done (single images may have failed; see the counts), 1 the run could not
 complete, 2 bad usage, 130/143 stopped by SIGINT/SIGTERM.
@@ -148,7 +151,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   std::string root, workers_positional, workers_option, size, output = "thumbnails",
                                                               manifest = "processed.txt";
   std::string timeout, max_pixels, max_memory, readahead, symlinks, catalog, stats_json;
-  std::string format, quality, background;
+  std::string format, quality, background, shard, files_from;
+  bool files_from_nul = false;
   bool verbose = false, quiet = false, no_progress = false;
   app.add_option("ROOT", root, "Folder to walk (recursively)")->type_name("DIR");
   app.add_option("WORKERS", workers_positional, "Number of worker processes (default: CPUs)")
@@ -210,6 +214,19 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   app.add_flag("--watch", options->watch,
                "After the first (incremental) pass, keep watching ROOT and make thumbnails of "
                "files as they arrive, until stopped");
+  auto* shard_option =
+      app.add_option("--shard", shard,
+                     "Take only the files of shard K of N (K/N), or of this task of a Slurm job "
+                     "array (slurm, or slurm/N when only some of its tasks are submitted) or of "
+                     "a Kubernetes Indexed Job (k8s/N); the manifest's name gets .K-of-N")
+          ->type_name("K/N|slurm|slurm/N|k8s/N");
+  auto* files_from_option =
+      app.add_option("--files-from", files_from,
+                     "Process exactly the files listed in FILE (- for standard input), one a "
+                     "line, relative to ROOT or absolute inside it, instead of walking ROOT")
+          ->type_name("FILE");
+  app.add_flag("-0,--null", files_from_nul,
+               "With --files-from: the paths are separated by NUL bytes (find -print0)");
   app.add_option("--stats-json", stats_json, "Write the run's statistics to FILE as JSON")
       ->type_name("FILE");
   app.add_flag("--no-progress", no_progress, "Do not report progress while the run goes on");
@@ -361,6 +378,37 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
       return ParseOutcome::kUsageError;
     }
   }
+  if (shard_option->count() > 0 &&
+      !ParseShardSpec(shard, context.environment, &options->shard, text)) {
+    return ParseOutcome::kUsageError;
+  }
+  if (files_from_option->count() > 0 && files_from.empty()) {
+    *text = "--files-from must name a file (- for standard input)";
+    return ParseOutcome::kUsageError;
+  }
+  if (files_from_nul && files_from.empty()) {
+    *text = "-0 is for --files-from: it says the list's paths are separated by NUL bytes";
+    return ParseOutcome::kUsageError;
+  }
+  // A shard sees only its own files, and a list only the files listed: neither knows which
+  // thumbnails the rest of the tree still uses, nor can it watch the rest.
+  for (auto [given, what] :
+       {std::pair{options->shard.active(), "--shard"}, {!files_from.empty(), "--files-from"}}) {
+    if (!given) continue;
+    if (options->prune) {
+      *text = fmt::format(
+          "--prune cannot be used with {}: this run does not see every file, so it cannot know "
+          "which thumbnails the others still use; prune with one run over the whole tree",
+          what);
+      return ParseOutcome::kUsageError;
+    }
+    if (options->watch) {
+      *text =
+          fmt::format("--watch cannot be used with {}: watch the whole tree with one run", what);
+      return ParseOutcome::kUsageError;
+    }
+  }
+  options->files_from_nul = files_from_nul;
   options->progress = !no_progress;
   options->verbosity = verbose ? Verbosity::kVerbose
                        : quiet ? Verbosity::kQuiet
@@ -368,6 +416,12 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   options->root = Absolute(context.cwd, root);
   options->output_dir = Absolute(context.cwd, output);
   options->manifest = Absolute(context.cwd, manifest);
+  if (options->shard.active() && !options->manifest.ends_with(options->shard.Suffix())) {
+    options->manifest += options->shard.Suffix();
+  }
+  if (!files_from.empty()) {
+    options->files_from = files_from == "-" ? files_from : Absolute(context.cwd, files_from);
+  }
   options->catalog =
       catalog.empty() ? DefaultCatalogPath(options->manifest) : Absolute(context.cwd, catalog);
   if (!stats_json.empty()) options->stats_json = Absolute(context.cwd, stats_json);
@@ -376,7 +430,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
                             {"--output", &options->output_dir},
                             {"--manifest", &options->manifest},
                             {"--catalog", &options->catalog},
-                            {"--stats-json", &options->stats_json}}) {
+                            {"--stats-json", &options->stats_json},
+                            {"--files-from", &options->files_from}}) {
     if (std::string err = CheckPathLength(what, *path); !err.empty()) {
       *text = err;
       return ParseOutcome::kUsageError;

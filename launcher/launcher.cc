@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 
@@ -61,6 +62,16 @@ Status PrepareOutputs(const RunOptions& options) {
   if (options.incremental) {
     if (Status status = PrepareFolderFor("the catalog", options.catalog); !status.ok())
       return status;
+  }
+  if (!options.files_from.empty() && options.files_from != "-") {
+    if (std::filesystem::is_directory(options.files_from)) {
+      return Status::Error(fmt::format("--files-from '{}' is a folder; give a file of paths",
+                                       EscapePath(options.files_from)));
+    }
+    if (::access(options.files_from.c_str(), R_OK) != 0) {
+      return Status::FromErrno(errno, "cannot read --files-from '{}'",
+                               EscapePath(options.files_from));
+    }
   }
   if (std::filesystem::is_directory(options.manifest)) {
     return Status::Error(

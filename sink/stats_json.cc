@@ -66,6 +66,10 @@ Json Options(const RunOptions& o) {
       {"retry_failed", o.retry_failed},
       {"prune", o.prune},
       {"watch", o.watch},
+      {"shard",
+       o.shard.active() ? Json(fmt::format("{}/{}", o.shard.index, o.shard.count)) : Json(nullptr)},
+      {"files_from", o.files_from.empty() ? Json(nullptr) : Json(EscapePath(o.files_from))},
+      {"files_from_nul", o.files_from_nul},
       {"progress", o.progress},
       {"stats_json", EscapePath(o.stats_json)},
   };
