@@ -108,7 +108,11 @@ Status ShrinkingSink::Finish(std::vector<Image>* out) {
   for (size_t i = 0; i < lane_of_.size(); ++i) {
     const bool last_use = std::find(lane_of_.begin() + static_cast<std::ptrdiff_t>(i) + 1,
                                     lane_of_.end(), lane_of_[i]) == lane_of_.end();
-    out->push_back(last_use ? std::move(made[lane_of_[i]]) : made[lane_of_[i]]);
+    if (last_use) {
+      out->push_back(std::move(made[lane_of_[i]]));
+    } else {
+      out->push_back(made[lane_of_[i]]);
+    }
   }
   return Status::OK();
 }

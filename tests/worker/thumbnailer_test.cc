@@ -471,7 +471,9 @@ TEST_F(SeveralBoxesTest, TheLargestIsTheThumbnailOfItsBoxAlone) {
 }
 
 TEST_F(SeveralBoxesTest, ASmallPngWithinEveryBoxIsItsOwnThumbnailInEach) {
-  const std::string png = testing::ReadFile(testing::CorpusPath("pngsuite/basn2c08.png"));
+  testing::TempDir dir;
+  testing::WriteTestImage(dir / "small.png", 32, 32);
+  const std::string png = testing::ReadFile(dir / "small.png");
   const Thumbnail within = Make(png, {64, 64}, {{32, 200}});  // 32x32
   ASSERT_EQ(within.outcome, Thumbnail::Outcome::kThumbnail) << within.reason;
   EXPECT_FALSE(within.png.empty());
