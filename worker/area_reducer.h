@@ -35,7 +35,7 @@ class AreaReducer {
 
  private:
   void ReduceRow(const uint8_t* row);
-  void AddToColumns(const uint8_t* row, uint64_t weight);
+  void AddToColumns(const uint8_t* row, uint32_t weight);
   void ReduceColumns();
   void EmitRow();
 
