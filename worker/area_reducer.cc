@@ -19,7 +19,10 @@ class Divider {
  public:
   explicit Divider(uint64_t d) : d_(d), inverse_(1.0 / static_cast<double>(d)) {}
   uint64_t operator()(uint64_t n) const {
-    uint64_t q = static_cast<uint64_t>(static_cast<double>(n) * inverse_);
+    // Signed conversions are single instructions; numbers this large never come from pixels.
+    if (n >= (uint64_t{1} << 62)) return n / d_;
+    uint64_t q = static_cast<uint64_t>(
+        static_cast<int64_t>(static_cast<double>(static_cast<int64_t>(n)) * inverse_));
     while (q > 0 && q * d_ > n) --q;
     while ((q + 1) * d_ <= n) ++q;
     return q;
