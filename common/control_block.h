@@ -64,6 +64,8 @@ struct SharedOptions {
   int32_t workers;
   uint32_t box_width;
   uint32_t box_height;
+  uint32_t more_boxes;                  // how many of more_box hold a box
+  uint32_t more_box[kMaxBoxes - 1][2];  // RunOptions::more_boxes: width, height
   int32_t verbosity;
   double timeout_seconds;
   uint64_t max_pixels;

@@ -26,12 +26,15 @@ Makes a thumbnail of every image under ROOT, fitted in a box (aspect kept, never
 enlarged), named by the SHA-256 of its pixels, and writes a manifest of
 "<name>.png: <source path>" lines (.jpg or .webp with --format). A JPEG thumbnail of an
 image with transparency is composited on --background first, and named by the SHA-256 of
-the composited pixels; WebP keeps transparency.
+the composited pixels; WebP keeps transparency. Several boxes (--size 128x128,512x512)
+are all made from one decode of each image, each box in its own folder <W>x<H>, listed
+"<W>x<H>/<name>.png: <source path>".
 
 Examples:
   thumbpipe ~/Pictures                  thumbnails in ./thumbnails, list in ./processed.txt
   thumbpipe -j 4 --size 320x240 ~/Pictures --output /tmp/thumbs
   thumbpipe --format jpeg --quality 90 ~/Pictures
+  thumbpipe --size 256x256,1024x1024 ~/Pictures   a grid size and a preview size
   thumbpipe --incremental ~/Pictures    again later: only new and changed files are done
   thumbpipe --watch ~/Pictures          then keep up with files as they arrive
   thumbpipe --shard 2/4 /shared/photos  one of four runs (hosts, jobs), then:
@@ -159,7 +162,10 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
       ->type_name("N");
   app.add_option("-j,--workers", workers_option, "Number of worker processes (default: CPUs)")
       ->type_name("N");
-  app.add_option("--size", size, "Box the thumbnails fit in (default: 200x200)")->type_name("WxH");
+  app.add_option("--size", size,
+                 "Box the thumbnails fit in (default: 200x200); several boxes, separated by "
+                 "commas, are all made from one decode, each in its folder <W>x<H>")
+      ->type_name("WxH");
   auto* format_option =
       app.add_option("--format", format, "Thumbnails' format: png, jpeg or webp (default: png)")
           ->type_name("FORMAT");
@@ -269,11 +275,38 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
                         workers_positional, workers_option);
     return ParseOutcome::kUsageError;
   }
-  if (!size.empty() && !ParseSize(size, &options->box_width, &options->box_height)) {
-    *text = fmt::format(
-        "--size must be WxH with both sides from 1 to {} (for example 200x200), not '{}'",
-        kMaxBoxSide, EscapePath(size));
-    return ParseOutcome::kUsageError;
+  std::vector<Box> boxes = {{options->box_width, options->box_height}};
+  if (!size.empty()) {
+    boxes.clear();
+    for (std::string_view rest = size;;) {
+      const size_t comma = rest.find(',');
+      Box box;
+      if (!ParseSize(rest.substr(0, comma), &box.width, &box.height)) {
+        *text = fmt::format(
+            "--size must be WxH with both sides from 1 to {} (for example 200x200){}, not '{}'",
+            kMaxBoxSide,
+            size.find(',') == std::string::npos
+                ? ""
+                : ", or several such boxes separated by commas (128x128,512x512)",
+            EscapePath(size));
+        return ParseOutcome::kUsageError;
+      }
+      if (std::find(boxes.begin(), boxes.end(), box) != boxes.end()) {
+        *text = fmt::format("--size gives {} twice; give each box once", BoxName(box));
+        return ParseOutcome::kUsageError;
+      }
+      boxes.push_back(box);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    if (boxes.size() > kMaxBoxes) {
+      *text = fmt::format("--size gives {} boxes; at most {} are made from one decode",
+                          boxes.size(), kMaxBoxes);
+      return ParseOutcome::kUsageError;
+    }
+    options->box_width = boxes.front().width;
+    options->box_height = boxes.front().height;
+    options->more_boxes.assign(boxes.begin() + 1, boxes.end());
   }
   if (format_option->count() > 0) {
     const std::optional<OutputFormat> parsed = ParseOutputFormat(format);
@@ -283,12 +316,14 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
     }
     options->format = *parsed;
   }
-  if (const uint32_t max_side = MaxSide(options->format);
-      options->box_width > max_side || options->box_height > max_side) {
-    *text = fmt::format("--size {}x{} is too large for {} thumbnails, whose sides are at most {}",
-                        options->box_width, options->box_height,
-                        options->format == OutputFormat::kJpeg ? "JPEG" : "WebP", max_side);
-    return ParseOutcome::kUsageError;
+  for (const Box& box : boxes) {
+    if (const uint32_t max_side = MaxSide(options->format);
+        box.width > max_side || box.height > max_side) {
+      *text = fmt::format("--size {}x{} is too large for {} thumbnails, whose sides are at most {}",
+                          box.width, box.height,
+                          options->format == OutputFormat::kJpeg ? "JPEG" : "WebP", max_side);
+      return ParseOutcome::kUsageError;
+    }
   }
   options->quality = DefaultQuality(options->format);
   if (!quality.empty()) {

@@ -57,6 +57,17 @@ Status PrepareOutputs(const RunOptions& options) {
     return Status::FromErrno(errno, "cannot write to output folder '{}'",
                              EscapePath(options.output_dir));
   }
+  // Several boxes: each its own folder, made here once rather than by every worker.
+  if (!options.more_boxes.empty()) {
+    for (const Box& box : RunBoxes(options)) {
+      const std::string folder = options.output_dir + "/" + BoxName(box);
+      std::filesystem::create_directory(folder, ec);
+      if (ec || !std::filesystem::is_directory(folder)) {
+        return Status::Error(fmt::format("cannot create output folder '{}': {}", EscapePath(folder),
+                                         ec ? ec.message() : "a file of that name exists"));
+      }
+    }
+  }
   if (Status status = PrepareFolderFor("the manifest", options.manifest); !status.ok())
     return status;
   if (options.incremental) {

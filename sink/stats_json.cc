@@ -48,7 +48,7 @@ Json Options(const RunOptions& o) {
   return Json{
       {"root", EscapePath(o.root)},
       {"workers", o.workers},
-      {"size", fmt::format("{}x{}", o.box_width, o.box_height)},
+      {"size", BoxListName(RunBoxes(o))},
       {"output", EscapePath(o.output_dir)},
       {"manifest", EscapePath(o.manifest)},
       {"timeout_seconds", o.timeout_seconds},
