@@ -7,8 +7,13 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <bit>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <random>
 #include <string>
@@ -372,6 +377,33 @@ TEST(JpegCoefficientStore, PhotosTakeAFractionAtEveryScale) {
   }
   EXPECT_EQ(DecodeAt(jpeg, 8, false, false).report.coefficient_bytes, 0u);
 }
+
+#if !defined(__SANITIZE_ADDRESS__)  // the worker limits no memory then (worker_process.cc)
+// The worker's --max-memory caps its address space: the store running out of it inside libjpeg
+// is libjpeg's out-of-memory error, and that the decoder's plain reason.
+TEST(JpegCoefficientStoreDeathTest, RunningOutOfMemoryIsAPlainReason) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  JpegSpec spec = Noisy(1);
+  spec.width = 2048;
+  spec.height = 2048;
+  const std::string jpeg = Encode(spec);  // about 25 MB of coefficients at full size
+  ASSERT_FALSE(jpeg.empty());
+  EXPECT_EXIT(
+      {
+        long pages = 0;
+        std::ifstream("/proc/self/statm") >> pages;
+        const rlim_t room = static_cast<rlim_t>(pages) * 4096 + (rlim_t{16} << 20);
+        rlimit limit{};
+        limit.rlim_cur = limit.rlim_max = room;
+        if (setrlimit(RLIMIT_AS, &limit) != 0) std::_Exit(2);
+        const Decoded decoded = DecodeAt(jpeg, 1, true, false);
+        std::fprintf(stderr, "%s\n", decoded.status.message().c_str());
+        std::_Exit(decoded.status.ok() ? 1 : 0);
+      },
+      ::testing::ExitedWithCode(0),
+      "JPEG image of 2048x2048 pixels needs more memory than a worker may use \\(--max-memory\\)");
+}
+#endif
 
 }  // namespace
 }  // namespace thumbpipe
