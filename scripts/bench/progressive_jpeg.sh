@@ -81,7 +81,7 @@ for name in sets:
         for result in json.loads((rounds / f"{name}-{r}.json").read_text())["results"]:
             wall.setdefault(result["command"], []).append(result["times"][0])
             cpu.setdefault(result["command"], []).append(result["user"] + result["system"])
-    label = f"4:{name[1]}:{name[2]} {name[4:].upper()}"
+    label = f"4:{name[1]}:{name[2]} {name[4:-2]} MP"
     for mode in ("whole", "whole-libjpeg", "early", "early-libjpeg"):
         _, rss_kb, coef = (rounds / f"{name}-{mode}.rss").read_text().split()
         w, c = statistics.median(wall[mode]), statistics.median(cpu[mode])
@@ -110,9 +110,9 @@ notes = [f"Each run decodes the 2 files of a set (photo-like, quality 92, libjpe
          f"linked with the worker's decoder (`scripts/bench/progressive_jpeg/`). Medians of {runs} "
          "rounds after an unmeasured one, the four ways alternated in each round. \"libjpeg's "
          "arrays\" is the decoder as it was before the compact store. Peak RSS: the helper's "
-         "ru_maxrss in one run of each way, including both files read into memory (about 10 "
-         "and 7 MB each); coefficients MB: the most the compact store held (0 for libjpeg's "
-         "arrays, which take 144 MB at 4:4:4 and 72 MB at 4:2:0)."]
+         "ru_maxrss in one run of each way, with each file read whole into memory first (8 MB "
+         "a 4:4:4 file, 7 MB a 4:2:0 one); coefficients MB: the most the compact store held, "
+         "or the size of libjpeg's arrays."]
 folder = bl.results_folder("progressive_jpeg")
 bl.write_results(folder, "Progressive JPEG: the compact coefficient store", table,
                  {"results": data}, False, None, notes, targets)

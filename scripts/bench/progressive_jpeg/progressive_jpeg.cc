@@ -7,8 +7,9 @@
 //   progressive_jpeg check FILE...    decodes each file every way: scans read, same rows?
 //   progressive_jpeg MODE FILE...     decodes every file one way (what is timed) and prints the
 //                                     rows' checksum, the process's peak RSS in KiB and the
-//                                     most the coefficients took in bytes. MODE: whole, early
-//                                     (compact store), whole-libjpeg, early-libjpeg
+//                                     most the coefficients took in bytes (libjpeg's arrays:
+//                                     their size). MODE: whole, early (compact store),
+//                                     whole-libjpeg, early-libjpeg
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -257,7 +258,9 @@ int Time(const Mode& mode, std::span<char*> paths) {
       return 1;
     }
     sum ^= rows.sum();
-    coefficients = std::max(coefficients, report.coefficient_bytes);
+    const size_t held = mode.compact ? report.coefficient_bytes
+                                     : static_cast<size_t>(ScaledBlocks(file)) * sizeof(JBLOCK);
+    coefficients = std::max(coefficients, held);
   }
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
