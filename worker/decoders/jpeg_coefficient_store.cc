@@ -117,8 +117,7 @@ JpegCoefficientStore::~JpegCoefficientStore() {
   std::free(scratch_);
 }
 
-void JpegCoefficientStore::Install(j_decompress_ptr cinfo, bool exact) {
-  exact_ = exact;
+void JpegCoefficientStore::Install(j_decompress_ptr cinfo) {
   cinfo->client_data = this;
   realize_others_ = cinfo->mem->realize_virt_arrays;
   cinfo->mem->request_virt_barray = Request;
@@ -154,7 +153,7 @@ jvirt_barray_ptr JpegCoefficientStore::Request(j_common_ptr cinfo, int, boolean,
   array.window_rows = std::max<JDIMENSION>(1, std::min(max_access, rows));
   array.kept = kAll;
   const auto* d = reinterpret_cast<j_decompress_ptr>(cinfo);
-  if (!store->exact_ && index < d->num_components) {
+  if (index < d->num_components) {
     const jpeg_component_info& c = d->comp_info[index];
     const auto round_up = [](JDIMENSION n, int m) {
       return (n + static_cast<JDIMENSION>(m) - 1) / static_cast<JDIMENSION>(m) *

@@ -48,8 +48,8 @@ class JpegCoefficientStore {
 
   // Takes over `cinfo`'s virtual block arrays (and its client_data): call after
   // jpeg_create_decompress and before jpeg_start_decompress. The store must outlive every
-  // libjpeg call on `cinfo`. `exact`: keep every coefficient's value whatever the scale.
-  void Install(j_decompress_ptr cinfo, bool exact = false);
+  // libjpeg call on `cinfo`.
+  void Install(j_decompress_ptr cinfo);
 
   // The most memory the arrays held at once (packed rows and unpacked windows), in bytes.
   size_t peak_bytes() const { return peak_bytes_; }
@@ -68,7 +68,6 @@ class JpegCoefficientStore {
   void Unpack(const Array& array, JDIMENSION row, JBLOCKROW blocks) const;
   void Slide(j_common_ptr cinfo, Array* array, JDIMENSION first);
 
-  bool exact_ = false;
   void (*realize_others_)(j_common_ptr) = nullptr;  // libjpeg's, for its sample arrays
   Array* arrays_ = nullptr;                         // one per component, in request order
   int array_count_ = 0;
