@@ -20,7 +20,8 @@ images="${THUMBPIPE_CORPUS_DIR:-$THUMBPIPE_ROOT/../shared/corpus}"
 # of its own); larger inputs would only slow every mutation down.
 max_len=262144
 
-ensure_packages "${THUMBPIPE_BUILD_PACKAGES[@]}" clang-14 libfuzzer-14-dev libclang-rt-14-dev
+ensure_packages "${THUMBPIPE_BUILD_PACKAGES[@]}" clang-14 libfuzzer-14-dev libclang-rt-14-dev \
+  libjpeg-turbo-progs
 build_thumbpipe "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
   -DTHUMBPIPE_FUZZ=ON -DBUILD_TESTING=OFF
 fuzzer="$dir/bin/thumbnail_fuzzer"
@@ -82,6 +83,43 @@ unhex '0000000c 6a502020 0d0a870a 00000014 66747970 6a703220 00000000 6a703220 0
        00000000 00000307 01010702 02070202 ff52000c 00000001 00000404 0001ff5c 00044040 ff90000a
        00000000 00310001 ff93df80 80120f3f 6200b74f 2079e635 553edfa6 cfc7d40a 07834c43 7fcfb414
        04d3e914 57ffd9' >"$seeds/sycc-420.jp2"
+
+# Progressive JPEGs written by cjpeg: large enough (1608x1208) that a 200x200 thumbnail decodes
+# them at 1/8, where the compact coefficient store drops what the 1x1 and 2x2 IDCTs do not
+# read; with the default progression and with scripts of refinement scans (successive
+# approximation on DC and AC), restart markers, 4:4:4, 4:2:0 and grey; and a small one decoded
+# at full size. The pictures are smooth gradients with a few edges, so the files stay small.
+ppm() {  # ppm WIDTH HEIGHT OUT: a colour test picture
+  /usr/bin/python3 - "$@" <<'PY'
+import sys
+w, h, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+rows = bytearray()
+for y in range(h):
+    for x in range(w):
+        edge = 60 if (x // 200 + y // 150) % 2 else 0
+        rows += bytes(((x * 255 // w + edge) % 256, (y * 255 // h) % 256, (x + y + edge) % 256))
+with open(out, "wb") as f:
+    f.write(b"P6\n%d %d\n255\n" % (w, h) + rows)
+PY
+}
+ppm 1608 1208 "$seeds/big.ppm"
+ppm 33 17 "$seeds/small.ppm"
+cat >"$seeds/refine.scans" <<'SCANS'
+0,1,2: 0-0, 0, 1; 0: 1-5, 0, 2; 2: 1-63, 0, 1; 1: 1-63, 0, 1; 0: 6-63, 0, 2;
+0: 1-63, 2, 1; 0,1,2: 0-0, 1, 0; 2: 1-63, 1, 0; 1: 1-63, 1, 0; 0: 1-63, 1, 0;
+SCANS
+printf '0: 0-0, 0, 1; 0: 1-9, 0, 0; 0: 10-63, 0, 1; 0: 0-0, 1, 0; 0: 10-63, 1, 0;\n' \
+  >"$seeds/refine-grey.scans"
+cjpeg -quality 60 -progressive -sample 2x2 -outfile "$seeds/progressive-420.jpg" "$seeds/big.ppm"
+cjpeg -quality 60 -progressive -sample 1x1 -restart 2 -outfile "$seeds/progressive-444-restart.jpg" \
+  "$seeds/big.ppm"
+cjpeg -quality 60 -scans "$seeds/refine.scans" -sample 2x2 -restart 1 \
+  -outfile "$seeds/refined-420.jpg" "$seeds/big.ppm"
+cjpeg -quality 60 -grayscale -scans "$seeds/refine-grey.scans" -outfile "$seeds/refined-grey.jpg" \
+  "$seeds/big.ppm"
+cjpeg -quality 90 -scans "$seeds/refine.scans" -sample 1x1 -outfile "$seeds/refined-small.jpg" \
+  "$seeds/small.ppm"
+rm -f "$seeds"/*.ppm "$seeds"/*.scans
 
 log="$dir/last-run.log"
 before=$(ls "$dir/artifacts" | wc -l)

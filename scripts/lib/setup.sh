@@ -16,9 +16,10 @@ THUMBPIPE_BUILD_PACKAGES=(
 # opj_compress to make HEIF, JPEG XL and JPEG 2000 files; Pillow to write the long-tail formats
 # (TGA, ICO, PCX, SGI, XBM) with an encoder other than the decoder's; avifenc and Pillow with
 # colord's profiles to make colour-managed images; a single-node Slurm (slurm-wlm, munge; ss from
-# iproute2) to run the job array of deploy/slurm on; python3-yaml to read deploy/kubernetes.
+# iproute2) to run the job array of deploy/slurm on; python3-yaml to read deploy/kubernetes; cjpeg
+# to write progressive JPEGs, and GNU time to read a run's peak memory.
 THUMBPIPE_TEST_PACKAGES=(tmux libheif-examples libjxl-tools libopenjp2-tools libavif-bin python3-pil
-  colord-data slurm-wlm munge iproute2 python3-yaml)
+  colord-data slurm-wlm munge iproute2 python3-yaml libjpeg-turbo-progs time)
 
 say() { printf 'thumbpipe: %s\n' "$*" >&2; }
 

@@ -16,6 +16,7 @@
 #include <jpeglib.h>
 
 #include "worker/colour/colour_transform.h"
+#include "worker/decoders/jpeg_coefficient_store.h"
 #include "worker/decoders/jpeg_scan_script.h"
 
 namespace thumbpipe {
@@ -177,9 +178,10 @@ void OnProgress(j_common_ptr cinfo) {
 // up to the scans its pixels depend on; `*read_whole` is set if libjpeg then finds the file
 // other than the script said, before any row went to the sink.
 Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, RowSink* sink,
-                  bool stop_early, int* scans_read, bool* read_whole) {
+                  bool stop_early, bool compact, JpegDecodeReport* report, bool* read_whole) {
   // Everything with a destructor lives outside the setjmp region below.
   jpeg_decompress_struct cinfo;
+  JpegCoefficientStore coefficients;
   ErrorManager errors{};
   jpeg_progress_mgr progress{};
   std::vector<uint8_t> row, cmyk_row, icc;
@@ -200,6 +202,7 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, R
   }
   jpeg_create_decompress(&cinfo);
   created = true;
+  if (compact) coefficients.Install(&cinfo);
   progress.progress_monitor = OnProgress;
   cinfo.progress = &progress;
   jpeg_mem_src(&cinfo, file.data(), file.size());
@@ -287,7 +290,10 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, R
   // After an early stop the rest of the file is left unread: jpeg_finish_decompress would
   // read it all.
   if (complete && stop_after == 0) jpeg_finish_decompress(&cinfo);
-  if (scans_read != nullptr) *scans_read = cinfo.input_scan_number;
+  if (report != nullptr) {
+    report->scans_read = cinfo.input_scan_number;
+    report->coefficient_bytes = coefficients.peak_bytes();
+  }
   jpeg_destroy_decompress(&cinfo);
   created = false;
   if (!complete || errors.truncated) {
@@ -299,17 +305,21 @@ Status DecodeOnce(std::span<const uint8_t> file, const DecodeRequest& request, R
 }  // namespace
 
 Status DecodeJpeg(std::span<const uint8_t> file, const DecodeRequest& request, RowSink* sink,
-                  bool allow_early_stop, int* scans_read) {
+                  const JpegDecodeOptions& options, JpegDecodeReport* report) {
   bool read_whole = false;
-  Status status = DecodeOnce(file, request, sink, allow_early_stop, scans_read, &read_whole);
-  if (read_whole) status = DecodeOnce(file, request, sink, false, scans_read, &read_whole);
+  Status status = DecodeOnce(file, request, sink, options.early_stop, options.compact_coefficients,
+                             report, &read_whole);
+  if (read_whole) {
+    status =
+        DecodeOnce(file, request, sink, false, options.compact_coefficients, report, &read_whole);
+  }
   return status;
 }
 
 Status JpegDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
   std::span<const uint8_t> file;
   if (Status status = input.Whole(&file); !status.ok()) return status;
-  return DecodeJpeg(file, request, sink, true);
+  return DecodeJpeg(file, request, sink, JpegDecodeOptions{});
 }
 
 }  // namespace thumbpipe

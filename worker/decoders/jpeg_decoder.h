@@ -2,8 +2,11 @@
 // CMYK converted to RGB, errors told by libjpeg's message codes (decoder.h's reasons). Rows are
 // delivered as they are decoded. A progressive file decoded at 1/8 is read only up to the last
 // scan its pixels depend on, when its scan script shows that the scans after it cannot change
-// them (see jpeg_scan_script.h). Worker only.
+// them (see jpeg_scan_script.h). The coefficients a progressive file keeps for the whole image
+// are held compact (see jpeg_coefficient_store.h). Worker only.
 #pragma once
+
+#include <cstddef>
 
 #include "worker/decoders/decoder.h"
 
@@ -17,11 +20,21 @@ class JpegDecoder : public Decoder {
 // The largest DCT scale denominator (1, 2, 4 or 8) whose output still covers `needed`.
 int ChooseJpegScaleDenominator(Size full, Size needed);
 
-// JpegDecoder::Decode with the early stop for progressive files allowed or not. Stores in
-// `*scans_read` (when not null and the decode succeeds) how many scans libjpeg had read when
-// the rows came out: all of them, unless the decode stopped early. Both ways give the same
-// rows and the same errors; the switch and the count are there for tests and benchmarks.
+// How DecodeJpeg works; every way gives the same rows and the same errors. The switches are
+// there for tests and benchmarks: JpegDecoder uses the defaults.
+struct JpegDecodeOptions {
+  bool early_stop = true;            // read a progressive file only as far as its rows need
+  bool compact_coefficients = true;  // JpegCoefficientStore, not libjpeg's own arrays
+};
+
+// What a decode did, for tests and benchmarks (filled when the decode succeeds).
+struct JpegDecodeReport {
+  int scans_read = 0;            // scans libjpeg had read when the rows came out
+  size_t coefficient_bytes = 0;  // the most the whole-image coefficients took (0: none kept)
+};
+
+// JpegDecoder::Decode on a file in memory.
 Status DecodeJpeg(std::span<const uint8_t> file, const DecodeRequest& request, RowSink* sink,
-                  bool allow_early_stop, int* scans_read = nullptr);
+                  const JpegDecodeOptions& options, JpegDecodeReport* report = nullptr);
 
 }  // namespace thumbpipe

@@ -44,7 +44,11 @@ BENCH_PACKAGES = [
 # The mixed corpus: formats with weights (a photo library is mostly JPEG), sizes in megapixels.
 MIXED_FORMATS = "jpeg:4,progressive:2,png:1,png-alpha:1,webp:2"
 FORMATS = ["jpeg", "progressive", "png", "png-alpha", "webp"]
-EXTENSIONS = {"jpeg": ".jpg", "progressive": ".jpg", "png": ".png", "png-alpha": ".png", "webp": ".webp"}
+# Formats a corpus may hold besides, without a preset of their own: progressive JPEG with full
+# chroma (Pillow's "progressive" is 4:2:0).
+MORE_FORMATS = ["progressive-444"]
+EXTENSIONS = {"jpeg": ".jpg", "progressive": ".jpg", "progressive-444": ".jpg", "png": ".png",
+              "png-alpha": ".png", "webp": ".webp"}
 
 # Named corpora: (full, quick) generation parameters.
 PRESETS = {
@@ -350,8 +354,8 @@ def parse_formats(text):
     formats = []
     for part in text.split(","):
         fmt, _, weight = part.partition(":")
-        if fmt not in FORMATS:
-            sys.exit(f"bench: unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+        if fmt not in FORMATS + MORE_FORMATS:
+            sys.exit(f"bench: unknown format {fmt!r} (known: {', '.join(FORMATS + MORE_FORMATS)})")
         formats += [fmt] * (int(weight) if weight else 1)
     return formats
 
@@ -492,6 +496,8 @@ def write_image(image, path, fmt):
         image.save(path, "JPEG", quality=92)
     elif fmt == "progressive":
         image.save(path, "JPEG", quality=92, progressive=True)
+    elif fmt == "progressive-444":
+        image.save(path, "JPEG", quality=92, progressive=True, subsampling=0)
     elif fmt in ("png", "png-alpha"):
         image.save(path, "PNG")
     elif fmt == "webp":

@@ -1,10 +1,15 @@
-// The early stop for progressive JPEGs, measured: makes photo-like progressive JPEGs, and
-// decodes files the way the worker does (the DCT scale that still covers the box) either
-// whole or with the early stop. scripts/bench/progressive_jpeg.sh drives it.
+// Progressive JPEGs, measured: makes photo-like progressive JPEGs, and decodes files the way
+// the worker does (the DCT scale that still covers the box), read whole or with the early stop,
+// and with the compact coefficient store (as the worker does) or libjpeg's own arrays (as it
+// did before). scripts/bench/progressive_jpeg.sh drives it.
 //
-//   progressive_jpeg make DIR            writes the test images into DIR (kept if present)
-//   progressive_jpeg check FILE...       decodes each file both ways: scans read, same rows?
-//   progressive_jpeg whole|early FILE... decodes every file one way (what is timed)
+//   progressive_jpeg make DIR         writes the test images into DIR (kept if present)
+//   progressive_jpeg check FILE...    decodes each file every way: scans read, same rows?
+//   progressive_jpeg MODE FILE...     decodes every file one way (what is timed) and prints the
+//                                     rows' checksum, the process's peak RSS in KiB and the
+//                                     most the coefficients took in bytes (libjpeg's arrays:
+//                                     their size). MODE: whole, early (compact store),
+//                                     whole-libjpeg, early-libjpeg
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -14,9 +19,11 @@
 #include <random>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <jpeglib.h>
+#include <sys/resource.h>
 
 #include "worker/decoders/decoder.h"
 #include "worker/decoders/jpeg_decoder.h"
@@ -143,7 +150,7 @@ std::vector<uint8_t> ReadAll(const std::string& path) {
 // Keeps nothing but a checksum of the rows, so that the decode is all that is timed.
 class ChecksumSink : public RowSink {
  public:
-  Status Begin(Size, Size rows, uint32_t channels) override {
+  Status Begin(Size, Size rows, uint32_t channels, uint32_t) override {
     stride_ = size_t(rows.width) * channels;
     return Status::OK();
   }
@@ -163,8 +170,44 @@ DecodeRequest ThumbnailRequest() {
   return request;
 }
 
-Status Decode(const std::vector<uint8_t>& file, bool early, ChecksumSink* sink, int* scans) {
-  return DecodeJpeg(file, ThumbnailRequest(), sink, early, scans);
+// The blocks libjpeg's own arrays hold for `file` (every component, whole MCUs).
+double ScaledBlocks(const std::vector<uint8_t>& file) {
+  jpeg_decompress_struct d;
+  jpeg_error_mgr errors;
+  d.err = jpeg_std_error(&errors);
+  jpeg_create_decompress(&d);
+  jpeg_mem_src(&d, file.data(), file.size());
+  jpeg_read_header(&d, TRUE);
+  jpeg_calc_output_dimensions(&d);
+  double blocks = 0;
+  for (int c = 0; c < d.num_components; ++c) {
+    const jpeg_component_info& info = d.comp_info[c];
+    const double across =
+        (info.width_in_blocks + info.h_samp_factor - 1) / info.h_samp_factor * info.h_samp_factor;
+    const double down =
+        (info.height_in_blocks + info.v_samp_factor - 1) / info.v_samp_factor * info.v_samp_factor;
+    blocks += across * down;
+  }
+  jpeg_destroy_decompress(&d);
+  return blocks;
+}
+
+struct Mode {
+  const char* name;
+  bool early;
+  bool compact;
+};
+constexpr Mode kModes[] = {{"whole", false, true},
+                           {"early", true, true},
+                           {"whole-libjpeg", false, false},
+                           {"early-libjpeg", true, false}};
+
+Status Decode(const std::vector<uint8_t>& file, const Mode& mode, ChecksumSink* sink,
+              JpegDecodeReport* report) {
+  JpegDecodeOptions options;
+  options.early_stop = mode.early;
+  options.compact_coefficients = mode.compact;
+  return DecodeJpeg(file, ThumbnailRequest(), sink, options, report);
 }
 
 int Make(const std::string& folder) {
@@ -181,33 +224,48 @@ int Make(const std::string& folder) {
 
 int Check(std::span<char*> paths) {
   int failures = 0;
-  std::printf("%-28s %10s %8s %8s %s\n", "file", "bytes", "scans", "early", "rows");
+  std::printf("%-28s %10s %8s %8s %12s %12s %s\n", "file", "bytes", "scans", "early", "coef MB",
+              "libjpeg MB", "rows");
   for (const char* path : paths) {
     const std::vector<uint8_t> file = ReadAll(path);
-    ChecksumSink whole_rows, early_rows;
-    int whole_scans = 0, early_scans = 0;
-    const Status whole = Decode(file, false, &whole_rows, &whole_scans);
-    const Status early = Decode(file, true, &early_rows, &early_scans);
-    const bool same = whole.ok() && early.ok() && whole_rows.sum() == early_rows.sum();
+    uint64_t sums[std::size(kModes)];
+    JpegDecodeReport reports[std::size(kModes)];
+    bool same = true;
+    for (size_t m = 0; m < std::size(kModes); ++m) {
+      ChecksumSink rows;
+      const Status status = Decode(file, kModes[m], &rows, &reports[m]);
+      sums[m] = rows.sum();
+      same = same && status.ok() && sums[m] == sums[0];
+    }
     failures += !same;
-    std::printf("%-28s %10zu %8d %8d %s\n", std::filesystem::path(path).filename().c_str(),
-                file.size(), whole_scans, early_scans, same ? "same" : "DIFFERENT");
+    std::printf("%-28s %10zu %8d %8d %12.1f %12.1f %s\n",
+                std::filesystem::path(path).filename().c_str(), file.size(), reports[0].scans_read,
+                reports[1].scans_read, reports[0].coefficient_bytes / 1e6,
+                ScaledBlocks(file) * 128 / 1e6, same ? "same" : "DIFFERENT");
   }
   return failures == 0 ? 0 : 1;
 }
 
-int Time(bool early, std::span<char*> paths) {
+int Time(const Mode& mode, std::span<char*> paths) {
   uint64_t sum = 0;
+  size_t coefficients = 0;
   for (const char* path : paths) {
     const std::vector<uint8_t> file = ReadAll(path);
     ChecksumSink rows;
-    if (Status status = Decode(file, early, &rows, nullptr); !status.ok()) {
+    JpegDecodeReport report;
+    if (Status status = Decode(file, mode, &rows, &report); !status.ok()) {
       std::fprintf(stderr, "%s: %s\n", path, status.message().c_str());
       return 1;
     }
     sum ^= rows.sum();
+    const size_t held = mode.compact ? report.coefficient_bytes
+                                     : static_cast<size_t>(ScaledBlocks(file)) * sizeof(JBLOCK);
+    coefficients = std::max(coefficients, held);
   }
-  std::printf("%016llx\n", static_cast<unsigned long long>(sum));
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf("%016llx %ld %zu\n", static_cast<unsigned long long>(sum), usage.ru_maxrss,
+              coefficients);
   return 0;
 }
 
@@ -219,9 +277,11 @@ int main(int argc, char** argv) {
   std::span<char*> rest(argv + std::min(argc, 2), argv + argc);
   if (command == "make" && rest.size() == 1) return thumbpipe::Make(rest[0]);
   if (command == "check" && !rest.empty()) return thumbpipe::Check(rest);
-  if ((command == "whole" || command == "early") && !rest.empty()) {
-    return thumbpipe::Time(command == "early", rest);
+  for (const thumbpipe::Mode& mode : thumbpipe::kModes) {
+    if (command == mode.name && !rest.empty()) return thumbpipe::Time(mode, rest);
   }
-  std::fprintf(stderr, "usage: progressive_jpeg make DIR | check FILE... | whole|early FILE...\n");
+  std::fprintf(stderr,
+               "usage: progressive_jpeg make DIR | check FILE... | "
+               "whole|early|whole-libjpeg|early-libjpeg FILE...\n");
   return 2;
 }
