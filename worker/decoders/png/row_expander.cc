@@ -8,10 +8,11 @@ namespace {
 // Samples a stored pixel has, by colour type (0 where the type is invalid).
 constexpr uint32_t kStoredSamples[7] = {1, 0, 3, 1, 2, 0, 4};
 
-// A 16-bit sample rounded to 8 bits: round(v * 255 / 65535), as png_set_scale_16 does.
+// A 16-bit sample rounded to 8 bits: round(v * 255 / 65535), as png_set_scale_16 does, in a
+// form without division (equal for every v) that the compiler vectorizes.
 inline uint8_t Scale16(const uint8_t* p) {
   const uint32_t v = uint32_t{p[0]} << 8 | p[1];
-  return static_cast<uint8_t>((v * 255 + 32767) / 65535);
+  return static_cast<uint8_t>((v * 255 + 32895) >> 16);
 }
 
 // The `x`-th sample of `depth` bits (1, 2, 4 or 8) of a packed row, most significant first.
