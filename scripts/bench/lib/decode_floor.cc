@@ -39,10 +39,10 @@
 #include <jpeglib.h>
 #include <png.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
-#include <zlib.h>
 
 #include "worker/decoders/png/inflater.h"
 #include "worker/decoders/png/unfilter.h"
