@@ -120,6 +120,30 @@ cjpeg -quality 60 -grayscale -scans "$seeds/refine-grey.scans" -outfile "$seeds/
 cjpeg -quality 90 -scans "$seeds/refine.scans" -sample 1x1 -outfile "$seeds/refined-small.jpg" \
   "$seeds/small.ppm"
 rm -f "$seeds"/*.ppm "$seeds"/*.scans
+# Small PNGs for the fast path of the PNG decoder: 16-bit RGBA, a 2-bit palette with tRNS, 4-bit
+# grey with a colour key, 16-bit grey+alpha, RGB in 1-byte IDAT chunks; each row with another
+# filter type.
+/usr/bin/python3 - "$seeds" <<'PY'
+import struct, sys, zlib
+def chunk(kind, body):
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+def png(name, width, depth, colour, rows, extra=b"", piece=0):
+    raw = b"".join(bytes([i % 5]) + row for i, row in enumerate(rows))
+    data = zlib.compress(raw, 9)
+    idat = b"".join(chunk(b"IDAT", data[i:i + (piece or len(data))])
+                    for i in range(0, len(data), piece or len(data)))
+    ihdr = struct.pack(">IIBBBBB", width, len(rows), depth, colour, 0, 0, 0)
+    open(f"{sys.argv[1]}/{name}", "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + extra
+                                              + idat + chunk(b"IEND", b""))
+png("rgba16.png", 3, 16, 6, [bytes((x * 37 + y * 11) % 256 for x in range(24)) for y in range(5)])
+png("palette-trns.png", 5, 2, 3, [bytes([0x1b, 0xe4]) for _ in range(5)],
+    chunk(b"PLTE", bytes(range(12))) + chunk(b"tRNS", b"\x00\x80"))
+png("grey-key.png", 7, 4, 0, [bytes([0x12, 0x34, 0x56, 0x70]) for _ in range(5)],
+    chunk(b"tRNS", b"\x00\x03"))
+png("grey-alpha16.png", 2, 16, 4, [bytes(range(y, y + 8)) for y in range(5)])
+png("rgb-split.png", 4, 8, 2, [bytes((x * 7 + y) % 256 for x in range(12)) for y in range(5)],
+    piece=1)
+PY
 
 log="$dir/last-run.log"
 before=$(ls "$dir/artifacts" | wc -l)

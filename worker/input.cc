@@ -33,6 +33,11 @@ Status MemoryInput::Read(uint8_t* out, size_t size, size_t* got) {
   return Status::OK();
 }
 
+Status MemoryInput::Rewind() {
+  position_ = 0;
+  return Status::OK();
+}
+
 Status FileInput::Open(const SourceOpener& sources, const std::string& path,
                        std::vector<uint8_t>* buffer, std::unique_ptr<FileInput>* input) {
   const int64_t start = MonotonicNanos();
@@ -70,6 +75,7 @@ Status FileInput::ReadMore(size_t want, size_t* got) {
     if (n == 0 ||
         (static_cast<size_t>(n) < want - *got && used_ + static_cast<size_t>(n) >= size_at_open_)) {
       at_end_ = true;
+      buffer_at_end_ = true;
     }
     used_ += static_cast<size_t>(n);
     *got += static_cast<size_t>(n);
@@ -125,6 +131,15 @@ Status FileInput::Read(uint8_t* out, size_t size, size_t* got) {
     bytes_read_ += *got;
     break;
   }
+  return Status::OK();
+}
+
+Status FileInput::Rewind() {
+  // The buffer's bytes come first again; the rest is read from the descriptor once more.
+  position_ = 0;
+  at_end_ = buffer_at_end_;
+  if (!at_end_ && ::lseek(fd_, static_cast<off_t>(used_), SEEK_SET) < 0)
+    return Status::FromErrno(errno, "cannot read");
   return Status::OK();
 }
 

@@ -27,6 +27,9 @@ class Input {
   // Streams the file from its first byte: copies up to `size` bytes into `out`, sets *got to
   // how many (0 at the end).
   virtual Status Read(uint8_t* out, size_t size, size_t* got) = 0;
+  // Starts Read() over from the file's first byte, for a decoder that must read it twice
+  // (a fast path that gives up halfway and leaves the file to a library).
+  virtual Status Rewind() = 0;
   // Bytes read from the file so far.
   virtual uint64_t bytes_read() const = 0;
 
@@ -41,6 +44,7 @@ class MemoryInput : public Input {
   bool HeadIsWhole() const override { return true; }
   Status Whole(std::span<const uint8_t>* all) override;
   Status Read(uint8_t* out, size_t size, size_t* got) override;
+  Status Rewind() override;
   uint64_t bytes_read() const override { return data_.size(); }
 
  private:
@@ -63,6 +67,7 @@ class FileInput : public Input {
   bool HeadIsWhole() const override { return at_end_ && head_size_ == used_; }
   Status Whole(std::span<const uint8_t>* all) override;
   Status Read(uint8_t* out, size_t size, size_t* got) override;
+  Status Rewind() override;
   uint64_t bytes_read() const override { return bytes_read_; }
   // Nanoseconds spent opening the file and in read(2) so far.
   int64_t read_ns() const { return read_ns_; }
@@ -76,6 +81,7 @@ class FileInput : public Input {
   size_t head_size_ = 0;
   size_t used_ = 0;  // bytes of the file in buffer_
   bool at_end_ = false;
+  bool buffer_at_end_ = false;  // buffer_ holds the file up to its end
   uint64_t size_at_open_ = 0;
   size_t position_ = 0;  // Read()'s position in the file
   uint64_t bytes_read_ = 0;

@@ -7,7 +7,7 @@
 
 #include "worker/compositing.h"
 #include "worker/decoders/decoder.h"
-#include "worker/decoders/small_png.h"
+#include "worker/decoders/png/small_png.h"
 #include "worker/exif.h"
 #include "worker/geometry.h"
 #include "worker/shrinking_sink.h"

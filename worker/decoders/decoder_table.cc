@@ -10,7 +10,7 @@
 #include "worker/decoders/jxl_decoder.h"
 #include "worker/decoders/magick_codec.h"
 #include "worker/decoders/opencv_codec.h"
-#include "worker/decoders/png_decoder.h"
+#include "worker/decoders/png/png_decoder.h"
 #include "worker/decoders/tiff_decoder.h"
 #include "worker/decoders/webp_decoder.h"
 

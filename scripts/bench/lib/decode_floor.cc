@@ -1,6 +1,7 @@
 // decode_floor: how long decoding alone takes, for the benchmarks' floor and overhead figures.
 //
 //   decode_floor [--box WxH] [--encode] [--write DIR] [--repeat N] LIST
+//   decode_floor --png [--repeat N] LIST
 //
 // LIST names one image per line (or NUL-separated). Each file is read into memory (not
 // timed) and decoded the way thumbpipe decodes it: JPEG through libjpeg with the largest DCT
@@ -11,6 +12,14 @@
 // DIR (open, write, close: the least any tool must do per thumbnail). Prints one JSON object per
 // file and a total line, all times in seconds of this thread's CPU (CLOCK_THREAD_CPUTIME_ID) and of
 // the wall clock.
+//
+// With --png, every file must be a non-interlaced PNG, and each is timed in parts instead: its
+// whole decode through libpng as thumbpipe used it alone (palette and tRNS expanded, 16 bits
+// scaled to 8, row by row), its image data inflated alone by zlib and by ISA-L (into a
+// reused 256 KiB buffer), and the rows unfiltered alone (by thumbpipe's own
+// worker/decoders/png/unfilter.cc, on data inflated beforehand): thread CPU seconds, the
+// fastest of --repeat runs. ISA-L's inflate plus the unfiltering is the floor of a decoder
+// that hands over 8-bit rows as they are stored.
 #include <algorithm>
 #include <csetjmp>
 #include <cstddef>
@@ -30,9 +39,13 @@
 #include <jpeglib.h>
 #include <png.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
+
+#include "worker/decoders/png/inflater.h"
+#include "worker/decoders/png/unfilter.h"
 
 namespace {
 
@@ -173,6 +186,146 @@ bool EncodePng(const Picture& picture, std::vector<uint8_t>* out) {
   return true;
 }
 
+uint32_t Be32(const uint8_t* p) {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
+
+// A PNG's header and its image data, end to end; false unless a non-interlaced PNG.
+struct PngParts {
+  uint32_t width = 0, height = 0, depth = 0, colour = 0;
+  std::vector<uint8_t> idat;
+  size_t bpp() const {
+    static const int kSamples[] = {1, 0, 3, 1, 2, 0, 4};
+    return std::max<size_t>(1, kSamples[colour] * depth / 8);
+  }
+  size_t stride() const {
+    static const int kSamples[] = {1, 0, 3, 1, 2, 0, 4};
+    return (size_t(width) * kSamples[colour] * depth + 7) / 8;
+  }
+};
+
+bool SplitPng(const std::vector<uint8_t>& f, PngParts* parts) {
+  if (f.size() < 33 || std::memcmp(f.data(), "\x89PNG\r\n\x1a\n", 8) != 0) return false;
+  parts->width = Be32(&f[16]);
+  parts->height = Be32(&f[20]);
+  parts->depth = f[24];
+  parts->colour = f[25];
+  if (f[28] != 0 || parts->colour > 6) return false;
+  for (size_t at = 8; at + 12 <= f.size();) {
+    const uint32_t length = Be32(&f[at]);
+    if (length > f.size() - at - 12) return false;
+    if (std::memcmp(&f[at + 4], "IDAT", 4) == 0)
+      parts->idat.insert(parts->idat.end(), &f[at + 8], &f[at + 8] + length);
+    at += 12 + size_t(length);
+  }
+  return !parts->idat.empty();
+}
+
+void ReadPngMemory(png_structp png, png_bytep out, size_t size) {
+  auto* in = static_cast<std::pair<const uint8_t*, size_t>*>(png_get_io_ptr(png));
+  if (size > in->second) png_error(png, "truncated");
+  std::memcpy(out, in->first, size);
+  in->first += size;
+  in->second -= size;
+}
+
+// As thumbpipe's libpng path: expanded to 8-bit samples, row by row into one buffer.
+bool DecodeLibpng(const std::vector<uint8_t>& file) {
+  std::pair<const uint8_t*, size_t> in(file.data(), file.size());
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png_create_info_struct(png);
+  std::vector<uint8_t> row;
+  if (setjmp(png_jmpbuf(png)) != 0) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    return false;
+  }
+  png_set_read_fn(png, &in, ReadPngMemory);
+  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, nullptr, -1);
+  png_set_user_limits(png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
+  png_read_info(png, info);
+  png_set_expand(png);
+  png_set_scale_16(png);
+  png_read_update_info(png, info);
+  row.resize(png_get_rowbytes(png, info));
+  const uint32_t height = png_get_image_height(png, info);
+  for (uint32_t y = 0; y < height; ++y) png_read_row(png, row.data(), nullptr);
+  png_destroy_read_struct(&png, &info, nullptr);
+  return true;
+}
+
+constexpr size_t kInflateBuffer = 256 * 1024;
+
+bool InflateZlib(const std::vector<uint8_t>& idat, std::vector<uint8_t>* buffer) {
+  z_stream z{};
+  if (inflateInit(&z) != Z_OK) return false;
+  z.next_in = const_cast<uint8_t*>(idat.data());
+  z.avail_in = uInt(idat.size());
+  int status = Z_OK;
+  while (status == Z_OK) {
+    z.next_out = buffer->data();
+    z.avail_out = uInt(buffer->size());
+    status = inflate(&z, Z_NO_FLUSH);
+  }
+  inflateEnd(&z);
+  return status == Z_STREAM_END;
+}
+
+bool InflateIsal(const std::vector<uint8_t>& idat, std::vector<uint8_t>* buffer) {
+  thumbpipe::Inflater inflater;
+  inflater.Feed(idat);
+  for (;;) {
+    size_t written = 0;
+    const auto result = inflater.Inflate(*buffer, &written);
+    if (result == thumbpipe::Inflater::Result::kEnd) return true;
+    if (result == thumbpipe::Inflater::Result::kError || written == 0) return false;
+  }
+}
+
+bool Unfilter(const PngParts& parts, const std::vector<uint8_t>& raw) {
+  const size_t stride = parts.stride();
+  std::vector<uint8_t> rows(2 * stride, 0);
+  uint8_t* prior = rows.data();
+  uint8_t* out = rows.data() + stride;
+  for (uint32_t y = 0; y < parts.height; ++y) {
+    const uint8_t* in = raw.data() + y * (stride + 1);
+    if (!thumbpipe::UnfilterRow(in[0], in + 1, prior, out, stride, parts.bpp())) return false;
+    std::swap(prior, out);
+  }
+  return true;
+}
+
+// Times the parts of decoding one PNG; false if any fails.
+bool TimePng(const std::vector<uint8_t>& file, int repeat, double cpu[4]) {
+  PngParts parts;
+  if (!SplitPng(file, &parts)) return false;
+  std::vector<uint8_t> buffer(kInflateBuffer);
+  std::vector<uint8_t> raw(parts.height * (parts.stride() + 1));
+  if (!thumbpipe::InflateWhole(parts.idat, raw)) return false;
+  for (int i = 0; i < 4; ++i) cpu[i] = 1e300;
+  for (int r = 0; r < repeat; ++r) {
+    bool ok = true;
+    for (int part = 0; part < 4; ++part) {
+      const Clock start = Clock::Now();
+      switch (part) {
+        case 0:
+          ok = ok && DecodeLibpng(file);
+          break;
+        case 1:
+          ok = ok && InflateZlib(parts.idat, &buffer);
+          break;
+        case 2:
+          ok = ok && InflateIsal(parts.idat, &buffer);
+          break;
+        default:
+          ok = ok && Unfilter(parts, raw);
+      }
+      cpu[part] = std::min(cpu[part], Clock::Now().cpu - start.cpu);
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
 const char* FormatOf(const std::vector<uint8_t>& f) {
   if (f.size() >= 3 && f[0] == 0xFF && f[1] == 0xD8 && f[2] == 0xFF) return "jpeg";
   if (f.size() >= 8 && std::memcmp(f.data(), "\x89PNG\r\n\x1a\n", 8) == 0) return "png";
@@ -204,13 +357,15 @@ std::string JsonString(const std::string& s) {
 
 int main(int argc, char** argv) {
   uint32_t bw = 200, bh = 200;
-  bool encode = false;
+  bool encode = false, png_parts = false;
   int repeat = 1;
   std::string list, write_dir;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--box" && i + 1 < argc) {
       if (std::sscanf(argv[++i], "%ux%u", &bw, &bh) != 2) return 2;
+    } else if (arg == "--png") {
+      png_parts = true;
     } else if (arg == "--encode") {
       encode = true;
     } else if (arg == "--write" && i + 1 < argc) {
@@ -223,7 +378,9 @@ int main(int argc, char** argv) {
     }
   }
   if (list.empty()) {
-    std::fprintf(stderr, "usage: decode_floor [--box WxH] [--encode] [--repeat N] LIST\n");
+    std::fprintf(stderr,
+                 "usage: decode_floor [--box WxH] [--encode] [--write DIR] [--repeat N] LIST\n"
+                 "       decode_floor --png [--repeat N] LIST\n");
     return 2;
   }
   cv::setNumThreads(1);
@@ -242,6 +399,32 @@ int main(int argc, char** argv) {
     }
   }
   if (!current.empty()) paths.push_back(current);
+
+  if (png_parts) {
+    double total[4] = {};
+    int failed = 0;
+    for (const std::string& path : paths) {
+      std::ifstream file(path, std::ios::binary);
+      const std::vector<uint8_t> data((std::istreambuf_iterator<char>(file)),
+                                      std::istreambuf_iterator<char>());
+      double cpu[4];
+      if (!TimePng(data, repeat, cpu)) {
+        ++failed;
+        std::printf("{\"path\": %s, \"failed\": true}\n", JsonString(path).c_str());
+        continue;
+      }
+      for (int i = 0; i < 4; ++i) total[i] += cpu[i];
+      std::printf(
+          "{\"path\": %s, \"libpng_cpu\": %.6f, \"zlib_cpu\": %.6f, \"isal_cpu\": %.6f, "
+          "\"unfilter_cpu\": %.6f}\n",
+          JsonString(path).c_str(), cpu[0], cpu[1], cpu[2], cpu[3]);
+    }
+    std::printf(
+        "{\"total\": true, \"files\": %zu, \"failed\": %d, \"libpng_cpu\": %.6f, "
+        "\"zlib_cpu\": %.6f, \"isal_cpu\": %.6f, \"unfilter_cpu\": %.6f}\n",
+        paths.size(), failed, total[0], total[1], total[2], total[3]);
+    return failed == 0 ? 0 : 1;
+  }
 
   double total_decode_cpu = 0, total_decode_wall = 0, total_encode_cpu = 0, total_encode_wall = 0;
   double total_write_cpu = 0, total_write_wall = 0;

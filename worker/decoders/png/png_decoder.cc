@@ -1,4 +1,4 @@
-#include "worker/decoders/png_decoder.h"
+#include "worker/decoders/png/png_decoder.h"
 
 #include <png.h>
 
@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "worker/colour/colour_transform.h"
+#include "worker/decoders/png/idat_decoder.h"
+#include "worker/decoders/png/row_expander.h"
 
 namespace thumbpipe {
 namespace {
@@ -25,8 +27,66 @@ struct Source {
   size_t size = 0;    // of chunk
   Status read_error;  // Input's, passed on as it is
   bool truncated = false;
-  std::string error;         // libpng's, for Describe
-  std::string ihdr_warning;  // libpng's first about IHDR: what was wrong in a header it refused
+  std::string error;            // libpng's, for Describe
+  std::string ihdr_warning;     // libpng's first about IHDR: what was wrong in a header it refused
+  uint8_t last_header[8] = {};  // the last 8 bytes libpng asked for at once: a chunk's header
+};
+
+// The file after what libpng read, for the fast path: the rest of Source's chunk, then more.
+class SourceBytes : public ByteSource {
+ public:
+  explicit SourceBytes(Source* source) : source_(source) {}
+  std::span<const uint8_t> Next() override {
+    if (source_->offset == source_->size) {
+      size_t got = 0;
+      if (Status status = source_->input->Read(source_->chunk.data(), source_->chunk.size(), &got);
+          !status.ok() || got == 0) {
+        return {};
+      }
+      source_->offset = 0;
+      source_->size = got;
+    }
+    return {source_->chunk.data() + source_->offset, source_->size - source_->offset};
+  }
+  void Consume(size_t size) override { source_->offset += size; }
+
+ private:
+  Source* source_;
+};
+
+// What the fast path did: nothing (libpng decodes), all of it, or it gave up after reading
+// image data and handing over `rows`, and the file is to be decoded again by libpng.
+struct FastPath {
+  enum class Outcome { kNotTaken, kDone, kGaveUp } outcome = Outcome::kNotTaken;
+  uint32_t rows = 0;
+  Size full;  // what the sink was told at Begin
+  uint32_t channels = 0;
+};
+
+// Passes on what libpng decodes from the start again after the fast path gave up: the colours
+// and Begin were passed on already, and the first `skip` rows.
+class SkippingSink : public RowSink {
+ public:
+  SkippingSink(RowSink* sink, Size full, uint32_t channels, uint32_t skip)
+      : sink_(sink), full_(full), channels_(channels), skip_(skip) {}
+  Status Begin(Size full, Size rows, uint32_t channels, uint32_t block) override {
+    if (full != full_ || rows != full_ || channels != channels_ || block != 1)
+      return Corrupt(kPng, "the file changed while it was read");
+    return Status::OK();
+  }
+  void Row(const uint8_t* row) override {
+    if (skip_ > 0) {
+      --skip_;
+    } else {
+      sink_->Row(row);
+    }
+  }
+
+ private:
+  RowSink* sink_;
+  Size full_;
+  uint32_t channels_;
+  uint32_t skip_;
 };
 
 [[noreturn]] void OnError(png_structp png, png_const_charp message) {
@@ -118,6 +178,7 @@ void Read(png_structp png, png_bytep out, size_t size) {
     }
     const size_t n = std::min(size, source->size - source->offset);
     std::memcpy(out, source->chunk.data() + source->offset, n);
+    if (size == sizeof source->last_header && n == size) std::memcpy(source->last_header, out, n);
     source->offset += n;
     out += n;
     size -= n;
@@ -147,9 +208,75 @@ void ReadColour(png_structp png, png_infop info, RowSink* sink) {
   if (!source.IsSrgbByDeclaration()) sink->SetColour(std::move(source));
 }
 
-}  // namespace
+uint32_t Be32(const uint8_t* p) {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
 
-Status PngDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
+// The stored layout of a non-interlaced image, as libpng read it from IHDR, PLTE and tRNS;
+// false for an interlaced one. Before png_read_update_info, which replaces them with those of
+// the transformed rows. Calls no libpng function that can fail.
+bool StoredLayout(png_structp png, png_infop info, PngLayout* layout) {
+  png_uint_32 width = 0, height = 0;
+  int depth = 0, colour_type = 0, interlace = 0;
+  png_get_IHDR(png, info, &width, &height, &depth, &colour_type, &interlace, nullptr, nullptr);
+  if (interlace != PNG_INTERLACE_NONE) return false;
+  layout->width = width;
+  layout->bit_depth = static_cast<uint8_t>(depth);
+  layout->colour_type = static_cast<uint8_t>(colour_type);
+  png_colorp palette = nullptr;
+  int palette_size = 0;
+  static_assert(sizeof(png_color) == 3, "palette entries are packed R,G,B");
+  if (colour_type == PNG_COLOR_TYPE_PALETTE &&
+      png_get_PLTE(png, info, &palette, &palette_size) == PNG_INFO_PLTE) {
+    layout->palette = {reinterpret_cast<const uint8_t*>(palette),
+                       static_cast<size_t>(palette_size) * 3};
+  }
+  png_bytep alpha = nullptr;
+  int alpha_size = 0;
+  png_color_16p key = nullptr;
+  if (png_get_tRNS(png, info, &alpha, &alpha_size, &key) == PNG_INFO_tRNS) {
+    if (colour_type == PNG_COLOR_TYPE_PALETTE) {
+      if (alpha != nullptr && alpha_size > 0)
+        layout->palette_alpha = {alpha, static_cast<size_t>(alpha_size)};
+    } else if (key != nullptr) {
+      layout->has_key = true;
+      if (colour_type == PNG_COLOR_TYPE_GRAY) {
+        layout->key[0] = key->gray;
+      } else {
+        layout->key[0] = key->red;
+        layout->key[1] = key->green;
+        layout->key[2] = key->blue;
+      }
+    }
+  }
+  return true;
+}
+
+// The fast path (idat_decoder.h) for a non-interlaced image of `layout`, `full` pixels, whose
+// header libpng has read up to its first IDAT chunk's header; `channels` is what libpng would
+// hand over.
+FastPath DecodeFast(const PngLayout& layout, Size full, uint32_t channels, Source* source,
+                    RowSink* sink) {
+  FastPath fast;
+  RowExpander expander;
+  // The same samples libpng would give, or libpng gives them.
+  if (std::memcmp(source->last_header + 4, "IDAT", 4) != 0 || !expander.Init(layout) ||
+      expander.channels() != channels) {
+    return fast;
+  }
+  SourceBytes bytes(source);
+  const IdatResult result =
+      DecodeIdat(bytes, Be32(source->last_header), full.height, expander, sink);
+  fast.outcome = result.ok ? FastPath::Outcome::kDone : FastPath::Outcome::kGaveUp;
+  fast.rows = result.rows;
+  fast.full = full;
+  fast.channels = channels;
+  return fast;
+}
+
+// Decodes `input` from its start with libpng, and with the fast path when `fast` is not null
+// (*fast says what it did; when it gave up, the returned status means nothing).
+Status DecodeWithLibpng(Input& input, const DecodeRequest& request, RowSink* sink, FastPath* fast) {
   // Everything with a destructor lives outside the setjmp region below.
   Source source;
   source.input = &input;
@@ -190,6 +317,8 @@ Status PngDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* s
     png_destroy_read_struct(&png, &info, nullptr);
     return TooManyPixels(kPng, full, request.max_pixels);
   }
+  PngLayout layout;
+  const bool stored_layout = fast != nullptr && StoredLayout(png, info, &layout);
   png_set_expand(png);    // palette to RGB, grey below 8 bits to 8, tRNS to alpha
   png_set_scale_16(png);  // 16 bits to 8, rounded
   const bool interlaced = png_set_interlace_handling(png) > 1;
@@ -221,6 +350,13 @@ Status PngDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* s
     png_destroy_read_struct(&png, &info, nullptr);
     return status;
   }
+  if (stored_layout) {
+    *fast = DecodeFast(layout, full, channels, &source, sink);
+    if (fast->outcome != FastPath::Outcome::kNotTaken) {
+      png_destroy_read_struct(&png, &info, nullptr);
+      return Status::OK();
+    }
+  }
   if (interlaced) {
     for (uint32_t y = 0; y < full.height; ++y) rows[y] = whole.row(y);
     png_read_image(png, rows.data());
@@ -235,6 +371,30 @@ Status PngDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* s
   // Chunks after the image data (and a missing IEND) do not change the pixels: not read.
   png_destroy_read_struct(&png, &info, nullptr);
   return Status::OK();
+}
+
+}  // namespace
+
+Status DecodePng(Input& input, const DecodeRequest& request, RowSink* sink, bool allow_fast,
+                 PngRoute* route) {
+  *route = PngRoute::kLibpng;
+  if (!allow_fast) return DecodeWithLibpng(input, request, sink, nullptr);
+  FastPath fast;
+  Status status = DecodeWithLibpng(input, request, sink, &fast);
+  if (fast.outcome == FastPath::Outcome::kDone) *route = PngRoute::kFast;
+  if (fast.outcome != FastPath::Outcome::kGaveUp) return status;
+  // The fast path met something it does not take after reading image data: libpng reads the
+  // file again from its start and has the last word, on damage and its reason too. The rows
+  // handed over so far came from the same data, so libpng's are the same.
+  *route = PngRoute::kFastGaveUp;
+  if (Status rewound = input.Rewind(); !rewound.ok()) return rewound;
+  SkippingSink skipping(sink, fast.full, fast.channels, fast.rows);
+  return DecodeWithLibpng(input, request, &skipping, nullptr);
+}
+
+Status PngDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {
+  PngRoute route;
+  return DecodePng(input, request, sink, true, &route);
 }
 
 }  // namespace thumbpipe

@@ -1,4 +1,4 @@
-#include "worker/decoders/small_png.h"
+#include "worker/decoders/png/small_png.h"
 
 #include <png.h>
 #include <zlib.h>
