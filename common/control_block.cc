@@ -128,6 +128,8 @@ Status SharedControl::Create(const std::string& name, const RunOptions& options,
   shared.max_pixels = options.max_pixels;
   shared.max_memory = options.max_memory;
   shared.readahead = options.readahead;
+  shared.decode_slots = options.decode_slots;
+  InitDecodeSlots(&block->decode_slots, static_cast<uint32_t>(std::max(options.decode_slots, 0)));
   shared.symlinks = static_cast<int32_t>(options.symlinks);
   shared.format = static_cast<int32_t>(options.format);
   shared.quality = options.quality;
@@ -195,6 +197,7 @@ RunOptions SharedControl::options() const {
   options.max_pixels = shared.max_pixels;
   options.max_memory = shared.max_memory;
   options.readahead = shared.readahead;
+  options.decode_slots = shared.decode_slots;
   options.symlinks = static_cast<SymlinkPolicy>(shared.symlinks);
   options.format = static_cast<OutputFormat>(shared.format);
   options.quality = shared.quality;

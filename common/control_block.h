@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "common/decode_slots.h"
 #include "common/message.h"
 #include "common/options.h"
 #include "common/status.h"
@@ -71,6 +72,7 @@ struct SharedOptions {
   uint64_t max_pixels;
   uint64_t max_memory;
   uint64_t readahead;
+  int32_t decode_slots;
   int32_t symlinks;  // SymlinkPolicy
   int32_t format;    // OutputFormat
   int32_t quality;
@@ -104,6 +106,7 @@ struct ControlBlock {
   // ready; otherwise the run is about to end).
   std::atomic<uint32_t> first_pass_done;
   WorkerSlot slots[kMaxWorkers];
+  DecodeSlots decode_slots;  // how many workers decode at once, and which (decode_slots.h)
 };
 
 static_assert(std::atomic<uint64_t>::is_always_lock_free);

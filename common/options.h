@@ -45,6 +45,9 @@ struct RunOptions {
   uint64_t max_pixels = kDefaultMaxPixels;          // per image, as its header claims; 0: none
   uint64_t max_memory = 0;                          // address space per worker; 0: no limit
   uint64_t readahead = kDefaultReadahead;           // bytes the producer reads ahead; 0: off
+  // How many workers make thumbnails at once (see common/decode_slots.h); 0: no limit. The
+  // command line's default is the number of CPUs available.
+  int decode_slots = 0;
   SymlinkPolicy symlinks = SymlinkPolicy::kAll;
   OutputFormat format = OutputFormat::kPng;
   int quality = DefaultQuality(OutputFormat::kPng);  // in MinQuality..MaxQuality of `format`

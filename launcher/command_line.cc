@@ -156,11 +156,16 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   std::string timeout, max_pixels, max_memory, readahead, symlinks, catalog, stats_json;
   std::string format, quality, background, shard, files_from;
   bool files_from_nul = false;
+  std::string decode_slots;
   bool verbose = false, quiet = false, no_progress = false;
   app.add_option("ROOT", root, "Folder to walk (recursively)")->type_name("DIR");
   app.add_option("WORKERS", workers_positional, "Number of worker processes (default: CPUs)")
       ->type_name("N");
   app.add_option("-j,--workers", workers_option, "Number of worker processes (default: CPUs)")
+      ->type_name("N");
+  app.add_option("--decode-slots", decode_slots,
+                 "At most N workers make thumbnails at once; more workers wait their turn "
+                 "asleep. 0 for no limit (default: CPUs)")
       ->type_name("N");
   app.add_option("--size", size,
                  "Box the thumbnails fit in (default: 200x200); several boxes, separated by "
@@ -274,6 +279,16 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
     *text = fmt::format("the number of workers is given twice ({} and -j {}); give it once",
                         workers_positional, workers_option);
     return ParseOutcome::kUsageError;
+  }
+  options->decode_slots = context.default_workers;
+  if (!decode_slots.empty()) {
+    long value = 0;
+    if (!ParseNumber(decode_slots, 0, kMaxWorkers, &value)) {
+      *text = fmt::format("--decode-slots must be a whole number from 0 (no limit) to {}, not '{}'",
+                          kMaxWorkers, EscapePath(decode_slots));
+      return ParseOutcome::kUsageError;
+    }
+    options->decode_slots = static_cast<int>(value);
   }
   std::vector<Box> boxes = {{options->box_width, options->box_height}};
   if (!size.empty()) {

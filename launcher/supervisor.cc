@@ -156,6 +156,12 @@ void Supervisor::OnExit(Process& p) {
 void Supervisor::OnWorkerExit(Process& p) {
   const int status = p.wait_status;
   SlotRecord& record = slots_[static_cast<size_t>(p.index)];
+  // A worker killed while it decoded (a crash, --timeout, SIGKILL from outside) still holds
+  // its decode slot: give it back before anything else, and before a replacement takes the
+  // same index.
+  if (ReclaimDecodeSlots(&env_.control->block()->decode_slots, p.index) > 0) {
+    LogVerbose("{} (pid {}) held a decode slot; given back", ChildName(p), p.pid);
+  }
   if (ExitedWith(status, kRoleExitOk)) {
     record.done = true;
     return;

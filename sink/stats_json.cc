@@ -55,6 +55,7 @@ Json Options(const RunOptions& o) {
       {"max_pixels", o.max_pixels},
       {"max_memory", o.max_memory},
       {"readahead", o.readahead},
+      {"decode_slots", o.decode_slots},
       {"verbosity", VerbosityName(o.verbosity)},
       {"symlinks", SymlinkPolicyName(o.symlinks)},
       {"format", std::string(OutputFormatName(o.format))},

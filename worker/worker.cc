@@ -26,6 +26,10 @@ Status Worker::Run() {
   std::vector<char> in(kMaxWorkMessageBytes), out(kMaxResultMessageBytes);
   SlotSetState(env_.slot, SlotState::kIdle);
   for (;;) {
+    // Taken before the item, so that items wait in the queue, where any worker may take them,
+    // rather than in a worker waiting for its turn; given back before the result goes out.
+    DecodeTurn turn(env_.decode_slots, env_.index);
+    if (Status status = turn.Take(env_.give_up); !status.ok()) return status;
     size_t size = 0;
     if (Status status = ReceiveWaiting(env_.work, in, env_.give_up, &size); !status.ok()) {
       return status;
@@ -53,6 +57,13 @@ Status Worker::Run() {
       Process(item.path, &result);
       result.stamp = item.stamp;
       result.found_ns = item.found_ns;
+    }
+    // Before the result goes out (a full result queue must not hold a slot); a worker going on
+    // to its next item takes it straight back, one that ends wakes a waiter.
+    if (item.kind == WorkKind::kEnd) {
+      turn.Release();
+    } else {
+      turn.ReleaseWithoutWaking();
     }
     const size_t out_size = EncodeResult(result, out);
     if (Status status = SendWaiting(env_.results, {out.data(), out_size}, env_.give_up);

@@ -26,6 +26,9 @@ struct WorkerEnv {
   // follows every symlink, as --symlinks all.
   const SourceOpener* sources = nullptr;
   WorkerSlot* slot = nullptr;  // this worker's slot in the control block
+  // The run's decode slots: a worker takes one before it takes an item and gives it back
+  // before it sends the result. Null: no limit.
+  DecodeSlots* decode_slots = nullptr;
   // The run's counters: the time spent in each stage is added up there. May be null.
   RunCounters* counters = nullptr;
   uint16_t index = 0;

@@ -78,6 +78,7 @@ int WorkerProcessMain(int argc, char** argv, std::function<void(const std::strin
   env.output = output.get();
   env.sources = sources.get();
   env.slot = slot;
+  env.decode_slots = &context.control->block()->decode_slots;
   env.counters = &context.control->block()->counters;
   env.index = static_cast<uint16_t>(context.index);
   env.request.box = {context.options.box_width, context.options.box_height};

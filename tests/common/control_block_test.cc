@@ -24,6 +24,7 @@ TEST(SharedControl, OptionsTravelThroughSharedMemory) {
   options.max_pixels = 1234;
   options.max_memory = 5678;
   options.readahead = 91011;
+  options.decode_slots = 3;
   options.symlinks = SymlinkPolicy::kInside;
   options.incremental = true;
   options.catalog = "/state/catalog";
@@ -55,6 +56,8 @@ TEST(SharedControl, OptionsTravelThroughSharedMemory) {
   EXPECT_EQ(back.stats_json, "/state/stats.json");
   EXPECT_FALSE(back.progress);
   EXPECT_EQ(back.readahead, 91011u);
+  EXPECT_EQ(back.decode_slots, 3);
+  EXPECT_EQ(opened->block()->decode_slots.limit.load(), 3u);
   EXPECT_EQ(opened->block()->launcher_pid, ::getpid());
 
   created->block()->counters.found.store(3);

@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include <gmock/gmock.h>
 
@@ -107,6 +109,62 @@ TEST_F(SupervisionTest, HungWorkerIsTimedOut) {
   const Summary summary = ParseSummary(run.err);
   EXPECT_EQ(summary.thumbnails, 8);
   EXPECT_EQ(summary.failed, 1);
+}
+
+// More workers than decode slots: the same manifest as one worker alone.
+TEST_F(SupervisionTest, MoreWorkersThanDecodeSlotsGiveTheSameManifest) {
+  MakePhotos(24);
+  std::vector<std::string> alone, crowded;
+  for (const auto& [args, lines] :
+       {std::pair{std::vector<std::string>{photos_.path(), "1"}, &alone},
+        std::pair{std::vector<std::string>{"--decode-slots", "2", photos_.path(), "8"},
+                  &crowded}}) {
+    const CommandResult run = Thumbpipe(args);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(ParseSummary(run.err).thumbnails, 24) << run.err;
+    ExpectManifestMatches(run);
+    std::ifstream in(manifest());
+    for (std::string line; std::getline(in, line);) lines->push_back(line);
+    std::sort(lines->begin(), lines->end());
+  }
+  EXPECT_EQ(alone.size(), 24u);
+  EXPECT_EQ(alone, crowded);
+}
+
+// A worker killed while it holds the only decode slot: the launcher gives the slot back, the
+// next files are done and the run ends (without that, every other worker would wait forever).
+TEST_F(SupervisionTest, WorkerKilledHoldingTheDecodeSlotDoesNotWedgeTheRun) {
+  MakePhotos(16, {"poison-1.jpg", "poison-2.jpg", "poison-3.jpg"});
+  const CommandResult run =
+      RunWith("kill-on=poison", {"-v", "--decode-slots", "1", photos_.path(), "4"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const char* name : {"poison-1.jpg", "poison-2.jpg", "poison-3.jpg"}) {
+    EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos_ / name) +
+                                   "': the worker was killed by signal 9 (Killed) while "
+                                   "decoding it\n"));
+  }
+  EXPECT_THAT(run.err, MatchesRegex("(.|\n)*thumbpipe-worker\\[[0-3]\\] \\(pid [0-9]+\\) held a "
+                                    "decode slot; given back(.|\n)*"));
+  const Summary summary = ParseSummary(run.err);
+  EXPECT_EQ(summary.thumbnails, 16);
+  EXPECT_EQ(summary.failed, 3);
+  ExpectManifestMatches(run);
+}
+
+// --timeout kills a worker stuck in a decode while it holds the only slot: the slot comes
+// back and the other files are done.
+TEST_F(SupervisionTest, TimedOutWorkerGivesItsDecodeSlotBack) {
+  MakePhotos(8, {"stuck.jpg"});
+  const CommandResult run =
+      RunWith("hang-on=stuck", {"--timeout", "1", "--decode-slots", "1", photos_.path(), "3"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("failed: '" + (photos_ / "stuck.jpg") +
+                                 "': timed out after 1 s (--timeout)\n"));
+  EXPECT_LT(run.seconds, 15);
+  const Summary summary = ParseSummary(run.err);
+  EXPECT_EQ(summary.thumbnails, 8);
+  EXPECT_EQ(summary.failed, 1);
+  ExpectManifestMatches(run);
 }
 
 TEST_F(SupervisionTest, WorkerCrashingAtStartStopsTheRunPromptly) {

@@ -6,6 +6,7 @@
 //   slow=<ms>               sleep that long before each file
 //   crash-on=<text>         SIGSEGV when a file whose path contains <text> comes up
 //   abort-on=<text>         SIGABRT likewise
+//   kill-on=<text>          SIGKILL likewise (as the OOM killer or an admin would)
 //   hang-on=<text>          sleep forever on such a file
 //   exit-on=<text>          _exit(3) on such a file
 //   lock-and-die-on=<text>  take the results queue's lock, then SIGKILL, on such a file
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
       if (mode.text.empty() || path.find(mode.text) == std::string::npos) continue;
       if (mode.action == "crash-on") ::raise(SIGSEGV);
       if (mode.action == "abort-on") std::abort();
+      if (mode.action == "kill-on") ::raise(SIGKILL);
       if (mode.action == "exit-on") ::_exit(3);
       if (mode.action == "lock-and-die-on")
         thumbpipe::IpcQueue::LockAndDieForTesting(run + ".results");

@@ -40,6 +40,7 @@ TEST_F(CommandLineTest, Defaults) {
   EXPECT_EQ(options_.manifest, dir_ / "processed.txt");
   EXPECT_EQ(options_.verbosity, Verbosity::kNormal);
   EXPECT_EQ(options_.readahead, 64u << 20);
+  EXPECT_EQ(options_.decode_slots, 6);  // the CPUs, whatever the number of workers
   EXPECT_EQ(options_.symlinks, SymlinkPolicy::kAll);
   EXPECT_EQ(options_.format, OutputFormat::kPng);
   EXPECT_EQ(options_.quality, 1);
@@ -73,6 +74,11 @@ TEST_F(CommandLineTest, AllOptions) {
   EXPECT_EQ(options_.readahead, 1u << 30);
   ASSERT_EQ(Parse({"--readahead", "0", "."}), ParseOutcome::kRun);
   EXPECT_EQ(options_.readahead, 0u);
+  ASSERT_EQ(Parse({"--decode-slots", "3", "-j", "16", "."}), ParseOutcome::kRun);
+  EXPECT_EQ(options_.decode_slots, 3);
+  EXPECT_EQ(options_.workers, 16);  // the workers asked for, all of them
+  ASSERT_EQ(Parse({"--decode-slots", "0", "."}), ParseOutcome::kRun);
+  EXPECT_EQ(options_.decode_slots, 0);
 }
 
 TEST_F(CommandLineTest, SymlinkPolicy) {
@@ -155,8 +161,8 @@ TEST_F(CommandLineTest, HelpAndVersion) {
   ASSERT_EQ(Parse({"--help"}), ParseOutcome::kPrintText);
   for (const char* word :
        {"ROOT", "WORKERS", "--workers", "--size", "--output", "--manifest", "--verbose", "--quiet",
-        "--version", "--readahead", "--symlinks", "--format", "--quality", "--background",
-        "default: 85", "composited", "Exit status"}) {
+        "--version", "--readahead", "--decode-slots", "--symlinks", "--format", "--quality",
+        "--background", "default: 85", "composited", "Exit status"}) {
     EXPECT_NE(text_.find(word), std::string::npos) << word;
   }
   ASSERT_EQ(Parse({"--version"}), ParseOutcome::kPrintText);
@@ -192,6 +198,10 @@ TEST_F(CommandLineTest, BadUsageSaysWhatAndHowToFix) {
   ExpectUsageError({".", "--size"}, "--size: 1 required WxH missing; see 'thumbpipe --help'");
   ExpectUsageError({".", "-v", "-q"}, "--verbose excludes --quiet; see 'thumbpipe --help'");
   ExpectUsageError({".", "--output", ""}, "--output must not be empty");
+  ExpectUsageError({".", "--decode-slots", "-1"},
+                   "--decode-slots must be a whole number from 0 (no limit) to 1024, not '-1'");
+  ExpectUsageError({".", "--decode-slots", "two"},
+                   "--decode-slots must be a whole number from 0 (no limit) to 1024, not 'two'");
   ExpectUsageError({".", "--readahead", "lots"},
                    "--readahead must be a size such as 64M or 1G (0 to turn it off), not 'lots'");
   for (const char* policy : {"bogus", "", "Inside", "inside,none"}) {

@@ -48,6 +48,7 @@ class StatsJsonTest : public ::testing::Test {
   StatsJsonTest() {
     options_.root = "/photos";
     options_.workers = 3;
+    options_.decode_slots = 2;
     options_.box_width = 320;
     options_.box_height = 240;
     options_.output_dir = "/out";
@@ -97,6 +98,7 @@ TEST_F(StatsJsonTest, CountsBytesStagesOptionsAndVersion) {
   EXPECT_EQ(j["failures"], nlohmann::json::array());
   EXPECT_EQ(j["options"]["root"], "/photos");
   EXPECT_EQ(j["options"]["workers"], 3);
+  EXPECT_EQ(j["options"]["decode_slots"], 2);
   EXPECT_EQ(j["options"]["size"], "320x240");
   EXPECT_EQ(j["options"]["verbosity"], "normal");
   EXPECT_EQ(j["options"]["symlinks"], "all");

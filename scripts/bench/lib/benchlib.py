@@ -61,6 +61,17 @@ PRESETS = {
 }
 CORPUS_SEED = 20130210
 
+# Real photographs and artwork, from Debian packages (installed by load_corpus): wallpapers
+# (photos and renderings; baseline and progressive JPEG, PNG with and without alpha, WebP)
+# and scikit-image's sample pictures. Only images Pillow loads whole and at
+# least REAL_MIN_SIDE pixels on each side are taken (a few samples are test patterns of 10x10).
+REAL_PACKAGES = ["lomiri-wallpapers", "lomiri-wallpapers-16.04", "lomiri-wallpapers-20.04",
+                 "sway-backgrounds", "mate-backgrounds", "gnome-backgrounds", "python3-skimage"]
+# The quick variant: the smaller packages only.
+REAL_QUICK_PACKAGES = ["lomiri-wallpapers-20.04", "sway-backgrounds"]
+REAL_MIN_SIDE = 100
+REAL_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".gif"}
+
 
 def say(*parts):
     print("bench:", *parts, file=sys.stderr, flush=True)
@@ -146,7 +157,7 @@ def parser(description, corpus=True, runs=(5, 3)):
     p.add_argument("--warmup", type=int, default=1, help="unmeasured runs first (default 1)")
     if corpus:
         p.add_argument("--corpus", default="mixed",
-                       help="a preset (" + ", ".join(PRESETS) + "), 'shared' (../shared/corpus) "
+                       help="a preset (" + ", ".join(PRESETS) + ", real), 'shared' (../shared/corpus) "
                             "or a folder (default mixed)")
     p.add_argument("--no-prepare", action="store_true",
                    help="skip package installation and the thumbpipe build")
@@ -307,7 +318,10 @@ def corpus_folder(name, params):
 
 
 def load_corpus(spec, quick=False):
-    """A Corpus from a preset name (generated on first use), 'shared', or a folder."""
+    """A Corpus from a preset name (generated on first use), 'real' (copied from Debian
+    packages on first use), 'shared', or a folder."""
+    if spec == "real":
+        return load_real_corpus(quick)
     if spec in PRESETS:
         params = corpus_params(spec, quick)
         name = spec + ("-quick" if quick else "")
@@ -352,6 +366,101 @@ def stage_images(root, name):
     info = {"staged": True, "description": f"the images of `{rel(root)}` that Pillow loads and thumbpipe "
                            "thumbnails, copied to a temporary folder"}
     return Corpus(name, stage, images, rel(root), info)
+
+
+def ensure_packages(packages):
+    """Installs the Debian packages that are missing, through scripts/lib/setup.sh."""
+    script = 'set -e; source "$0"; ensure_packages "$@"'
+    if subprocess.run(["bash", "-c", script, str(SETUP_SH), *packages]).returncode != 0:
+        sys.exit("bench: installing " + ", ".join(packages) + " failed")
+
+
+def package_version(package):
+    return subprocess.run(["dpkg-query", "-W", "-f=${Version}", package],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def real_kind(image, path):
+    """The corpus's name for the format of an image Pillow opened: jpeg, progressive, png,
+    png-alpha, webp, or Pillow's own name in lower case."""
+    fmt = (image.format or "?").lower()
+    if fmt == "jpeg":
+        return "progressive" if image.info.get("progressive") or image.info.get("progression") else "jpeg"
+    if fmt == "png":
+        alpha = "A" in image.mode or "transparency" in image.info
+        return "png-alpha" if alpha else "png"
+    return fmt
+
+
+def load_real_corpus(quick=False):
+    """The 'real' preset: the pictures of REAL_PACKAGES, copied (never measured in /usr/share)
+    into bench-results/corpora/real-DIGEST/PACKAGE/NAME, named by a digest of the packages'
+    versions and the selection rule, and reused while it exists."""
+    packages = REAL_QUICK_PACKAGES if quick else REAL_PACKAGES
+    ensure_packages(packages)
+    params = {"packages": {p: package_version(p) for p in packages}, "min_side": REAL_MIN_SIDE,
+              "extensions": sorted(REAL_EXTENSIONS)}
+    name = "real" + ("-quick" if quick else "")
+    folder = corpus_folder(name, params)
+    if not (folder / "corpus.json").exists():
+        copy_real_images(folder, params)
+    info = json.loads((folder / "corpus.json").read_text())
+    return Corpus(name, folder, [f["path"] for f in info["files"]], rel(folder), info)
+
+
+def copy_real_images(folder, params):
+    from PIL import Image  # noqa: deferred: installed by prepare()
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    staging = folder.with_name(folder.name + ".partial")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    files = []
+    for package in params["packages"]:
+        listed = subprocess.run(["dpkg-query", "-L", package], capture_output=True, text=True,
+                                check=True).stdout.splitlines()
+        sources = sorted(Path(p) for p in listed
+                         if Path(p).suffix.lower() in REAL_EXTENSIONS and Path(p).is_file()
+                         and not Path(p).is_symlink())
+        if not sources:
+            continue
+        # Names relative to the package's common folder, one folder per package: no two
+        # packages' "background.png" can collide.
+        common = Path(os.path.commonpath([str(p.parent) for p in sources]))
+        for source in sources:
+            try:
+                with Image.open(source) as image:
+                    image.load()
+                    width, height = image.size
+                    kind = real_kind(image, source)
+            except Exception:  # noqa: BLE001 - any failure: not a picture every tool can read
+                continue
+            if min(width, height) < params["min_side"]:
+                continue
+            relative = Path(package) / source.relative_to(common)
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            files.append({"path": str(relative), "format": kind, "width": width, "height": height,
+                          "megapixels": round(width * height / 1e6, 2),
+                          "bytes": source.stat().st_size, "package": package})
+    summary = {}
+    for entry in files:
+        row = summary.setdefault(entry["format"], {"count": 0, "megapixels": 0.0})
+        row["count"] += 1
+        row["megapixels"] = round(row["megapixels"] + entry["megapixels"], 2)
+    total_mp = sum(f["megapixels"] for f in files)
+    described = (f"real photographs and artwork from Debian packages, {total_mp:.0f} MP in all: "
+                 + ", ".join(f"{row['count']} {fmt} ({row['megapixels']:.0f} MP)"
+                             for fmt, row in sorted(summary.items(), key=lambda kv: -kv[1]["count"])))
+    info = {"params": params, "description": described, "files": files, "formats": summary,
+            "megapixels": round(total_mp, 2), "bytes": sum(f["bytes"] for f in files)}
+    (staging / "corpus.json").write_text(json.dumps(info, indent=1))
+    staging.rename(folder)
+    say(f"copied {len(files)} real images ({info['bytes'] / 1e6:.1f} MB, {total_mp:.0f} MP) "
+        f"into {rel(folder)}")
 
 
 def parse_formats(text):
@@ -526,14 +635,22 @@ def _write_tiny(job):
 
 
 class Run:
-    def __init__(self, wall, user, sys_, maxrss_kb, status, log):
+    def __init__(self, wall, user, sys_, maxrss_kb, status, log, usage=None):
         self.wall, self.user, self.sys, self.status, self.log = wall, user, sys_, status, log
         self.cpu = user + sys_
         self.rss_mb = maxrss_kb / 1024.0
+        # From the same wait4(): context switches (voluntary: waiting for something;
+        # involuntary: preempted) and minor page faults, summed over the waited-for processes.
+        self.voluntary_switches = usage.ru_nvcsw if usage else None
+        self.involuntary_switches = usage.ru_nivcsw if usage else None
+        self.minor_faults = usage.ru_minflt if usage else None
 
     def as_dict(self):
         return {"wall": self.wall, "user": self.user, "sys": self.sys, "cpu": self.cpu,
-                "peak_rss_mb": self.rss_mb, "status": self.status}
+                "peak_rss_mb": self.rss_mb, "status": self.status,
+                "voluntary_switches": self.voluntary_switches,
+                "involuntary_switches": self.involuntary_switches,
+                "minor_faults": self.minor_faults}
 
 
 def clean_env(**extra):
@@ -553,7 +670,7 @@ def measure(cmd, cwd=None, env=None, stdin=None, log=None):
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(wall, usage.ru_utime, usage.ru_stime, usage.ru_maxrss, proc.returncode, log)
+    return Run(wall, usage.ru_utime, usage.ru_stime, usage.ru_maxrss, proc.returncode, log, usage)
 
 
 def measure_sampled(cmd, cwd=None, env=None, stdin=None, log=None, interval=0.005):
@@ -605,7 +722,7 @@ def measure_sampled(cmd, cwd=None, env=None, stdin=None, log=None, interval=0.00
             time.sleep(interval)
         wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    run = Run(wall, usage.ru_utime, usage.ru_stime, usage.ru_maxrss, proc.returncode, log)
+    run = Run(wall, usage.ru_utime, usage.ru_stime, usage.ru_maxrss, proc.returncode, log, usage)
     by_name = {}
     for entry in processes.values():
         best = by_name.get(entry["name"])
@@ -626,6 +743,9 @@ def summarize(runs):
     return {"runs": len(runs), "wall": median(walls), "wall_min": min(walls), "wall_max": max(walls),
             "cpu": median([r.cpu for r in runs]), "user": median([r.user for r in runs]),
             "sys": median([r.sys for r in runs]), "peak_rss_mb": median([r.rss_mb for r in runs]),
+            "voluntary_switches": median([getattr(r, "voluntary_switches", None) for r in runs]),
+            "involuntary_switches": median([getattr(r, "involuntary_switches", None) for r in runs]),
+            "minor_faults": median([getattr(r, "minor_faults", None) for r in runs]),
             "walls": walls}
 
 
