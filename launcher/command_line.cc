@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "common/desktop_cache.h"
 #include "common/escape.h"
 #include "common/message.h"
 
@@ -34,6 +35,9 @@ Examples:
   thumbpipe --format jpeg --quality 90 ~/Pictures
   thumbpipe --incremental ~/Pictures    again later: only new and changed files are done
   thumbpipe --watch ~/Pictures          then keep up with files as they arrive
+  thumbpipe --layout freedesktop ~/Pictures
+                                        fill the desktop's thumbnail cache (file managers
+                                        find them there): only what is new or changed
 
 Exit status: 0 done (single images may have failed; see the counts), 1 the run could not
 complete, 2 bad usage, 130/143 stopped by SIGINT/SIGTERM.
@@ -61,6 +65,19 @@ bool ParseSize(std::string_view text, uint32_t* width, uint32_t* height) {
   *width = static_cast<uint32_t>(w);
   *height = static_cast<uint32_t>(h);
   return true;
+}
+
+// --size with --layout freedesktop: "normal,large" or "128x128,256x256" (or both mixed).
+bool ParseDesktopFlavours(std::string_view text, uint32_t* flavours) {
+  *flavours = 0;
+  for (;;) {
+    const size_t comma = text.find(',');
+    const std::optional<int> flavour = ParseDesktopFlavour(text.substr(0, comma));
+    if (!flavour) return false;
+    *flavours |= 1u << *flavour;
+    if (comma == std::string_view::npos) return true;
+    text.remove_prefix(comma + 1);
+  }
 }
 
 // "1073741824", "512M", "2G", "1.5G" (binary units: K, M, G, T).
@@ -148,14 +165,24 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   std::string root, workers_positional, workers_option, size, output = "thumbnails",
                                                               manifest = "processed.txt";
   std::string timeout, max_pixels, max_memory, readahead, symlinks, catalog, stats_json;
-  std::string format, quality, background;
+  std::string format, quality, background, layout;
   bool verbose = false, quiet = false, no_progress = false;
   app.add_option("ROOT", root, "Folder to walk (recursively)")->type_name("DIR");
   app.add_option("WORKERS", workers_positional, "Number of worker processes (default: CPUs)")
       ->type_name("N");
   app.add_option("-j,--workers", workers_option, "Number of worker processes (default: CPUs)")
       ->type_name("N");
-  app.add_option("--size", size, "Box the thumbnails fit in (default: 200x200)")->type_name("WxH");
+  app.add_option("--size", size,
+                 "Box the thumbnails fit in (default: 200x200); with --layout freedesktop the "
+                 "standard's sizes: normal, large, x-large, xx-large (128 to 1024), several "
+                 "separated by commas (default: normal,large)")
+      ->type_name("WxH");
+  auto* layout_option =
+      app.add_option("--layout", layout,
+                     "Where thumbnails go: flat (<output>/<sha256>.<ext>) or freedesktop (the "
+                     "desktop's cache, $XDG_CACHE_HOME/thumbnails, as file managers read it; "
+                     "only new or changed files are done) (default: flat)")
+          ->type_name("LAYOUT");
   auto* format_option =
       app.add_option("--format", format, "Thumbnails' format: png, jpeg or webp (default: png)")
           ->type_name("FORMAT");
@@ -168,12 +195,15 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
                      "With --format jpeg: the colour transparency is composited on, before the "
                      "thumbnail is named: #rrggbb, white or black (default: white)")
           ->type_name("COLOUR");
-  app.add_option("--output", output, "Folder for thumbnails, created if missing")
-      ->type_name("DIR")
-      ->capture_default_str();
-  app.add_option("--manifest", manifest, "Manifest file to write")
-      ->type_name("FILE")
-      ->capture_default_str();
+  auto* output_option =
+      app.add_option("--output", output, "Folder for thumbnails, created if missing")
+          ->type_name("DIR")
+          ->capture_default_str();
+  auto* manifest_option = app.add_option("--manifest", manifest,
+                                         "Manifest file to write (with --layout freedesktop: "
+                                         "$XDG_CACHE_HOME/thumbpipe/processed.txt)")
+                              ->type_name("FILE")
+                              ->capture_default_str();
   app.add_option("--timeout", timeout,
                  "Seconds one image may take before its worker is stopped and it is counted "
                  "failed; 0 for no limit (default: 30)")
@@ -201,9 +231,11 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
                  "The catalog of --incremental runs (default: the manifest's path + .catalog)")
       ->type_name("FILE");
   app.add_flag("--force", options->force,
-               "With --incremental: do every file again and rewrite the catalog");
+               "With --incremental: do every file again and rewrite the catalog (with --layout "
+               "freedesktop: make every thumbnail again)");
   app.add_flag("--retry-failed", options->retry_failed,
-               "With --incremental: try again the files that failed before, even unchanged");
+               "With --incremental or --layout freedesktop: try again the files that failed "
+               "before, even unchanged");
   app.add_flag("--prune", options->prune,
                "With --incremental: remove thumbnails in the output folder that no file in the "
                "catalog refers to any more");
@@ -252,7 +284,67 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
                         workers_positional, workers_option);
     return ParseOutcome::kUsageError;
   }
-  if (!size.empty() && !ParseSize(size, &options->box_width, &options->box_height)) {
+  if (layout_option->count() > 0) {
+    if (layout == "freedesktop") {
+      options->layout = Layout::kFreedesktop;
+    } else if (layout != "flat") {
+      *text = fmt::format("--layout must be flat or freedesktop, not '{}'", EscapePath(layout));
+      return ParseOutcome::kUsageError;
+    }
+  }
+  const bool desktop = options->layout == Layout::kFreedesktop;
+  if (desktop) {
+    options->desktop_flavours = kDefaultDesktopFlavours;
+    if (!size.empty() && !ParseDesktopFlavours(size, &options->desktop_flavours)) {
+      *text = fmt::format(
+          "--size with --layout freedesktop takes the standard's sizes: normal (128x128), large "
+          "(256x256), x-large (512x512) or xx-large (1024x1024), several separated by commas "
+          "(for example normal,large), not '{}'",
+          EscapePath(size));
+      return ParseOutcome::kUsageError;
+    }
+    if (format_option->count() > 0 && format != "png") {
+      *text =
+          "--layout freedesktop writes PNG thumbnails, as the Thumbnail Managing Standard says; "
+          "leave out --format";
+      return ParseOutcome::kUsageError;
+    }
+    if (output_option->count() > 0) {
+      *text =
+          "--layout freedesktop writes where desktops look, $XDG_CACHE_HOME/thumbnails (or "
+          "~/.cache/thumbnails); leave out --output, or set XDG_CACHE_HOME";
+      return ParseOutcome::kUsageError;
+    }
+    for (auto [flag, given] : {std::pair{"--incremental", options->incremental},
+                               {"--watch", options->watch},
+                               {"--catalog", !catalog.empty()},
+                               {"--prune", options->prune}}) {
+      if (!given) continue;
+      *text = std::string(flag) == "--prune"
+                  ? "--prune is not for --layout freedesktop: the cache is shared with other "
+                    "programs, whose thumbnails are not thumbpipe's to remove"
+                  : fmt::format(
+                        "{} is not for --layout freedesktop: the cache itself says which "
+                        "thumbnails are current, so every run does only what is new or changed",
+                        flag);
+      return ParseOutcome::kUsageError;
+    }
+    std::string thumbnails;
+    if (Status status = DesktopThumbnailsFolder(context.xdg_cache_home, context.home, &thumbnails);
+        !status.ok()) {
+      *text = status.message();
+      return ParseOutcome::kUsageError;
+    }
+    output = thumbnails;
+    if (manifest_option->count() == 0) {
+      manifest = thumbnails.substr(0, thumbnails.rfind('/')) + "/thumbpipe/processed.txt";
+    }
+    for (int i = kDesktopFlavourCount - 1; i >= 0; --i) {
+      if ((options->desktop_flavours & (1u << i)) == 0) continue;
+      options->box_width = options->box_height = kDesktopFlavours[i].size;
+      break;
+    }
+  } else if (!size.empty() && !ParseSize(size, &options->box_width, &options->box_height)) {
     *text = fmt::format(
         "--size must be WxH with both sides from 1 to {} (for example 200x200), not '{}'",
         kMaxBoxSide, EscapePath(size));
@@ -352,8 +444,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
     return ParseOutcome::kUsageError;
   }
   if (options->watch) options->incremental = true;
-  for (auto [flag, given] : {std::pair{"--force", options->force},
-                             {"--retry-failed", options->retry_failed},
+  for (auto [flag, given] : {std::pair{"--force", options->force && !desktop},
+                             {"--retry-failed", options->retry_failed && !desktop},
                              {"--prune", options->prune},
                              {"--catalog", !catalog.empty()}}) {
     if (given && !options->incremental) {

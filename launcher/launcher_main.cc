@@ -1,6 +1,7 @@
 // thumbpipe: the command users run. Parses the command line and hands over to the launcher.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "common/log.h"
@@ -20,6 +21,8 @@ int main(int argc, char** argv) {
   }
   context.default_workers = AvailableCpus();
   context.memory_bytes = PhysicalMemory();
+  context.xdg_cache_home = std::getenv("XDG_CACHE_HOME");
+  context.home = std::getenv("HOME");
 
   RunOptions options;
   std::string text;
