@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/escape.h"
+#include "common/file_uri.h"
 #include "common/sha256.h"
 
 namespace thumbpipe {
@@ -115,6 +116,32 @@ std::string_view DesktopMimeType(Format format) {
       break;
   }
   return {};
+}
+
+std::vector<uint8_t> DesktopFailMarkerPng(const std::string& uri, const std::string& mtime,
+                                          const std::string& reason) {
+  std::vector<uint8_t> png = OnePixelPng();
+  const PngText texts[] = {{"Thumb::URI", uri},
+                           {"Thumb::MTime", mtime},
+                           {"Software", std::string(DesktopSoftware())},
+                           {std::string(kDesktopReasonKey), reason}};
+  if (!AddPngText(texts, &png).ok()) {
+    // Only a NUL byte in the reason can be refused; the marker matters more than the reason.
+    png = OnePixelPng();
+    AddPngText(std::span(texts).first(3), &png);
+  }
+  return png;
+}
+
+Status RecordDesktopFailure(OutputDir* cache, uint32_t flavours, const std::string& path,
+                            const FileStamp& stamp, const std::string& reason) {
+  const std::string uri = FileUri(path);
+  for (int i = 0; i < kDesktopFlavourCount; ++i) {
+    if ((flavours & (1u << i)) != 0) cache->Remove(DesktopThumbnailName(i, uri));
+  }
+  return cache->Replace(DesktopFailMarkerName(uri),
+                        DesktopFailMarkerPng(uri, DesktopMTime(stamp.mtime_ns), reason),
+                        kDesktopFileMode);
 }
 
 Status ReadDesktopThumbnailText(int folder_fd, const std::string& name,

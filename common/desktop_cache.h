@@ -11,7 +11,9 @@
 #include <string_view>
 #include <vector>
 
+#include "common/atomic_file.h"
 #include "common/image_format.h"
+#include "common/message.h"
 #include "common/png_text.h"
 #include "common/status.h"
 
@@ -58,6 +60,26 @@ std::string_view DesktopSoftware();
 std::string DesktopMTime(int64_t mtime_ns);
 // Thumb::Mimetype of a sniffed format ("image/jpeg"); empty when it has none.
 std::string_view DesktopMimeType(Format format);
+
+// The standard's failure marker for the file at `uri` with mtime `mtime` (DesktopMTime): one
+// transparent pixel with Thumb::URI, Thumb::MTime, Software and the reason
+// (kDesktopReasonKey).
+std::vector<uint8_t> DesktopFailMarkerPng(const std::string& uri, const std::string& mtime,
+                                          const std::string& reason);
+// Our own key (the standard leaves keys that start with "X-" to programs): why the file
+// failed, so that a run that passes it over can still say why.
+inline constexpr std::string_view kDesktopReasonKey = "X-Thumbpipe::Reason";
+
+// Records in the cache open as `cache` that the file at `path` (absolute), stamped `stamp`,
+// cannot be thumbnailed for `reason`: its thumbnails of `flavours` (stale now) are removed and
+// its failure marker written (mode 0600, atomically). Used by the workers, and by the launcher
+// for a file its worker crashed or timed out on.
+Status RecordDesktopFailure(OutputDir* cache, uint32_t flavours, const std::string& path,
+                            const FileStamp& stamp, const std::string& reason);
+
+// Files and folders of the cache, as the standard asks: only the user may read them.
+inline constexpr mode_t kDesktopFileMode = 0600;
+inline constexpr mode_t kDesktopFolderMode = 0700;
 
 // What makes a thumbnail (or failure marker) of the file at `uri` current.
 struct DesktopSource {

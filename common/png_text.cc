@@ -99,6 +99,27 @@ Status ReadPngText(std::span<const uint8_t> head, std::vector<PngText>* texts) {
   }
 }
 
+std::vector<uint8_t> OnePixelPng() {
+  std::vector<uint8_t> png(kSignature.begin(), kSignature.end());
+  const auto chunk = [&png](const char* type, std::span<const uint8_t> data) {
+    AppendU32(static_cast<uint32_t>(data.size()), &png);
+    const size_t type_at = png.size();
+    png.insert(png.end(), type, type + 4);
+    png.insert(png.end(), data.begin(), data.end());
+    AppendU32(ChunkCrc(png.data() + type_at, 4 + data.size()), &png);
+  };
+  // 1x1, 8 bits, RGBA (colour type 6), no interlacing.
+  const uint8_t header[13] = {0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0};
+  chunk("IHDR", header);
+  const uint8_t row[5] = {0, 0, 0, 0, 0};  // filter type none, then the pixel
+  uint8_t deflated[64];
+  uLongf size = sizeof deflated;
+  compress2(deflated, &size, row, sizeof row, Z_BEST_COMPRESSION);
+  chunk("IDAT", {deflated, size});
+  chunk("IEND", {});
+  return png;
+}
+
 const std::string* FindPngText(std::span<const PngText> texts, std::string_view key) {
   for (const PngText& text : texts) {
     if (text.key == key) return &text.value;

@@ -1,8 +1,8 @@
 // PNG text chunks (tEXt): added to a PNG made elsewhere, and read back from the start of a
 // PNG file without decoding it. The freedesktop.org thumbnail cache keeps a thumbnail's
 // source URI and mtime in them (common/desktop_cache.h): the workers write them, the producer
-// reads them to decide whether a thumbnail is current. Only zlib's CRC-32 is used, so neither
-// side needs libpng for this.
+// reads them to decide whether a thumbnail is current. Also the smallest PNG, one transparent
+// pixel, which failure markers are. Only zlib is used, so no side needs libpng for this.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +30,9 @@ Status AddPngText(std::span<const PngText> texts, std::vector<uint8_t>* png);
 // `head`, into *texts (in file order). Fails when `head` is not a PNG, a chunk before the image
 // data is damaged (its CRC is wrong), or `head` ends before the image data begins.
 Status ReadPngText(std::span<const uint8_t> head, std::vector<PngText>* texts);
+
+// A 1x1 PNG of one transparent RGBA pixel, no ancillary chunk.
+std::vector<uint8_t> OnePixelPng();
 
 // The value of `key` among `texts`, or nullptr.
 const std::string* FindPngText(std::span<const PngText> texts, std::string_view key);

@@ -61,7 +61,7 @@ Status PrepareDesktopCache(const RunOptions& options) {
   for (const std::string& folder : folders) {
     for (size_t slash = folder.find('/', 1);; slash = folder.find('/', slash + 1)) {
       const std::string path = folder.substr(0, slash);
-      if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+      if (::mkdir(path.c_str(), kDesktopFolderMode) != 0 && errno != EEXIST) {
         return Status::FromErrno(errno, "cannot create the thumbnail cache's folder '{}'",
                                  EscapePath(path));
       }

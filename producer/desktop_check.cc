@@ -29,7 +29,7 @@ bool DesktopCheck::Current(const std::string& path, const FileStamp& stamp, Resu
     if (uri == nullptr || mtime == nullptr || *uri != source.uri || *mtime != source.mtime) {
       return false;
     }
-    const std::string* reason = FindPngText(texts, "X-Thumbpipe::Reason");
+    const std::string* reason = FindPngText(texts, kDesktopReasonKey);
     result->kind = ResultKind::kFailed;
     result->reason = reason != nullptr ? *reason : "failed before";
   }

@@ -78,6 +78,38 @@ TEST(PngTextTest, WrittenChunksAreReadBackByUsAndByLibpng) {
   EXPECT_EQ(FindPngText(read, "Thumb::Size"), nullptr);
 }
 
+TEST(PngTextTest, OnePixelPngIsAPngLibpngReads) {
+  std::vector<uint8_t> png = OnePixelPng();
+  const std::vector<PngText> texts = {{"Thumb::URI", "file:///x"}};
+  ASSERT_TRUE(AddPngText(texts, &png).ok());
+  struct Reader {
+    const std::vector<uint8_t>* file;
+    size_t at = 0;
+  } reader{&png};
+  png_structp read = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png_create_info_struct(read);
+  if (setjmp(png_jmpbuf(read)) != 0) {
+    png_destroy_read_struct(&read, &info, nullptr);
+    FAIL() << "libpng could not read the PNG";
+  }
+  png_set_read_fn(read, &reader, [](png_structp p, png_bytep data, size_t size) {
+    auto* r = static_cast<Reader*>(png_get_io_ptr(p));
+    if (r->at + size > r->file->size()) png_error(p, "short");
+    std::copy_n(r->file->data() + r->at, size, data);
+    r->at += size;
+  });
+  png_read_info(read, info);
+  EXPECT_EQ(png_get_image_width(read, info), 1u);
+  EXPECT_EQ(png_get_image_height(read, info), 1u);
+  EXPECT_EQ(png_get_color_type(read, info), PNG_COLOR_TYPE_RGB_ALPHA);
+  uint8_t row[4] = {9, 9, 9, 9};
+  png_read_row(read, row, nullptr);
+  png_read_end(read, nullptr);
+  png_destroy_read_struct(&read, &info, nullptr);
+  EXPECT_EQ(row[3], 0) << "transparent";
+  EXPECT_EQ(reader.at, png.size()) << "read to its end";
+}
+
 TEST(PngTextTest, ReadingNeedsOnlyTheBytesBeforeTheImageData) {
   std::vector<uint8_t> png = SmallPng();
   ASSERT_TRUE(AddPngText(std::vector<PngText>{{"Thumb::URI", "file:///x"}}, &png).ok());

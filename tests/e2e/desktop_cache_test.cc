@@ -398,6 +398,36 @@ TEST_F(DesktopCacheTest, FailuresLeaveMarkersTheFactoryAccepts) {
   ExpectModes();
 }
 
+TEST_F(DesktopCacheTest, FileItsWorkerCrashedOnGetsAMarkerAndIsNotTriedAgain) {
+  fs::copy_file(CorpusPath("pngsuite/basn2c08.png"), photos_ + "/poison.png");
+  fs::copy_file(CorpusPath("pngsuite/basn2c08.png"), photos_ + "/good.png");
+  const time_t hour_ago = ::time(nullptr) - 3600;
+  SetMTime(photos_ + "/poison.png", hour_ago);
+  SetMTime(photos_ + "/good.png", hour_ago);
+  const StandInRoles roles;
+  CommandOptions options = Env();
+  for (const auto& [key, value] : roles.env("crash-on=poison")) options.env[key] = value;
+  const std::vector<std::string> args = {"--layout", "freedesktop", "-v", "-j", "2", photos_};
+  const CommandResult first = Thumbpipe(args, options);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(ParseSummary(first.err).failed, 1);
+  const std::string marker =
+      thumbnails_folder() + "/" + DesktopFailMarkerName(FileUri(photos_ + "/poison.png"));
+  ASSERT_TRUE(fs::exists(marker)) << first.err;
+  const PngFacts facts = ReadPngFacts(marker);
+  EXPECT_EQ(Text(facts, "Thumb::MTime"), std::to_string(hour_ago));
+  EXPECT_EQ(Text(facts, "X-Thumbpipe::Reason"),
+            "the worker was killed by signal 11 (Segmentation fault) while decoding it");
+  ExpectModes();
+
+  const CommandResult second = Thumbpipe(args, options);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_TRUE(Processed(second.err).empty()) << second.err;
+  const Summary summary = ParseSummary(second.err);
+  EXPECT_EQ(summary.skipped_failed, 1);
+  EXPECT_EQ(summary.unchanged, 1);
+}
+
 TEST_F(DesktopCacheTest, CacheFollowsHomeWhenXdgCacheHomeIsUnsetOrRelative) {
   fs::copy_file(CorpusPath("pngsuite/basn2c08.png"), photos_ + "/good.png");
   for (const char* xdg : {"", "relative/cache"}) {

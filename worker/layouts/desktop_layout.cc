@@ -8,27 +8,6 @@
 #include "worker/encoders/png_encoder.h"
 
 namespace thumbpipe {
-namespace {
-
-constexpr mode_t kFileMode = 0600;
-// Our own key (the standard leaves names that start with "X-" to programs): why the file
-// failed, so that a later run that skips it can still say why.
-constexpr std::string_view kReasonKey = "X-Thumbpipe::Reason";
-
-// The standard's marker: an image (any, so the smallest) with the source's URI and mtime.
-Status FailMarkerPng(const std::string& uri, const std::string& mtime, const std::string& reason,
-                     std::vector<uint8_t>* png) {
-  Image pixel;
-  pixel.Allocate(1, 1, 4);
-  if (Status status = EncodePng(pixel, 9, png); !status.ok()) return status;
-  const PngText texts[] = {{"Thumb::URI", uri},
-                           {"Thumb::MTime", mtime},
-                           {"Software", std::string(DesktopSoftware())},
-                           {std::string(kReasonKey), reason}};
-  return AddPngText(texts, png);
-}
-
-}  // namespace
 
 Status DesktopThumbnailPng(const Thumbnail& thumbnail, int png_level, const std::string& uri,
                            const std::string& mtime, uint64_t source_bytes,
@@ -78,10 +57,8 @@ void MakeDesktopThumbnails(const DesktopLayoutEnv& env, const std::string& path,
     if (not_image) return;  // not a file a desktop would make a thumbnail of either
     // Thumbnails of what the file was are stale now; the marker says not to try again.
     const int64_t write_start = MonotonicNanos();
-    for (const int flavour : flavours) env.cache->Remove(DesktopThumbnailName(flavour, uri));
-    std::vector<uint8_t> marker;
-    Status status = FailMarkerPng(uri, mtime, result->reason, &marker);
-    if (status.ok()) status = env.cache->Replace(DesktopFailMarkerName(uri), marker, kFileMode);
+    const Status status =
+        RecordDesktopFailure(env.cache, env.flavours, path, stamp, result->reason);
     times->write_ns += MonotonicNanos() - write_start;
     if (!status.ok()) {
       result->reason += "; and its failure marker could not be written: " + status.message();
@@ -95,7 +72,7 @@ void MakeDesktopThumbnails(const DesktopLayoutEnv& env, const std::string& path,
     const int64_t write_start = MonotonicNanos();
     times->encode_ns += write_start - encode_start;
     if (status.ok()) {
-      status = env.cache->Replace(DesktopThumbnailName(flavours[i], uri), png, kFileMode);
+      status = env.cache->Replace(DesktopThumbnailName(flavours[i], uri), png, kDesktopFileMode);
     }
     times->write_ns += MonotonicNanos() - write_start;
     if (!status.ok()) {
