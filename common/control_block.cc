@@ -189,7 +189,7 @@ RunOptions SharedControl::options() const {
   options.format = static_cast<OutputFormat>(shared.format);
   options.quality = shared.quality;
   options.background = shared.background;
-  options.layout = static_cast<Layout>(shared.layout);
+  options.layout = static_cast<OutputLayout>(shared.layout);
   options.desktop_flavours = shared.desktop_flavours;
   options.incremental = shared.incremental != 0;
   options.force = shared.force != 0;

@@ -29,7 +29,7 @@ enum class SymlinkPolicy : int32_t { kAll = 0, kInside = 1, kNone = 2 };
 //   kFlat         <output>/<sha256>.<ext>, named by their pixels (the default)
 //   kFreedesktop  the desktop's cache, as the freedesktop.org Thumbnail Managing Standard
 //                 says: <output>/<flavour>/<md5 of the file's URI>.png (common/desktop_cache.h)
-enum class Layout : int32_t { kFlat = 0, kFreedesktop = 1 };
+enum class OutputLayout : int32_t { kFlat = 0, kFreedesktop = 1 };
 
 struct RunOptions {
   std::string root;
@@ -47,7 +47,7 @@ struct RunOptions {
   OutputFormat format = OutputFormat::kPng;
   int quality = DefaultQuality(OutputFormat::kPng);  // in MinQuality..MaxQuality of `format`
   uint32_t background = kWhite;                      // 0xRRGGBB under a JPEG's transparency
-  Layout layout = Layout::kFlat;
+  OutputLayout layout = OutputLayout::kFlat;
   // kFreedesktop: the flavours to make, bits of common/desktop_cache.h's kDesktopFlavours; the
   // output folder is the cache's thumbnails folder.
   uint32_t desktop_flavours = 0;

@@ -286,13 +286,13 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   }
   if (layout_option->count() > 0) {
     if (layout == "freedesktop") {
-      options->layout = Layout::kFreedesktop;
+      options->layout = OutputLayout::kFreedesktop;
     } else if (layout != "flat") {
       *text = fmt::format("--layout must be flat or freedesktop, not '{}'", EscapePath(layout));
       return ParseOutcome::kUsageError;
     }
   }
-  const bool desktop = options->layout == Layout::kFreedesktop;
+  const bool desktop = options->layout == OutputLayout::kFreedesktop;
   if (desktop) {
     options->desktop_flavours = kDefaultDesktopFlavours;
     if (!size.empty() && !ParseDesktopFlavours(size, &options->desktop_flavours)) {

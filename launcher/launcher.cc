@@ -72,7 +72,7 @@ Status PrepareDesktopCache(const RunOptions& options) {
 }
 
 Status PrepareOutputs(const RunOptions& options) {
-  if (options.layout == Layout::kFreedesktop) {
+  if (options.layout == OutputLayout::kFreedesktop) {
     if (Status status = PrepareDesktopCache(options); !status.ok()) return status;
   }
   std::error_code ec;
@@ -172,7 +172,7 @@ int RunThumbpipe(const RunOptions& options) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   LogLine(Summary(seconds, control->block()->counters,
-                  options.incremental || options.layout == Layout::kFreedesktop));
+                  options.incremental || options.layout == OutputLayout::kFreedesktop));
   return exit_status;
 }
 

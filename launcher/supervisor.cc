@@ -209,8 +209,8 @@ void Supervisor::OnWorkerExit(Process& p) {
       failed.flags |= kResultTransient;
     }
     LogWarning("{} on '{}'; starting another", how, EscapePath(failed.path));
-    if (env_.options.layout == Layout::kFreedesktop && (failed.flags & kResultTransient) == 0 &&
-        failed.stamp != FileStamp()) {
+    if (env_.options.layout == OutputLayout::kFreedesktop &&
+        (failed.flags & kResultTransient) == 0 && failed.stamp != FileStamp()) {
       RecordDesktopFailureOf(failed);
     }
     if (Status sent = SendResult(failed); !sent.ok()) {

@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
     env.carry_over = carry_over.get();
   }
   std::unique_ptr<DesktopCheck> desktop_check;
-  if (context.options.layout == Layout::kFreedesktop) {
+  if (context.options.layout == OutputLayout::kFreedesktop) {
     const RunOptions& options = context.options;
     output_fd = ::open(options.output_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (output_fd < 0) {

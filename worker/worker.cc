@@ -124,7 +124,7 @@ void Worker::ProcessForDesktop(const std::string& path, const FileStamp& given, 
 
 void Worker::Process(const std::string& path, Result* result, const FileStamp& stamp) {
   result->path = path;
-  if (env_.layout == Layout::kFreedesktop) return ProcessForDesktop(path, stamp, result);
+  if (env_.layout == OutputLayout::kFreedesktop) return ProcessForDesktop(path, stamp, result);
   Thumbnail thumbnail;
   const int64_t start = MonotonicNanos();
   {

@@ -31,7 +31,7 @@ struct WorkerEnv {
   int quality = DefaultQuality(OutputFormat::kPng);  // of request.format (--quality)
   // kFreedesktop: `output` is the cache's thumbnails folder and each file gets a thumbnail
   // of every flavour in desktop_flavours (worker/layouts/desktop_layout.h).
-  Layout layout = Layout::kFlat;
+  OutputLayout layout = OutputLayout::kFlat;
   uint32_t desktop_flavours = 0;
   GiveUpCheck give_up;
   // True once the run is being stopped: files still queued are passed over.

@@ -330,6 +330,9 @@ TEST_F(DesktopCacheTest, TouchedFileIsStaleUntilTheNextRunAndUnchangedRunsDecode
   EXPECT_EQ(stats["counts"]["unchanged"], stats["counts"]["thumbnails"]);
   EXPECT_EQ(stats["counts"]["thumbnails"], kAwkwardNames.size() + 1);
   EXPECT_EQ(stats["bytes"]["written"], 0);
+  EXPECT_EQ(stats["options"]["layout"], "freedesktop");
+  EXPECT_EQ(stats["options"]["flavours"], "normal,large");
+  EXPECT_EQ(stats["options"]["output"], thumbnails_folder());
   // --force makes them all again.
   const CommandResult forced = Run({"--force"});
   EXPECT_EQ(Processed(forced.err).size(), kAwkwardNames.size() + 2);

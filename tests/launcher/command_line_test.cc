@@ -211,12 +211,12 @@ TEST_F(CommandLineTest, BadUsageSaysWhatAndHowToFix) {
 
 TEST_F(CommandLineTest, FreedesktopLayout) {
   EXPECT_EQ(Parse({"."}), ParseOutcome::kRun);
-  EXPECT_EQ(options_.layout, Layout::kFlat);
+  EXPECT_EQ(options_.layout, OutputLayout::kFlat);
   EXPECT_EQ(Parse({"--layout", "flat", "."}), ParseOutcome::kRun);
-  EXPECT_EQ(options_.layout, Layout::kFlat);
+  EXPECT_EQ(options_.layout, OutputLayout::kFlat);
 
   ASSERT_EQ(Parse({"--layout", "freedesktop", "."}), ParseOutcome::kRun) << text_;
-  EXPECT_EQ(options_.layout, Layout::kFreedesktop);
+  EXPECT_EQ(options_.layout, OutputLayout::kFreedesktop);
   EXPECT_EQ(options_.desktop_flavours, 0b0011u);
   EXPECT_EQ(options_.output_dir, "/cache/thumbnails");
   EXPECT_EQ(options_.manifest, "/cache/thumbpipe/processed.txt");
