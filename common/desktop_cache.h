@@ -2,7 +2,8 @@
 // both sides of a run share: where the cache is, its flavours (sizes), how a thumbnail and a
 // failure marker are named, what they say of their source (PNG text chunks), and whether one
 // on disk is current. The producer reads thumbnails with these rules (producer/desktop_check.h),
-// the workers write them (worker/layouts/desktop_writer.h), the launcher makes the folders.
+// the workers write them (worker/layouts/desktop_layout.h), the launcher makes the folders
+// (and writes the failure marker of a file whose worker died on it).
 #pragma once
 
 #include <cstdint>
