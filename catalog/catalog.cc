@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "common/boxes.h"
 #include "common/escape.h"
 
 namespace thumbpipe {
@@ -216,7 +217,10 @@ Status Catalog::Thumbnails(std::unordered_set<std::string>* names) {
     return status;
   }
   int step;
-  while ((step = sqlite3_step(query.handle)) == SQLITE_ROW) names->insert(Text(query.handle, 0));
+  while ((step = sqlite3_step(query.handle)) == SQLITE_ROW) {
+    const std::string list = Text(query.handle, 0);
+    for (const std::string_view name : SplitThumbnails(list)) names->emplace(name);
+  }
   return step == SQLITE_DONE ? Status::OK() : Failure("cannot read");
 }
 

@@ -39,7 +39,8 @@ class Catalog {
   // Calls `fn` for each entry whose path lies under the folder `root` (absolute), in path
   // order.
   Status ForEachUnder(const std::string& root, const std::function<void(CatalogEntry&&)>& fn);
-  // Every thumbnail name that an entry refers to.
+  // Every thumbnail that an entry refers to: its name, or with several boxes
+  // "<W>x<H>/<name>" (each entry of its list, common/boxes.h).
   Status Thumbnails(std::unordered_set<std::string>* names);
 
   // Put and Remove join one transaction, made durable by Commit (kWrite only).

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "common/boxes.h"
 #include "common/escape.h"
 #include "common/log.h"
 #include "common/output_format.h"
@@ -89,6 +90,46 @@ size_t CatalogWriter::DropUnseen() {
   return gone.size();
 }
 
+namespace {
+
+// Removes from the folder `fd` (its path `path`, for messages; `prefix` what names in `in_use`
+// start with there: "" or "<W>x<H>/") the thumbnails not in `referred` nor `in_use`, and
+// returns its box folders in *box_folders (at the top only: `box_folders` null elsewhere).
+// Takes `fd` over.
+Status PruneFolder(int fd, const std::string& path, const std::string& prefix,
+                   const std::unordered_set<std::string>& referred,
+                   const std::unordered_set<std::string>& in_use,
+                   std::vector<std::string>* box_folders, size_t* removed) {
+  DIR* dir = ::fdopendir(fd);
+  if (dir == nullptr) {
+    const int err = errno;
+    ::close(fd);
+    return Status::FromErrno(err, "cannot read the output folder '{}'", EscapePath(path));
+  }
+  std::vector<std::string> unused;
+  while (const dirent* d = ::readdir(dir)) {
+    const std::string_view name = d->d_name;
+    if (IsThumbnailName(name)) {
+      const std::string entry = prefix + std::string(name);
+      if (referred.count(entry) == 0 && in_use.count(entry) == 0) unused.emplace_back(name);
+    } else if (box_folders != nullptr && IsBoxFolderName(name)) {
+      box_folders->emplace_back(name);
+    }
+  }
+  Status status;
+  for (const std::string& name : unused) {
+    if (::unlinkat(::dirfd(dir), name.c_str(), 0) == 0) {
+      ++*removed;
+    } else if (errno != ENOENT && status.ok()) {
+      status = Status::FromErrno(errno, "cannot remove '{}/{}'", EscapePath(path), name);
+    }
+  }
+  ::closedir(dir);
+  return status;
+}
+
+}  // namespace
+
 Status CatalogWriter::Prune(const std::string& output_dir,
                             const std::unordered_set<std::string>& in_use, size_t* removed) {
   *removed = 0;
@@ -99,29 +140,26 @@ Status CatalogWriter::Prune(const std::string& output_dir,
     return Status::FromErrno(errno, "cannot open the output folder '{}' to prune it",
                              EscapePath(output_dir));
   }
-  DIR* dir = ::fdopendir(fd);
-  if (dir == nullptr) {
-    const int err = errno;
-    ::close(fd);
-    return Status::FromErrno(err, "cannot read the output folder '{}'", EscapePath(output_dir));
-  }
-  std::vector<std::string> unused;
-  while (const dirent* d = ::readdir(dir)) {
-    const std::string_view name = d->d_name;
-    if (IsThumbnailName(name) && referred.count(std::string(name)) == 0 &&
-        in_use.count(std::string(name)) == 0) {
-      unused.emplace_back(name);
+  const int top = ::dup(fd);
+  std::vector<std::string> box_folders;
+  Status status = PruneFolder(fd, output_dir, "", referred, in_use, &box_folders, removed);
+  // The folders of boxes, of this run or of runs before with other boxes.
+  for (const std::string& folder : box_folders) {
+    const int sub =
+        top < 0 ? -1
+                : ::openat(top, folder.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sub < 0) {
+      if (status.ok()) {
+        status = Status::FromErrno(errno, "cannot open the output folder '{}/{}' to prune it",
+                                   EscapePath(output_dir), folder);
+      }
+      continue;
     }
+    Status folder_status = PruneFolder(sub, output_dir + "/" + folder, folder + "/", referred,
+                                       in_use, nullptr, removed);
+    if (status.ok()) status = folder_status;
   }
-  Status status;
-  for (const std::string& name : unused) {
-    if (::unlinkat(::dirfd(dir), name.c_str(), 0) == 0) {
-      ++*removed;
-    } else if (errno != ENOENT && status.ok()) {
-      status = Status::FromErrno(errno, "cannot remove '{}/{}'", EscapePath(output_dir), name);
-    }
-  }
-  ::closedir(dir);
+  if (top >= 0) ::close(top);
   return status;
 }
 

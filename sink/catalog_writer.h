@@ -35,9 +35,11 @@ class CatalogWriter {
   // Returns how many.
   size_t DropUnseen();
 
-  // Removes from `output_dir` every thumbnail (IsThumbnailName, of any output format: a run
+  // Removes from `output_dir` and its box folders ("<W>x<H>", common/boxes.h: of this run's
+  // boxes or any run's before) every thumbnail (IsThumbnailName, of any output format: a run
   // that changed --format leaves the other format's files unreferred) that no entry of the
-  // catalog refers to, nor any name in `in_use`. Returns how many, or an error.
+  // catalog refers to, nor any name in `in_use` ("<name>" at the top, "<W>x<H>/<name>" in a
+  // box folder). Returns how many, or an error.
   Status Prune(const std::string& output_dir, const std::unordered_set<std::string>& in_use,
                size_t* removed);
 

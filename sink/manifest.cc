@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "common/atomic_file.h"
+#include "common/boxes.h"
 #include "common/escape.h"
 
 namespace thumbpipe {
@@ -16,10 +17,18 @@ namespace {
 
 void AppendManifestLine(std::string_view thumbnail, std::string_view source_path,
                         std::string* out) {
-  out->append(thumbnail);
-  out->append(": ");
-  AppendEscapedPath(source_path, out);
-  out->push_back('\n');
+  for (const std::string_view entry : SplitThumbnails(thumbnail)) {
+    out->append(entry);
+    out->append(": ");
+    AppendEscapedPath(source_path, out);
+    out->push_back('\n');
+  }
+}
+
+// The "<W>x<H>/" folder of a list entry; empty for a one-box entry.
+std::string_view FolderOf(std::string_view entry) {
+  const size_t slash = entry.find('/');
+  return slash == std::string_view::npos ? std::string_view() : entry.substr(0, slash + 1);
 }
 
 }  // namespace
@@ -72,10 +81,26 @@ Status WriteManifestFromJournal(const std::string& journal, const std::string& m
   if (!in) return Status::FromErrno(errno, "cannot read the journal '{}'", EscapePath(journal));
   Manifest result;
   std::string line, thumbnail, source;
+  // A source's block of lines (several boxes) comes together; a line of the source before
+  // for a box folder the block does not have yet continues it, anything else starts over.
+  std::string block, block_source;
   while (std::getline(in, line)) {
     // A line without its newline was being written when the sink died.
     if (in.eof()) break;
-    if (ParseManifestLine(line, &thumbnail, &source)) result.Add(thumbnail, source);
+    if (!ParseManifestLine(line, &thumbnail, &source)) continue;
+    const std::string_view folder = FolderOf(thumbnail);
+    bool continues = !block.empty() && source == block_source && !folder.empty();
+    for (const std::string_view entry : SplitThumbnails(block)) {
+      if (continues && FolderOf(entry) == folder) continues = false;
+    }
+    if (continues) {
+      block += '\n';
+      block += thumbnail;
+    } else {
+      block = thumbnail;
+      block_source = source;
+    }
+    result.Add(block, source);
   }
   *lines = result.size();
   if (Status status = result.WriteTo(manifest); !status.ok()) return status;

@@ -1,7 +1,10 @@
 // The manifest: one line "<name>.<ext>: <escaped absolute source path>" per thumbnail, sorted by
-// source path so that equal runs give equal files. Written by the sink.
+// source path so that equal runs give equal files. With several boxes a source has one line
+// for each, "<W>x<H>/<name>.<ext>: <path>", in the order the boxes were given: one entry of
+// the manifest, a block of lines. Written by the sink.
 #pragma once
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <string_view>
@@ -12,18 +15,21 @@ namespace thumbpipe {
 
 class Manifest {
  public:
-  // Adds a thumbnail, or replaces the one listed for `source_path`, and returns its line
-  // (with the newline), valid until the next change.
+  // Adds a thumbnail (or a list of them, common/boxes.h), or replaces what is listed for
+  // `source_path`, and returns its lines (each with its newline), valid until the next change.
   std::string_view Add(std::string_view thumbnail, std::string_view source_path);
   // Takes `source_path` off the list; false if it was not on it.
   bool Remove(std::string_view source_path);
   size_t size() const { return entries_.size(); }
-  // Calls fn(thumbnail name) for every line.
+  // Calls fn(thumbnail name) for every line (with several boxes, "<W>x<H>/<name>").
   template <typename Fn>
   void ForEachThumbnail(Fn fn) const {
     for (const std::string& entry : entries_) {
-      const std::string_view line = LineOf(entry);
-      fn(line.substr(0, line.find(": ")));
+      std::string_view lines = LineOf(entry);
+      while (!lines.empty()) {
+        fn(lines.substr(0, lines.find(": ")));
+        lines.remove_prefix(std::min(lines.size(), lines.find('\n') + 1));
+      }
     }
   }
 
@@ -33,7 +39,7 @@ class Manifest {
   Status WriteTo(const std::string& path) const;
 
  private:
-  // "<source path>\0<line>": one allocation per thumbnail, ordered by source path, each line
+  // "<source path>\0<lines>": one allocation per source, ordered by source path, each line
   // escaped once.
   static std::string_view PathOf(std::string_view entry) {
     return entry.substr(0, entry.find('\0'));
@@ -52,11 +58,12 @@ class Manifest {
 // Parses one manifest line (without its newline) back into its parts.
 bool ParseManifestLine(std::string_view line, std::string* thumbnail, std::string* source_path);
 
-// One manifest line for a thumbnail, with its newline.
+// One manifest line for a thumbnail (a block of lines for a list), with its newline.
 std::string ManifestLine(std::string_view thumbnail, std::string_view source_path);
 
-// Makes the manifest from a journal of manifest lines (in any order; a last line cut short is
-// dropped) and removes the journal. *lines is set to the number of thumbnails listed.
+// Makes the manifest from a journal of manifest lines (in any order, but a source's block of
+// lines together; a last line cut short is dropped) and removes the journal. *lines is set to
+// the number of sources listed.
 Status WriteManifestFromJournal(const std::string& journal, const std::string& manifest,
                                 size_t* lines);
 

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "common/boxes.h"
 #include "common/clock.h"
 #include "common/escape.h"
 #include "common/file_stamp.h"
@@ -94,23 +95,31 @@ void Worker::ProcessForDesktop(const std::string& path, const FileStamp& given, 
   FileStamp stamp = given;
   struct stat st;
   if (stamp == FileStamp() && ::stat(path.c_str(), &st) == 0) stamp = StampOf(st);
-  // One decode for each flavour: every box is made from a file opened anew.
+  // Every flavour from one decode, at the scale the largest needs (thumbnailer.h).
   const MakeThumbnails make = [&](std::span<const Size> boxes, std::vector<Thumbnail>* out) {
     out->clear();
-    for (const Size box : boxes) {
-      const int64_t start = MonotonicNanos();
-      std::unique_ptr<FileInput> input;
-      Result failed;
-      if (!Open(path, &input, &failed)) return Status::Error(failed.reason);
-      ThumbnailRequest request = env_.request;
-      request.box = box;
-      request.format = OutputFormat::kPng;
-      out->emplace_back();
-      MakeThumbnail(*input, request, &out->back());
-      result->source_bytes += input->bytes_read();
-      AddTime(&RunCounters::read_ns, input->read_ns());
-      AddTime(&RunCounters::decode_ns, MonotonicNanos() - start - input->read_ns());
-      if (out->back().outcome != Thumbnail::Outcome::kThumbnail) break;
+    if (boxes.empty()) return Status::OK();
+    const int64_t start = MonotonicNanos();
+    std::unique_ptr<FileInput> input;
+    Result failed;
+    if (!Open(path, &input, &failed)) return Status::Error(failed.reason);
+    ThumbnailRequest request = env_.request;
+    request.box = boxes.front();
+    request.more_boxes.assign(boxes.begin() + 1, boxes.end());
+    request.format = OutputFormat::kPng;
+    Thumbnail& first = out->emplace_back();
+    MakeThumbnail(*input, request, &first);
+    result->source_bytes = input->bytes_read();
+    AddTime(&RunCounters::read_ns, input->read_ns());
+    AddTime(&RunCounters::decode_ns, MonotonicNanos() - start - input->read_ns());
+    std::vector<BoxThumbnail> more = std::move(first.more);
+    for (BoxThumbnail& box : more) {
+      Thumbnail& next = out->emplace_back();
+      next.outcome = out->front().outcome;
+      next.format = out->front().format;
+      next.image = std::move(box.image);
+      next.name = std::move(box.name);
+      next.png = std::move(box.png);
     }
     return Status::OK();
   };
@@ -151,37 +160,60 @@ void Worker::Process(const std::string& path, Result* result, const FileStamp& s
     case Thumbnail::Outcome::kThumbnail:
       break;
   }
-  // Equal pixels give equal names: a thumbnail that exists is already right.
   const int64_t write_start = MonotonicNanos();
-  int64_t encode_ns = 0;
+  const int64_t encode_before = encode_ns_;
   const auto written = [&] {
-    AddTime(&RunCounters::write_ns, MonotonicNanos() - write_start - encode_ns);
+    AddTime(&RunCounters::write_ns, MonotonicNanos() - write_start - (encode_ns_ - encode_before));
   };
-  if (!env_.output->Exists(thumbnail.name)) {
-    Status status;
-    if (thumbnail.png.empty()) {
-      const int64_t encode_start = MonotonicNanos();
-      status = EncodeThumbnail(thumbnail.image, env_.request.format, env_.quality, &encoded_);
-      encode_ns = MonotonicNanos() - encode_start;
-      AddTime(&RunCounters::encode_ns, encode_ns);
+  Status status;
+  uint64_t bytes = 0;
+  if (env_.request.more_boxes.empty()) {
+    status = Write(env_.output, thumbnail.image, thumbnail.name, thumbnail.png, &bytes);
+    result->thumbnail = thumbnail.name;
+  } else {
+    std::vector<Size> boxes = {env_.request.box};
+    boxes.insert(boxes.end(), env_.request.more_boxes.begin(), env_.request.more_boxes.end());
+    std::vector<std::string> entries;
+    for (size_t i = 0; i < boxes.size() && status.ok(); ++i) {
+      const BoxThumbnail* more = i == 0 ? nullptr : &thumbnail.more[i - 1];
+      const std::string& name = more ? more->name : thumbnail.name;
+      status = Write(env_.box_outputs[i], more ? more->image : thumbnail.image, name,
+                     more ? more->png : thumbnail.png, &bytes);
+      entries.push_back(ThumbnailEntry({boxes[i].width, boxes[i].height}, boxes.size(), name));
     }
-    const std::vector<uint8_t>& file = thumbnail.png.empty() ? encoded_ : thumbnail.png;
-    bool existed = false;
-    if (status.ok()) status = env_.output->WriteOnce(thumbnail.name, file, &existed);
-    if (!status.ok()) {
-      written();
-      result->kind = ResultKind::kFailed;
-      result->flags |= kResultTransient;
-      result->reason = status.message();
-      return;
-    }
-    if (!existed) result->thumbnail_bytes = file.size();
+    result->thumbnail = JoinThumbnails(entries);
   }
   written();
+  if (!status.ok()) {
+    result->kind = ResultKind::kFailed;
+    result->flags |= kResultTransient;
+    result->thumbnail.clear();
+    result->reason = status.message();
+    return;
+  }
+  result->thumbnail_bytes = bytes;
   result->kind = ResultKind::kThumbnail;
-  result->thumbnail = thumbnail.name;
   result->width = thumbnail.image.width;
   result->height = thumbnail.image.height;
+}
+
+// Equal pixels give equal names: a thumbnail that exists is already right.
+Status Worker::Write(OutputDir* dir, const Image& image, const std::string& name,
+                     const std::vector<uint8_t>& png, uint64_t* bytes) {
+  if (dir->Exists(name)) return Status::OK();
+  Status status;
+  if (png.empty()) {
+    const int64_t encode_start = MonotonicNanos();
+    status = EncodeThumbnail(image, env_.request.format, env_.quality, &encoded_);
+    const int64_t ns = MonotonicNanos() - encode_start;
+    encode_ns_ += ns;
+    AddTime(&RunCounters::encode_ns, ns);
+  }
+  const std::vector<uint8_t>& file = png.empty() ? encoded_ : png;
+  bool existed = false;
+  if (status.ok()) status = dir->WriteOnce(name, file, &existed);
+  if (status.ok() && !existed) *bytes += file.size();
+  return status;
 }
 
 }  // namespace thumbpipe
