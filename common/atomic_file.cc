@@ -130,6 +130,44 @@ Status OutputDir::WriteViaTempName(const std::string& name, std::span<const unsi
   return Status::OK();
 }
 
+Status OutputDir::Replace(const std::string& name, std::span<const unsigned char> data,
+                          mode_t mode) {
+  const size_t slash = name.rfind('/');
+  const std::string folder = slash == std::string::npos ? "" : name.substr(0, slash + 1);
+  const std::string temp = folder + TempName(name.substr(folder.size()));
+  // Written unnamed and named only once complete, as in WriteOnce: a worker killed while it
+  // writes leaves nothing in the folder. The name is needed for the rename over `name`.
+  bool named = false;
+  int fd =
+      ::openat(fd_, folder.empty() ? "." : folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+  if (fd < 0) {
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+      return Status::FromErrno(errno, "cannot create a file in '{}/{}'", path_, folder);
+    }
+    fd = ::openat(fd_, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd < 0) return Status::FromErrno(errno, "cannot create '{}/{}'", path_, temp);
+    named = true;  // a file system without O_TMPFILE
+  }
+  // The umask may have taken bits away, never added any; fchmod makes the mode exact.
+  int err = ::fchmod(fd, mode) == 0 ? WriteAll(fd, data) : errno;
+  if (err == 0 && !named) {
+    if (LinkTempFile(fd, temp) == 0) {
+      named = true;
+    } else {
+      err = errno;
+    }
+  }
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err == 0 && ::renameat(fd_, temp.c_str(), fd_, name.c_str()) != 0) err = errno;
+  if (err != 0) {
+    if (named) ::unlinkat(fd_, temp.c_str(), 0);
+    return Status::FromErrno(err, "cannot write '{}/{}'", path_, name);
+  }
+  return Status::OK();
+}
+
+bool OutputDir::Remove(const std::string& name) { return ::unlinkat(fd_, name.c_str(), 0) == 0; }
+
 Status AtomicFileWriter::Create(const std::string& path,
                                 std::unique_ptr<AtomicFileWriter>* writer) {
   const std::filesystem::path target(path);

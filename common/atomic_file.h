@@ -3,6 +3,9 @@
 // the sink (manifest).
 #pragma once
 
+#include <sys/types.h>
+
+#include <memory>
 #include <span>
 #include <string>
 
@@ -32,6 +35,15 @@ class OutputDir {
   // network file system: where O_TMPFILE is refused, the data goes to
   // ".<name>.<host>.<pid>.<n>.tmp", which is linked to `name` (never renamed over it).
   Status WriteOnce(const std::string& name, std::span<const unsigned char> data, bool* existed);
+
+  // Writes `name` (which may lie in a subfolder: "normal/<md5>.png") with `data` and file mode
+  // `mode`, replacing whatever file had that name: the data goes to ".<base>.<pid>.tmp" in the
+  // same folder, which is then renamed over it, so readers see the old file or the new one,
+  // never a mix. On failure no temporary file is left behind.
+  Status Replace(const std::string& name, std::span<const unsigned char> data, mode_t mode);
+
+  // Removes `name` if it is there; true if it was.
+  bool Remove(const std::string& name);
 
   const std::string& path() const { return path_; }
 

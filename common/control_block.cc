@@ -134,6 +134,8 @@ Status SharedControl::Create(const std::string& name, const RunOptions& options,
   shared.format = static_cast<int32_t>(options.format);
   shared.quality = options.quality;
   shared.background = options.background;
+  shared.layout = static_cast<int32_t>(options.layout);
+  shared.desktop_flavours = options.desktop_flavours;
   shared.incremental = options.incremental;
   shared.force = options.force;
   shared.retry_failed = options.retry_failed;
@@ -202,6 +204,8 @@ RunOptions SharedControl::options() const {
   options.format = static_cast<OutputFormat>(shared.format);
   options.quality = shared.quality;
   options.background = shared.background;
+  options.layout = static_cast<OutputLayout>(shared.layout);
+  options.desktop_flavours = shared.desktop_flavours;
   options.incremental = shared.incremental != 0;
   options.force = shared.force != 0;
   options.retry_failed = shared.retry_failed != 0;

@@ -77,6 +77,8 @@ struct SharedOptions {
   int32_t format;    // OutputFormat
   int32_t quality;
   uint32_t background;
+  int32_t layout;  // OutputLayout
+  uint32_t desktop_flavours;
   uint8_t incremental;
   uint8_t force;
   uint8_t retry_failed;

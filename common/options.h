@@ -29,6 +29,12 @@ inline constexpr uint64_t kDefaultReadahead = uint64_t{64} << 20;
 //   kNone    no links at all
 enum class SymlinkPolicy : int32_t { kAll = 0, kInside = 1, kNone = 2 };
 
+// Where thumbnails go and how they are named (--layout).
+//   kFlat         <output>/<sha256>.<ext>, named by their pixels (the default)
+//   kFreedesktop  the desktop's cache, as the freedesktop.org Thumbnail Managing Standard
+//                 says: <output>/<flavour>/<md5 of the file's URI>.png (common/desktop_cache.h)
+enum class OutputLayout : int32_t { kFlat = 0, kFreedesktop = 1 };
+
 struct RunOptions {
   std::string root;
   int workers = 1;
@@ -52,6 +58,10 @@ struct RunOptions {
   OutputFormat format = OutputFormat::kPng;
   int quality = DefaultQuality(OutputFormat::kPng);  // in MinQuality..MaxQuality of `format`
   uint32_t background = kWhite;                      // 0xRRGGBB under a JPEG's transparency
+  OutputLayout layout = OutputLayout::kFlat;
+  // kFreedesktop: the flavours to make, bits of common/desktop_cache.h's kDesktopFlavours; the
+  // output folder is the cache's thumbnails folder.
+  uint32_t desktop_flavours = 0;
 
   // Incremental runs (see catalog/catalog.h). The catalog path is always set; it is only
   // read and written when `incremental`.

@@ -33,6 +33,22 @@ const EVP_MD* Sha256Algorithm() {
   return algorithm;
 }
 
+const EVP_MD* Md5Algorithm() {
+  static EVP_MD* const algorithm = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  Check(algorithm != nullptr, "EVP_MD_fetch");
+  return algorithm;
+}
+
+std::string Hex(const unsigned char* digest, unsigned int size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex(size * 2, '0');
+  for (unsigned int i = 0; i < size; ++i) {
+    hex[2 * i] = kDigits[digest[i] >> 4];
+    hex[2 * i + 1] = kDigits[digest[i] & 0xF];
+  }
+  return hex;
+}
+
 }  // namespace
 
 Sha256::Sha256() : impl_(std::make_unique<Impl>()) {
@@ -55,13 +71,15 @@ std::string Sha256::HexDigest() {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   Check(EVP_DigestFinal_ex(impl_->context, digest, &size), "EVP_DigestFinal_ex");
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex(size * 2, '0');
-  for (unsigned int i = 0; i < size; ++i) {
-    hex[2 * i] = kDigits[digest[i] >> 4];
-    hex[2 * i + 1] = kDigits[digest[i] & 0xF];
-  }
-  return hex;
+  return Hex(digest, size);
+}
+
+std::string Md5Hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  Check(EVP_Digest(bytes.data(), bytes.size(), digest, &size, Md5Algorithm(), nullptr),
+        "EVP_Digest");
+  return Hex(digest, size);
 }
 
 }  // namespace thumbpipe

@@ -1,5 +1,6 @@
 // SHA-256 (OpenSSL EVP) with a lowercase hex digest: the thumbnail naming hash. Used by the
-// workers. The only user of OpenSSL.
+// workers. And MD5, the name of a file's thumbnail in the freedesktop.org cache
+// (common/desktop_cache.h), used by the producer and the workers. The only user of OpenSSL.
 #pragma once
 
 #include <memory>
@@ -24,5 +25,10 @@ class Sha256 {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The 32-character lowercase hex MD5 of `bytes`. MD5 only because the freedesktop.org
+// Thumbnail Managing Standard names thumbnails by it; never for anything that must resist
+// collisions.
+std::string Md5Hex(std::string_view bytes);
 
 }  // namespace thumbpipe

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "common/desktop_cache.h"
 #include "common/escape.h"
 #include "common/message.h"
 
@@ -37,6 +38,9 @@ Examples:
   thumbpipe --size 256x256,1024x1024 ~/Pictures   a grid size and a preview size
   thumbpipe --incremental ~/Pictures    again later: only new and changed files are done
   thumbpipe --watch ~/Pictures          then keep up with files as they arrive
+  thumbpipe --layout freedesktop ~/Pictures
+                                        fill the desktop's thumbnail cache (file managers
+                                        find them there): only what is new or changed
   thumbpipe --shard 2/4 /shared/photos  one of four runs (hosts, jobs), then:
   thumbpipe merge processed.txt processed.txt.*-of-4
   find ~/Pictures -newer stamp -print0 | thumbpipe --files-from - -0 ~/Pictures
@@ -67,6 +71,19 @@ bool ParseSize(std::string_view text, uint32_t* width, uint32_t* height) {
   *width = static_cast<uint32_t>(w);
   *height = static_cast<uint32_t>(h);
   return true;
+}
+
+// --size with --layout freedesktop: "normal,large" or "128x128,256x256" (or both mixed).
+bool ParseDesktopFlavours(std::string_view text, uint32_t* flavours) {
+  *flavours = 0;
+  for (;;) {
+    const size_t comma = text.find(',');
+    const std::optional<int> flavour = ParseDesktopFlavour(text.substr(0, comma));
+    if (!flavour) return false;
+    *flavours |= 1u << *flavour;
+    if (comma == std::string_view::npos) return true;
+    text.remove_prefix(comma + 1);
+  }
 }
 
 // "1073741824", "512M", "2G", "1.5G" (binary units: K, M, G, T).
@@ -154,7 +171,7 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   std::string root, workers_positional, workers_option, size, output = "thumbnails",
                                                               manifest = "processed.txt";
   std::string timeout, max_pixels, max_memory, readahead, symlinks, catalog, stats_json;
-  std::string format, quality, background, shard, files_from;
+  std::string format, quality, background, layout, shard, files_from;
   bool files_from_nul = false;
   std::string decode_slots;
   bool verbose = false, quiet = false, no_progress = false;
@@ -169,8 +186,16 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
       ->type_name("N");
   app.add_option("--size", size,
                  "Box the thumbnails fit in (default: 200x200); several boxes, separated by "
-                 "commas, are all made from one decode, each in its folder <W>x<H>")
+                 "commas, are all made from one decode, each in its folder <W>x<H>; with --layout "
+                 "freedesktop the standard's sizes: normal, large, x-large, xx-large (128 to "
+                 "1024), several separated by commas (default: normal,large)")
       ->type_name("WxH");
+  auto* layout_option =
+      app.add_option("--layout", layout,
+                     "Where thumbnails go: flat (<output>/<sha256>.<ext>) or freedesktop (the "
+                     "desktop's cache, $XDG_CACHE_HOME/thumbnails, as file managers read it; "
+                     "only new or changed files are done) (default: flat)")
+          ->type_name("LAYOUT");
   auto* format_option =
       app.add_option("--format", format, "Thumbnails' format: png, jpeg or webp (default: png)")
           ->type_name("FORMAT");
@@ -183,12 +208,15 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
                      "With --format jpeg: the colour transparency is composited on, before the "
                      "thumbnail is named: #rrggbb, white or black (default: white)")
           ->type_name("COLOUR");
-  app.add_option("--output", output, "Folder for thumbnails, created if missing")
-      ->type_name("DIR")
-      ->capture_default_str();
-  app.add_option("--manifest", manifest, "Manifest file to write")
-      ->type_name("FILE")
-      ->capture_default_str();
+  auto* output_option =
+      app.add_option("--output", output, "Folder for thumbnails, created if missing")
+          ->type_name("DIR")
+          ->capture_default_str();
+  auto* manifest_option = app.add_option("--manifest", manifest,
+                                         "Manifest file to write (with --layout freedesktop: "
+                                         "$XDG_CACHE_HOME/thumbpipe/processed.txt)")
+                              ->type_name("FILE")
+                              ->capture_default_str();
   app.add_option("--timeout", timeout,
                  "Seconds one image may take before its worker is stopped and it is counted "
                  "failed; 0 for no limit (default: 30)")
@@ -216,9 +244,11 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
                  "The catalog of --incremental runs (default: the manifest's path + .catalog)")
       ->type_name("FILE");
   app.add_flag("--force", options->force,
-               "With --incremental: do every file again and rewrite the catalog");
+               "With --incremental: do every file again and rewrite the catalog (with --layout "
+               "freedesktop: make every thumbnail again)");
   app.add_flag("--retry-failed", options->retry_failed,
-               "With --incremental: try again the files that failed before, even unchanged");
+               "With --incremental or --layout freedesktop: try again the files that failed "
+               "before, even unchanged");
   app.add_flag("--prune", options->prune,
                "With --incremental: remove thumbnails in the output folder that no file in the "
                "catalog refers to any more");
@@ -291,7 +321,74 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
     options->decode_slots = static_cast<int>(value);
   }
   std::vector<Box> boxes = {{options->box_width, options->box_height}};
-  if (!size.empty()) {
+  if (layout_option->count() > 0) {
+    if (layout == "freedesktop") {
+      options->layout = OutputLayout::kFreedesktop;
+    } else if (layout != "flat") {
+      *text = fmt::format("--layout must be flat or freedesktop, not '{}'", EscapePath(layout));
+      return ParseOutcome::kUsageError;
+    }
+  }
+  const bool desktop = options->layout == OutputLayout::kFreedesktop;
+  if (desktop) {
+    options->desktop_flavours = kDefaultDesktopFlavours;
+    if (!size.empty() && !ParseDesktopFlavours(size, &options->desktop_flavours)) {
+      *text = fmt::format(
+          "--size with --layout freedesktop takes the standard's sizes: normal (128x128), large "
+          "(256x256), x-large (512x512) or xx-large (1024x1024), several separated by commas "
+          "(for example normal,large), not '{}'",
+          EscapePath(size));
+      return ParseOutcome::kUsageError;
+    }
+    if (format_option->count() > 0 && format != "png") {
+      *text =
+          "--layout freedesktop writes PNG thumbnails, as the Thumbnail Managing Standard says; "
+          "leave out --format";
+      return ParseOutcome::kUsageError;
+    }
+    if (output_option->count() > 0) {
+      *text =
+          "--layout freedesktop writes where desktops look, $XDG_CACHE_HOME/thumbnails (or "
+          "~/.cache/thumbnails); leave out --output, or set XDG_CACHE_HOME";
+      return ParseOutcome::kUsageError;
+    }
+    for (auto [flag, given] : {std::pair{"--incremental", options->incremental},
+                               {"--watch", options->watch},
+                               {"--catalog", !catalog.empty()},
+                               {"--prune", options->prune}}) {
+      if (!given) continue;
+      *text = std::string(flag) == "--prune"
+                  ? "--prune is not for --layout freedesktop: the cache is shared with other "
+                    "programs, whose thumbnails are not thumbpipe's to remove"
+                  : fmt::format(
+                        "{} is not for --layout freedesktop: the cache itself says which "
+                        "thumbnails are current, so every run does only what is new or changed",
+                        flag);
+      return ParseOutcome::kUsageError;
+    }
+    std::string thumbnails;
+    std::optional<std::string> xdg_cache_home, home;
+    if (context.environment) {
+      xdg_cache_home = context.environment("XDG_CACHE_HOME");
+      home = context.environment("HOME");
+    }
+    if (Status status = DesktopThumbnailsFolder(xdg_cache_home ? xdg_cache_home->c_str() : nullptr,
+                                                home ? home->c_str() : nullptr, &thumbnails);
+        !status.ok()) {
+      *text = status.message();
+      return ParseOutcome::kUsageError;
+    }
+    output = thumbnails;
+    if (manifest_option->count() == 0) {
+      manifest = thumbnails.substr(0, thumbnails.rfind('/')) + "/thumbpipe/processed.txt";
+    }
+    for (int i = kDesktopFlavourCount - 1; i >= 0; --i) {
+      if ((options->desktop_flavours & (1u << i)) == 0) continue;
+      options->box_width = options->box_height = kDesktopFlavours[i].size;
+      break;
+    }
+    boxes = {{options->box_width, options->box_height}};
+  } else if (!size.empty()) {
     boxes.clear();
     for (std::string_view rest = size;;) {
       const size_t comma = rest.find(',');
@@ -419,8 +516,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
     return ParseOutcome::kUsageError;
   }
   if (options->watch) options->incremental = true;
-  for (auto [flag, given] : {std::pair{"--force", options->force},
-                             {"--retry-failed", options->retry_failed},
+  for (auto [flag, given] : {std::pair{"--force", options->force && !desktop},
+                             {"--retry-failed", options->retry_failed && !desktop},
                              {"--prune", options->prune},
                              {"--catalog", !catalog.empty()}}) {
     if (given && !options->incremental) {

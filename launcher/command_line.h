@@ -19,7 +19,8 @@ struct CommandLineContext {
   std::string cwd;                // to make relative paths absolute
   int default_workers = 1;        // the number of CPUs
   uint64_t memory_bytes = 0;      // the machine's memory, to size --max-memory's default
-  EnvironmentLookup environment;  // for --shard slurm and k8s/N; unset: no variables
+  EnvironmentLookup environment;  // for --shard slurm and k8s/N, and XDG_CACHE_HOME and HOME
+                                  // for --layout freedesktop; unset: no variables
 };
 
 // On kRun, paths in *options are absolute and lexically normal; ROOT is checked to be an

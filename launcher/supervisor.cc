@@ -7,7 +7,9 @@
 #include <cerrno>
 #include <chrono>
 
+#include "common/atomic_file.h"
 #include "common/clock.h"
+#include "common/desktop_cache.h"
 #include "common/escape.h"
 #include "common/log.h"
 #include "common/message.h"
@@ -213,6 +215,10 @@ void Supervisor::OnWorkerExit(Process& p) {
       failed.flags |= kResultTransient;
     }
     LogWarning("{} on '{}'; starting another", how, EscapePath(failed.path));
+    if (env_.options.layout == OutputLayout::kFreedesktop &&
+        (failed.flags & kResultTransient) == 0 && failed.stamp != FileStamp()) {
+      RecordDesktopFailureOf(failed);
+    }
     if (Status sent = SendResult(failed); !sent.ok()) {
       Abort(sent.message());
       return;
@@ -229,6 +235,21 @@ void Supervisor::OnWorkerExit(Process& p) {
     LogWarning("{} while idle; starting another", how);
   }
   if (Status started = Start(Role::kWorker, p.index); !started.ok()) Abort(started.message());
+}
+
+void Supervisor::RecordDesktopFailureOf(const Result& failed) {
+  // The worker that would have written the marker is dead: without it, every later run would
+  // crash or hang on the file again.
+  std::unique_ptr<OutputDir> cache;
+  Status status = OutputDir::Open(env_.options.output_dir, &cache);
+  if (status.ok()) {
+    status = RecordDesktopFailure(cache.get(), env_.options.desktop_flavours, failed.path,
+                                  failed.stamp, failed.reason);
+  }
+  if (!status.ok()) {
+    LogWarning("cannot write the failure marker of '{}': {}", EscapePath(failed.path),
+               status.message());
+  }
 }
 
 void Supervisor::Watchdog(int64_t now_ns) {

@@ -54,6 +54,8 @@ class Supervisor {
   uint64_t NotDone() const;
 
  private:
+  // --layout freedesktop: the failure marker of a file its worker crashed or timed out on.
+  void RecordDesktopFailureOf(const Result& failed);
   struct Process : Child {
     int64_t started_ns = 0;
     uint64_t items_at_start = 0;

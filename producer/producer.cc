@@ -273,9 +273,11 @@ bool Producer::SendFile(const std::string& path, const struct stat& st) {
     }
     known_[path] = item.stamp;
   }
-  if (env_.carry_over != nullptr) {
+  if (env_.carry_over != nullptr || env_.desktop_check != nullptr) {
     Result carried;
-    if (env_.carry_over->Carry(path, item.stamp, &carried)) {
+    if ((env_.carry_over != nullptr && env_.carry_over->Carry(path, item.stamp, &carried)) ||
+        (env_.desktop_check != nullptr &&
+         env_.desktop_check->Current(path, item.stamp, &carried))) {
       status_ = SendResult(carried);
       if (!status_.ok()) return false;
       env_.counters->found.fetch_add(1, std::memory_order_relaxed);

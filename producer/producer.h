@@ -17,6 +17,7 @@
 #include "common/source_opener.h"
 #include "common/status.h"
 #include "producer/carry_over.h"
+#include "producer/desktop_check.h"
 #include "producer/prefetcher.h"
 #include "producer/walker.h"
 #include "producer/watcher.h"
@@ -38,6 +39,9 @@ struct ProducerEnv {
   // Incremental runs: files whose last outcome holds are reported to the sink as they were,
   // without a worker. Null: every file goes to the workers.
   const CarryOver* carry_over = nullptr;
+  // --layout freedesktop: files whose thumbnails (or failure marker) in the cache are current
+  // are reported the same way. Null: not that layout.
+  const DesktopCheck* desktop_check = nullptr;
   std::atomic<uint32_t>* walk_done = nullptr;  // set once the whole tree has been queued
   // Watch mode: after the walk, keep watching the tree until stop_requested (see Watch).
   bool watch = false;

@@ -86,6 +86,18 @@ int main(int argc, char** argv) {
     }
     env.carry_over = carry_over.get();
   }
+  std::unique_ptr<DesktopCheck> desktop_check;
+  if (context.options.layout == OutputLayout::kFreedesktop) {
+    const RunOptions& options = context.options;
+    output_fd = ::open(options.output_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (output_fd < 0) {
+      LogError("{}", Status::FromErrno(errno, "cannot open the thumbnail cache").message());
+      return kRoleExitSetup;
+    }
+    desktop_check = std::make_unique<DesktopCheck>(output_fd, options.desktop_flavours,
+                                                   options.force, options.retry_failed);
+    env.desktop_check = desktop_check.get();
+  }
   status = Producer(std::move(env)).Run(context.options.root);
   if (output_fd >= 0) ::close(output_fd);
   return RoleExitStatus(status);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
+#include "common/desktop_cache.h"
 #include "common/escape.h"
 
 namespace thumbpipe {
@@ -61,6 +62,10 @@ Json Options(const RunOptions& o) {
       {"format", std::string(OutputFormatName(o.format))},
       {"quality", o.quality},
       {"background", ColourName(o.background)},
+      {"layout", o.layout == OutputLayout::kFreedesktop ? "freedesktop" : "flat"},
+      {"flavours", o.layout == OutputLayout::kFreedesktop
+                       ? Json(DesktopFlavourNames(o.desktop_flavours))
+                       : Json(nullptr)},
       {"incremental", o.incremental},
       {"catalog", o.incremental ? Json(EscapePath(o.catalog)) : Json(nullptr)},
       {"force", o.force},

@@ -1,13 +1,17 @@
 #include "worker/worker.h"
 
+#include <sys/stat.h>
+
 #include <memory>
 
 #include "common/boxes.h"
 #include "common/clock.h"
 #include "common/escape.h"
+#include "common/file_stamp.h"
 #include "common/log.h"
 #include "worker/encoders/encoder.h"
 #include "worker/input.h"
+#include "worker/layouts/desktop_layout.h"
 
 namespace thumbpipe {
 namespace {
@@ -54,7 +58,7 @@ Status Worker::Run() {
       }
       result.item = SlotBeginItem(env_.slot, item, MonotonicNanos());
       if (env_.before_item) env_.before_item(item.path);
-      Process(item.path, &result);
+      Process(item.path, &result, item.stamp);
       result.stamp = item.stamp;
       result.found_ns = item.found_ns;
     }
@@ -86,22 +90,66 @@ void Worker::AddTime(std::atomic<uint64_t> RunCounters::*stage, int64_t ns) {
   }
 }
 
-void Worker::Process(const std::string& path, Result* result) {
+bool Worker::Open(const std::string& path, std::unique_ptr<FileInput>* input, Result* result) {
+  static const SourceOpener kFollowAll;
+  const int64_t start = MonotonicNanos();
+  Status status = FileInput::Open(env_.sources ? *env_.sources : kFollowAll, path, &file_, input);
+  if (status.ok()) return true;
+  AddTime(&RunCounters::read_ns, MonotonicNanos() - start);
+  result->kind = ResultKind::kFailed;
+  result->flags |= kResultTransient;
+  result->reason = status.message();
+  return false;
+}
+
+void Worker::ProcessForDesktop(const std::string& path, const FileStamp& given, Result* result) {
+  FileStamp stamp = given;
+  struct stat st;
+  if (stamp == FileStamp() && ::stat(path.c_str(), &st) == 0) stamp = StampOf(st);
+  // Every flavour from one decode, at the scale the largest needs (thumbnailer.h).
+  const MakeThumbnails make = [&](std::span<const Size> boxes, std::vector<Thumbnail>* out) {
+    out->clear();
+    if (boxes.empty()) return Status::OK();
+    const int64_t start = MonotonicNanos();
+    std::unique_ptr<FileInput> input;
+    Result failed;
+    if (!Open(path, &input, &failed)) return Status::Error(failed.reason);
+    ThumbnailRequest request = env_.request;
+    request.box = boxes.front();
+    request.more_boxes.assign(boxes.begin() + 1, boxes.end());
+    request.format = OutputFormat::kPng;
+    Thumbnail& first = out->emplace_back();
+    MakeThumbnail(*input, request, &first);
+    result->source_bytes = input->bytes_read();
+    AddTime(&RunCounters::read_ns, input->read_ns());
+    AddTime(&RunCounters::decode_ns, MonotonicNanos() - start - input->read_ns());
+    std::vector<BoxThumbnail> more = std::move(first.more);
+    for (BoxThumbnail& box : more) {
+      Thumbnail& next = out->emplace_back();
+      next.outcome = out->front().outcome;
+      next.format = out->front().format;
+      next.image = std::move(box.image);
+      next.name = std::move(box.name);
+      next.png = std::move(box.png);
+    }
+    return Status::OK();
+  };
+  DesktopLayoutEnv env{env_.output, env_.desktop_flavours, env_.quality};
+  DesktopLayoutTimes times;
+  MakeDesktopThumbnails(env, path, stamp, make, result, &times);
+  AddTime(&RunCounters::encode_ns, times.encode_ns);
+  AddTime(&RunCounters::write_ns, times.write_ns);
+  if (file_.capacity() > kKeptBufferBytes) std::vector<uint8_t>().swap(file_);
+}
+
+void Worker::Process(const std::string& path, Result* result, const FileStamp& stamp) {
   result->path = path;
+  if (env_.layout == OutputLayout::kFreedesktop) return ProcessForDesktop(path, stamp, result);
   Thumbnail thumbnail;
   const int64_t start = MonotonicNanos();
   {
-    static const SourceOpener kFollowAll;
     std::unique_ptr<FileInput> input;
-    if (Status status =
-            FileInput::Open(env_.sources ? *env_.sources : kFollowAll, path, &file_, &input);
-        !status.ok()) {
-      AddTime(&RunCounters::read_ns, MonotonicNanos() - start);
-      result->kind = ResultKind::kFailed;
-      result->flags |= kResultTransient;
-      result->reason = status.message();
-      return;
-    }
+    if (!Open(path, &input, result)) return;
     MakeThumbnail(*input, env_.request, &thumbnail);
     result->source_bytes = input->bytes_read();
     // Decoders read as they go: what was not spent reading was spent decoding.

@@ -11,6 +11,7 @@
 #include "common/message.h"
 #include "common/queue.h"
 #include "common/source_opener.h"
+#include "worker/input.h"
 #include "worker/thumbnailer.h"
 
 namespace thumbpipe {
@@ -34,6 +35,10 @@ struct WorkerEnv {
   uint16_t index = 0;
   ThumbnailRequest request;
   int quality = DefaultQuality(OutputFormat::kPng);  // of request.format (--quality)
+  // kFreedesktop: `output` is the cache's thumbnails folder and each file gets a thumbnail
+  // of every flavour in desktop_flavours (worker/layouts/desktop_layout.h).
+  OutputLayout layout = OutputLayout::kFlat;
+  uint32_t desktop_flavours = 0;
   GiveUpCheck give_up;
   // True once the run is being stopped: files still queued are passed over.
   std::function<bool()> stop_requested;
@@ -51,10 +56,17 @@ class Worker {
   // fail or the launcher goes away (an error).
   Status Run();
 
-  // Processes one file into `result` (no queues involved).
-  void Process(const std::string& path, Result* result);
+  // Processes one file into `result` (no queues involved). `stamp` is the file as the
+  // producer found it (all zero: unknown, the file is looked at again).
+  void Process(const std::string& path, Result* result, const FileStamp& stamp = {});
 
  private:
+  // --layout freedesktop: every flavour into the desktop's cache.
+  void ProcessForDesktop(const std::string& path, const FileStamp& stamp, Result* result);
+  // Opens `path` into *input; on failure fills *result (a failure that says nothing about the
+  // file) and returns false.
+  bool Open(const std::string& path, std::unique_ptr<FileInput>* input, Result* result);
+
   void AddTime(std::atomic<uint64_t> RunCounters::*stage, int64_t ns);
   // Writes one thumbnail into `dir` unless it is there; adds the bytes written to *bytes.
   Status Write(OutputDir* dir, const Image& image, const std::string& name,

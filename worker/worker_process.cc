@@ -90,6 +90,8 @@ int WorkerProcessMain(int argc, char** argv, std::function<void(const std::strin
   env.request.format = context.options.format;
   env.request.background = context.options.background;
   env.quality = context.options.quality;
+  env.layout = context.options.layout;
+  env.desktop_flavours = context.options.desktop_flavours;
   env.give_up = [&context] { return LauncherGoneReason(context); };
   const ControlBlock* block = context.control->block();
   env.stop_requested = [block] {

@@ -17,9 +17,12 @@ THUMBPIPE_BUILD_PACKAGES=(
 # (TGA, ICO, PCX, SGI, XBM) with an encoder other than the decoder's; avifenc and Pillow with
 # colord's profiles to make colour-managed images; a single-node Slurm (slurm-wlm, munge; ss from
 # iproute2) to run the job array of deploy/slurm on; python3-yaml to read deploy/kubernetes; cjpeg
-# to write progressive JPEGs, and GNU time to read a run's peak memory.
+# to write progressive JPEGs, and GNU time to read a run's peak memory; GLib and GNOME's thumbnail
+# factory, through python3-gi, to check file URIs and the desktop's thumbnail cache
+# (--layout freedesktop) as a desktop reads them.
 THUMBPIPE_TEST_PACKAGES=(tmux libheif-examples libjxl-tools libopenjp2-tools libavif-bin python3-pil
-  colord-data slurm-wlm munge iproute2 python3-yaml libjpeg-turbo-progs time)
+  colord-data slurm-wlm munge iproute2 python3-yaml libjpeg-turbo-progs time python3-gi
+  gir1.2-gnomedesktop-3.0)
 
 say() { printf 'thumbpipe: %s\n' "$*" >&2; }
 

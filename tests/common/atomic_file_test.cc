@@ -71,6 +71,59 @@ TEST(OutputDir, WriteErrorLeavesNoFile) {
   EXPECT_TRUE(ListFolder(dir.path()).empty());
 }
 
+TEST(OutputDir, ReplaceWritesInSubfoldersWithTheExactMode) {
+  TempDir dir;
+  ASSERT_EQ(::mkdir((dir / "normal").c_str(), 0700), 0);
+  std::unique_ptr<OutputDir> out;
+  ASSERT_TRUE(OutputDir::Open(dir.path(), &out).ok());
+  const mode_t umask = ::umask(0077);
+  ASSERT_TRUE(out->Replace("normal/a.png", Bytes("first"), 0640).ok());
+  ::umask(umask);
+  ASSERT_TRUE(out->Replace("normal/a.png", Bytes("second"), 0600).ok());
+  EXPECT_EQ(ReadFile(dir / "normal/a.png"), "second");
+  EXPECT_EQ(ListFolder(dir / "normal"), std::vector<std::string>{"a.png"});
+  struct stat st;
+  ASSERT_EQ(::stat((dir / "normal/a.png").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  ASSERT_TRUE(out->Replace("b.png", Bytes("b"), 0640).ok());
+  ASSERT_EQ(::stat((dir / "b.png").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u) << "not cut by the umask";
+  EXPECT_TRUE(out->Remove("b.png"));
+  EXPECT_FALSE(out->Remove("b.png"));
+  const Status missing = out->Replace("large/a.png", Bytes("x"), 0600);
+  EXPECT_FALSE(missing.ok());
+  EXPECT_NE(missing.message().find("No such file or directory"), std::string::npos)
+      << missing.message();
+}
+
+TEST(OutputDir, ReplaceErrorLeavesTheOldFileAndNoTemporary) {
+  TempDir dir;
+  {
+    std::unique_ptr<OutputDir> out;
+    ASSERT_TRUE(OutputDir::Open(dir.path(), &out).ok());
+    ASSERT_TRUE(out->Replace("a.png", Bytes("old"), 0600).ok());
+  }
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{10, 10};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    std::unique_ptr<OutputDir> out;
+    if (!OutputDir::Open(dir.path(), &out).ok()) ::_exit(10);
+    const Status status = out->Replace("a.png", Bytes(std::string(1000, 'x')), 0600);
+    ::_exit(status.ok()                                                    ? 11
+            : status.message().find("File too large") != std::string::npos ? 0
+                                                                           : 12);
+  }
+  int wait_status = 0;
+  ASSERT_EQ(::waitpid(child, &wait_status, 0), child);
+  ASSERT_TRUE(WIFEXITED(wait_status));
+  EXPECT_EQ(WEXITSTATUS(wait_status), 0);
+  EXPECT_EQ(ListFolder(dir.path()), std::vector<std::string>{"a.png"});
+  EXPECT_EQ(ReadFile(dir / "a.png"), "old");
+}
+
 TEST(AtomicFileWriter, ReplacesOnlyOnCommit) {
   TempDir dir;
   const std::string path = dir / "processed.txt";

@@ -16,6 +16,13 @@ class CommandLineTest : public ::testing::Test {
     CommandLineContext context;
     context.cwd = dir_.path();
     context.default_workers = 6;
+    context.environment = [this](const std::string& name) -> std::optional<std::string> {
+      const char* value = name == "XDG_CACHE_HOME" ? xdg_cache_home_
+                          : name == "HOME"         ? home_
+                                                   : nullptr;
+      if (value == nullptr) return std::nullopt;
+      return std::string(value);
+    };
     options_ = RunOptions();
     text_.clear();
     return ParseCommandLine(static_cast<int>(argv.size()), argv.data(), context, &options_, &text_);
@@ -26,6 +33,8 @@ class CommandLineTest : public ::testing::Test {
     EXPECT_EQ(text_.find('\n'), std::string::npos);
   }
   testing::TempDir dir_;
+  const char* xdg_cache_home_ = "/cache";
+  const char* home_ = "/home/ana";
   RunOptions options_;
   std::string text_;
 };
@@ -160,9 +169,10 @@ TEST_F(CommandLineTest, BadFormatQualityAndBackground) {
 TEST_F(CommandLineTest, HelpAndVersion) {
   ASSERT_EQ(Parse({"--help"}), ParseOutcome::kPrintText);
   for (const char* word :
-       {"ROOT", "WORKERS", "--workers", "--size", "--output", "--manifest", "--verbose", "--quiet",
-        "--version", "--readahead", "--decode-slots", "--symlinks", "--format", "--quality",
-        "--background", "default: 85", "composited", "Exit status"}) {
+       {"ROOT",      "WORKERS",     "--workers",    "--size",      "--output",       "--manifest",
+        "--verbose", "--quiet",     "--version",    "--readahead", "--decode-slots", "--symlinks",
+        "--format",  "--quality",   "--background", "default: 85", "composited",     "Exit status",
+        "--layout",  "freedesktop", "normal,large", "xx-large"}) {
     EXPECT_NE(text_.find(word), std::string::npos) << word;
   }
   ASSERT_EQ(Parse({"--version"}), ParseOutcome::kPrintText);
@@ -212,6 +222,85 @@ TEST_F(CommandLineTest, BadUsageSaysWhatAndHowToFix) {
                    "--symlinks: 1 required POLICY missing; see 'thumbpipe --help'");
   ExpectUsageError({"/" + std::string(5000, 'a')},
                    "ROOT is 5001 bytes long; thumbpipe handles paths of up to 4096 bytes");
+}
+
+TEST_F(CommandLineTest, FreedesktopLayout) {
+  EXPECT_EQ(Parse({"."}), ParseOutcome::kRun);
+  EXPECT_EQ(options_.layout, OutputLayout::kFlat);
+  EXPECT_EQ(Parse({"--layout", "flat", "."}), ParseOutcome::kRun);
+  EXPECT_EQ(options_.layout, OutputLayout::kFlat);
+
+  ASSERT_EQ(Parse({"--layout", "freedesktop", "."}), ParseOutcome::kRun) << text_;
+  EXPECT_EQ(options_.layout, OutputLayout::kFreedesktop);
+  EXPECT_EQ(options_.desktop_flavours, 0b0011u);
+  EXPECT_EQ(options_.output_dir, "/cache/thumbnails");
+  EXPECT_EQ(options_.manifest, "/cache/thumbpipe/processed.txt");
+  EXPECT_EQ(options_.format, OutputFormat::kPng);
+  EXPECT_EQ(options_.box_width, 256u);
+  EXPECT_EQ(options_.box_height, 256u);
+  EXPECT_FALSE(options_.incremental);
+
+  ASSERT_EQ(Parse({"--layout=freedesktop", "--size", "xx-large,128x128", "--manifest", "list.txt",
+                   "--format", "png", "--quality", "6", "--force", "--retry-failed", "."}),
+            ParseOutcome::kRun)
+      << text_;
+  EXPECT_EQ(options_.desktop_flavours, 0b1001u);
+  EXPECT_EQ(options_.box_width, 1024u);
+  EXPECT_EQ(options_.manifest, dir_ / "list.txt");
+  EXPECT_EQ(options_.quality, 6);
+  EXPECT_TRUE(options_.force);
+  EXPECT_TRUE(options_.retry_failed);
+  ASSERT_EQ(Parse({"--layout", "freedesktop", "--size", "large,x-large,512x512,normal", "."}),
+            ParseOutcome::kRun);
+  EXPECT_EQ(options_.desktop_flavours, 0b0111u);
+
+  // The XDG rule: a relative XDG_CACHE_HOME is ignored.
+  xdg_cache_home_ = "relative";
+  ASSERT_EQ(Parse({"--layout", "freedesktop", "."}), ParseOutcome::kRun);
+  EXPECT_EQ(options_.output_dir, "/home/ana/.cache/thumbnails");
+  EXPECT_EQ(options_.manifest, "/home/ana/.cache/thumbpipe/processed.txt");
+  xdg_cache_home_ = nullptr;
+  ASSERT_EQ(Parse({"--layout", "freedesktop", "."}), ParseOutcome::kRun);
+  EXPECT_EQ(options_.output_dir, "/home/ana/.cache/thumbnails");
+  home_ = nullptr;
+  ExpectUsageError({"--layout", "freedesktop", "."},
+                   "--layout freedesktop needs the cache folder: set XDG_CACHE_HOME or HOME to an "
+                   "absolute path");
+  EXPECT_EQ(Parse({"."}), ParseOutcome::kRun) << "only the layout needs them";
+}
+
+TEST_F(CommandLineTest, FreedesktopLayoutUsageErrors) {
+  ExpectUsageError({"--layout", "gnome", "."}, "--layout must be flat or freedesktop, not 'gnome'");
+  for (const char* size : {"200x200", "normal,", "huge", "128x256", "Normal", "normal,,large"}) {
+    ExpectUsageError(
+        {"--layout", "freedesktop", "--size", size, "."},
+        std::string("--size with --layout freedesktop takes the standard's sizes: normal "
+                    "(128x128), large (256x256), x-large (512x512) or xx-large (1024x1024), "
+                    "several separated by commas (for example normal,large), not '") +
+            size + "'");
+  }
+  for (const char* format : {"jpeg", "webp"}) {
+    ExpectUsageError({"--layout", "freedesktop", "--format", format, "."},
+                     "--layout freedesktop writes PNG thumbnails, as the Thumbnail Managing "
+                     "Standard says; leave out --format");
+  }
+  ExpectUsageError({"--layout", "freedesktop", "--output", "out", "."},
+                   "--layout freedesktop writes where desktops look, $XDG_CACHE_HOME/thumbnails "
+                   "(or ~/.cache/thumbnails); leave out --output, or set XDG_CACHE_HOME");
+  ExpectUsageError({"--layout", "freedesktop", "--prune", "--incremental", "."},
+                   "--incremental is not for --layout freedesktop: the cache itself says which "
+                   "thumbnails are current, so every run does only what is new or changed");
+  ExpectUsageError({"--layout", "freedesktop", "--watch", "."},
+                   "--watch is not for --layout freedesktop: the cache itself says which "
+                   "thumbnails are current, so every run does only what is new or changed");
+  ExpectUsageError({"--layout", "freedesktop", "--catalog", "c", "."},
+                   "--catalog is not for --layout freedesktop: the cache itself says which "
+                   "thumbnails are current, so every run does only what is new or changed");
+  ExpectUsageError({"--layout", "freedesktop", "--prune", "."},
+                   "--prune is not for --layout freedesktop: the cache is shared with other "
+                   "programs, whose thumbnails are not thumbpipe's to remove");
+  // Without the layout, --force and --retry-failed still need --incremental.
+  ExpectUsageError({"--force", "."}, "--force is for incremental runs; add --incremental");
 }
 
 }  // namespace

@@ -106,6 +106,8 @@ TEST_F(StatsJsonTest, CountsBytesStagesOptionsAndVersion) {
   EXPECT_EQ(j["options"]["quality"], 1);
   EXPECT_EQ(j["options"]["background"], "#ffffff");
   EXPECT_EQ(j["options"]["catalog"], nullptr);  // not an incremental run
+  EXPECT_EQ(j["options"]["layout"], "flat");
+  EXPECT_EQ(j["options"]["flavours"], nullptr);
   EXPECT_EQ(j["options"]["stats_json"], "/out/stats.json");
 }
 
