@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <cerrno>
@@ -113,12 +114,14 @@ Status Supervisor::SendResult(const Result& result) {
 void Supervisor::Reap() {
   for (;;) {
     int wait_status = 0;
-    const pid_t pid = ::waitpid(-1, &wait_status, WNOHANG);
+    struct rusage usage {};
+    const pid_t pid = ::wait4(-1, &wait_status, WNOHANG, &usage);
     if (pid <= 0) return;
     for (Process& p : processes_) {
       if (p.pid == pid && p.running) {
         p.running = false;
         p.wait_status = wait_status;
+        p.peak_rss_kib = usage.ru_maxrss;
         OnExit(p);
         break;
       }
@@ -292,6 +295,16 @@ void Supervisor::RecoverManifest() {
     return;
   }
   LogError("wrote the manifest of the {} thumbnails made before the run stopped", lines);
+}
+
+std::string Supervisor::PeakMemory() const {
+  struct rusage self {};
+  ::getrusage(RUSAGE_SELF, &self);
+  std::string text = fmt::format("peak resident memory (KiB): thumbpipe {}", self.ru_maxrss);
+  for (const Process& p : processes_) {
+    if (!p.running) text += fmt::format(", {} {}", ChildName(p), p.peak_rss_kib);
+  }
+  return text;
 }
 
 uint64_t Supervisor::NotDone() const {
