@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/message.h"
 #include "common/role.h"
+#include "launcher/stale_runs.h"
 #include "launcher/stop_exit_status.h"
 #include "sink/manifest.h"
 
@@ -289,7 +290,9 @@ void Supervisor::RecoverManifest() {
       JournalPath(env_.options.manifest, env_.control->block()->launcher_pid);
   if (::access(journal.c_str(), F_OK) != 0) return;  // the sink never got to start it
   size_t lines = 0;
-  if (Status status = WriteManifestFromJournal(journal, env_.options.manifest, &lines);
+  if (Status status = WriteManifestFromJournal(
+          journal, env_.options.manifest,
+          ManifestSpillPrefix(env_.options.manifest, env_.control->block()->launcher_pid), &lines);
       !status.ok()) {
     LogError("cannot write the manifest from the journal: {}", status.message());
     return;
@@ -357,7 +360,11 @@ int Supervisor::Run() {
     }
   }
   progress_.Finish();
-  if (!sink_done_) RecoverManifest();
+  if (!sink_done_) {
+    // A sink that died leaves the sorted runs of its manifest; the journal has every line.
+    RemoveSpilledRuns(env_.options.manifest, env_.control->block()->launcher_pid);
+    RecoverManifest();
+  }
   return exit_status_;
 }
 

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <vector>
 
 #include "common/escape.h"
 #include "common/log.h"
@@ -47,9 +46,14 @@ void CatalogWriter::Record(const Result& result) {
       result.kind != ResultKind::kFailed) {
     return;
   }
-  seen_.insert(result.path);
-  if ((result.flags & (kResultUnchanged | kResultTransient)) != 0) return;
-  if (result.stamp.inode == 0) return;  // never stamped (a path too long): nothing to match
+  if (Status status = catalog_->MarkSeen(result.path); !status.ok()) Warn(status);
+  if ((result.flags & kResultUnchanged) != 0) return;
+  const bool uncatalogued = (result.flags & kResultTransient) != 0 ||
+                            result.stamp.inode == 0;  // never stamped: nothing to match
+  if (uncatalogued) {
+    if (result.kind == ResultKind::kThumbnail) uncatalogued_.insert(result.thumbnail);
+    return;
+  }
   CatalogEntry entry;
   entry.path = result.path;
   entry.stamp = result.stamp;
@@ -62,8 +66,9 @@ void CatalogWriter::Record(const Result& result) {
 }
 
 void CatalogWriter::Forget(const std::string& path) {
-  seen_.erase(path);
-  if (Status status = catalog_->Remove(path); !status.ok()) Warn(status);
+  Status status = catalog_->MarkSeen(path, false);
+  if (status.ok()) status = catalog_->Remove(path);
+  if (!status.ok()) Warn(status);
 }
 
 void CatalogWriter::Commit() {
@@ -71,29 +76,22 @@ void CatalogWriter::Commit() {
 }
 
 size_t CatalogWriter::DropUnseen() {
-  std::vector<std::string> gone;
-  Status status = catalog_->ForEachUnder(root_, [&](CatalogEntry&& entry) {
-    if (seen_.count(entry.path) == 0) gone.push_back(std::move(entry.path));
-  });
-  if (!status.ok()) {
+  size_t removed = 0;
+  if (Status status = catalog_->RemoveUnseenUnder(root_, &removed); !status.ok()) {
     Warn(status);
     return 0;
   }
-  for (const std::string& path : gone) {
-    if (status = catalog_->Remove(path); !status.ok()) {
-      Warn(status);
-      return 0;
-    }
-  }
   Commit();
-  return gone.size();
+  return removed;
 }
 
-Status CatalogWriter::Prune(const std::string& output_dir,
-                            const std::unordered_set<std::string>& in_use, size_t* removed) {
+Status CatalogWriter::Prune(const std::string& output_dir, size_t* removed) {
   *removed = 0;
-  std::unordered_set<std::string> referred;
-  if (Status status = catalog_->Thumbnails(&referred); !status.ok()) return status;
+  if (warned_) {
+    return Status::Error(
+        "skipped: the catalog could not be written in this run, so it may not know every "
+        "thumbnail in use");
+  }
   const int fd = ::open(output_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     return Status::FromErrno(errno, "cannot open the output folder '{}' to prune it",
@@ -105,24 +103,29 @@ Status CatalogWriter::Prune(const std::string& output_dir,
     ::close(fd);
     return Status::FromErrno(err, "cannot read the output folder '{}'", EscapePath(output_dir));
   }
-  std::vector<std::string> unused;
-  while (const dirent* d = ::readdir(dir)) {
-    const std::string_view name = d->d_name;
-    if (IsThumbnailName(name) && referred.count(std::string(name)) == 0 &&
-        in_use.count(std::string(name)) == 0) {
-      unused.emplace_back(name);
+  // The folder's thumbnails go through the catalog's temporary table, not memory: the folder
+  // may hold as many as the tree has images.
+  auto next = [dir](std::string* name) {
+    while (const dirent* d = ::readdir(dir)) {
+      if (IsThumbnailName(d->d_name)) {
+        *name = d->d_name;
+        return true;
+      }
     }
-  }
-  Status status;
-  for (const std::string& name : unused) {
+    return false;
+  };
+  Status unlinked;
+  Status status = catalog_->ForEachUnreferred(next, [&](const std::string& name) {
+    if (uncatalogued_.count(name) != 0) return;
     if (::unlinkat(::dirfd(dir), name.c_str(), 0) == 0) {
       ++*removed;
-    } else if (errno != ENOENT && status.ok()) {
-      status = Status::FromErrno(errno, "cannot remove '{}/{}'", EscapePath(output_dir), name);
+    } else if (errno != ENOENT && unlinked.ok()) {
+      unlinked = Status::FromErrno(errno, "cannot remove '{}/{}'", EscapePath(output_dir), name);
     }
-  }
+  });
   ::closedir(dir);
-  return status;
+  Commit();
+  return status.ok() ? unlinked : status;
 }
 
 }  // namespace thumbpipe
