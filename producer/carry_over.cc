@@ -12,8 +12,8 @@ Status CarryOver::Load(const RunOptions& options, int output_fd,
   Status status;
   if (!options.force) status = Catalog::Open(options.catalog, Catalog::Mode::kRead, &catalog);
   if (catalog == nullptr) {
-    carry_over->reset(
-        new CarryOver({}, ThumbnailSettings(options), options.retry_failed, output_fd));
+    carry_over->reset(new CarryOver(std::unordered_map<std::string, CatalogEntry>(),
+                                    ThumbnailSettings(options), options.retry_failed, output_fd));
     return status;
   }
   carry_over->reset(new CarryOver(std::move(catalog), ThumbnailSettings(options),

@@ -25,8 +25,7 @@ inline constexpr size_t kDefaultManifestMemoryBytes = size_t{8} << 20;
 // source paths.
 class Manifest {
  public:
-  explicit Manifest(std::string spill_prefix,
-                    size_t memory_bytes = kDefaultManifestMemoryBytes);
+  explicit Manifest(std::string spill_prefix, size_t memory_bytes = kDefaultManifestMemoryBytes);
 
   // Lists `entry` for `source_path`, replacing what was listed for it before.
   void Put(std::string_view source_path, std::string_view entry);

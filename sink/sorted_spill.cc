@@ -21,7 +21,8 @@ constexpr uint32_t kRemovedBit = uint32_t{1} << 31;
 class RunWriter {
  public:
   explicit RunWriter(std::string path) : path_(std::move(path)) {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    // A run file of an earlier launcher that had the same pid is ours to replace.
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd_ < 0) status_ = Status::FromErrno(errno, "cannot create '{}'", EscapePath(path_));
   }
   ~RunWriter() {
@@ -55,8 +56,8 @@ class RunWriter {
  private:
   void Flush() {
     if (!status_.ok() || buffer_.empty()) return;
-    const int err = WriteAll(
-        fd_, {reinterpret_cast<const unsigned char*>(buffer_.data()), buffer_.size()});
+    const int err =
+        WriteAll(fd_, {reinterpret_cast<const unsigned char*>(buffer_.data()), buffer_.size()});
     buffer_.clear();
     if (err != 0) status_ = Status::FromErrno(err, "cannot write '{}'", EscapePath(path_));
   }
@@ -231,9 +232,9 @@ Status SortedSpill::ForEach(
   return status;
 }
 
-Status SortedSpill::Merge(
-    size_t first, bool with_memory, const std::string* out,
-    const std::function<Status(std::string_view, std::string_view)>* fn, bool* output_failed) {
+Status SortedSpill::Merge(size_t first, bool with_memory, const std::string* out,
+                          const std::function<Status(std::string_view, std::string_view)>* fn,
+                          bool* output_failed) {
   // Sources, oldest first: runs_[first...], then memory. current[i] is source i's record.
   const size_t run_count = runs_.size() - first;
   std::vector<std::unique_ptr<RunReader>> readers;
