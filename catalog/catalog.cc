@@ -232,8 +232,8 @@ Status Catalog::Find(const std::string& path, CatalogEntry* entry, bool* found) 
   *found = false;
   if (db_ == nullptr) return Status::OK();
   if (find_ == nullptr) {
-    if (Status status = Prepare(
-            fmt::format("SELECT {} FROM files WHERE path = ?1", kColumns).c_str(), &find_);
+    if (Status status =
+            Prepare(fmt::format("SELECT {} FROM files WHERE path = ?1", kColumns).c_str(), &find_);
         !status.ok()) {
       return status;
     }
@@ -288,15 +288,15 @@ Status Catalog::ForEachUnreferred(const std::function<bool(std::string* name)>& 
   std::string name;
   while (status.ok() && next(&name)) {
     sqlite3_reset(insert.handle);
-    sqlite3_bind_text(insert.handle, 1, name.data(), static_cast<int>(name.size()),
-                      SQLITE_STATIC);
+    sqlite3_bind_text(insert.handle, 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
     if (sqlite3_step(insert.handle) != SQLITE_DONE) status = Failure("cannot write");
   }
   Statement query;
   if (status.ok()) {
-    status = Prepare("SELECT name FROM temp.candidates WHERE name NOT IN "
-                     "(SELECT thumbnail FROM files) ORDER BY name",
-                     &query.handle);
+    status = Prepare(
+        "SELECT name FROM temp.candidates WHERE name NOT IN "
+        "(SELECT thumbnail FROM files) ORDER BY name",
+        &query.handle);
   }
   if (!status.ok()) return status;
   int step;

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-
 namespace thumbpipe {
 
 Status CarryOver::Load(const RunOptions& options, int output_fd,

@@ -61,8 +61,7 @@ Status Manifest::WriteTo(const std::string& path, bool keep, size_t* entries) {
 
 std::string ManifestSpillPrefix(const std::string& manifest, int launcher_pid) {
   const std::filesystem::path path(manifest);
-  return (path.parent_path() /
-          fmt::format(".{}.{}.run", path.filename().string(), launcher_pid))
+  return (path.parent_path() / fmt::format(".{}.{}.run", path.filename().string(), launcher_pid))
       .string();
 }
 

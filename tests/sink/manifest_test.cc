@@ -71,8 +71,8 @@ TEST(Manifest, SpillingGivesTheSameBytesAsMemory) {
       spilled.Remove(path);
     } else if (random() % 5 == 0) {
       // One source path, several lines (one per size, say): kept together, as given.
-      const std::string block = ManifestLine("s1-" + thumbnail, path) +
-                                ManifestLine("s2-" + thumbnail, path);
+      const std::string block =
+          ManifestLine("s1-" + thumbnail, path) + ManifestLine("s2-" + thumbnail, path);
       in_memory.Put(path, block);
       spilled.Put(path, block);
     } else {
@@ -116,7 +116,8 @@ TEST(Manifest, SpillPrefixIsBesideTheManifest) {
 TEST(Manifest, JournalIsSortedWithBoundedMemoryToo) {
   testing::TempDir dir;
   std::string journal;
-  for (int i = 99; i >= 0; --i) journal += ManifestLine(std::to_string(i) + ".png", "/" + std::to_string(i % 60));
+  for (int i = 99; i >= 0; --i)
+    journal += ManifestLine(std::to_string(i) + ".png", "/" + std::to_string(i % 60));
   testing::WriteFile(dir / "j", journal);
   ::setenv("THUMBPIPE_MANIFEST_MEMORY", "1", 1);
   size_t lines = 0;

@@ -72,10 +72,9 @@ TEST_F(SinkTest, MissingSentinelMeansNoManifestButAJournal) {
   EXPECT_EQ(testing::ListFolder(dir_.path()), std::vector<std::string>{".processed.txt.1.journal"});
   // What was received is not lost: the manifest can be made from the journal.
   size_t lines = 0;
-  ASSERT_TRUE(
-      WriteManifestFromJournal(dir_ / ".processed.txt.1.journal", dir_ / "processed.txt",
-                               dir_ / ".processed.txt.1.run", &lines)
-          .ok());
+  ASSERT_TRUE(WriteManifestFromJournal(dir_ / ".processed.txt.1.journal", dir_ / "processed.txt",
+                                       dir_ / ".processed.txt.1.run", &lines)
+                  .ok());
   EXPECT_EQ(lines, 2u);
   EXPECT_EQ(testing::ReadFile(dir_ / "processed.txt"), "a.png: /a.jpg\nb.png: /new\\nline.jpg\n");
   EXPECT_EQ(testing::ListFolder(dir_.path()), std::vector<std::string>{"processed.txt"});
