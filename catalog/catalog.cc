@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "common/boxes.h"
 #include "common/escape.h"
 
 namespace thumbpipe {
@@ -291,15 +292,33 @@ Status Catalog::ForEachUnreferred(const std::function<bool(std::string* name)>& 
     sqlite3_bind_text(insert.handle, 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
     if (sqlite3_step(insert.handle) != SQLITE_DONE) status = Failure("cannot write");
   }
+  // An entry's thumbnail is one name, or with several boxes a list of them (common/boxes.h):
+  // the one-name entries go in one statement, each name of a list by itself.
+  if (status.ok()) {
+    status = Execute("DELETE FROM temp.candidates WHERE name IN (SELECT thumbnail FROM files)");
+  }
+  Statement lists, unrefer;
+  if (status.ok()) {
+    status =
+        Prepare("SELECT thumbnail FROM files WHERE instr(thumbnail, char(10)) > 0", &lists.handle);
+  }
+  if (status.ok()) status = Prepare("DELETE FROM temp.candidates WHERE name = ?1", &unrefer.handle);
+  int step = SQLITE_DONE;
+  while (status.ok() && (step = sqlite3_step(lists.handle)) == SQLITE_ROW) {
+    const std::string list = Text(lists.handle, 0);
+    for (const std::string_view entry : SplitThumbnails(list)) {
+      sqlite3_reset(unrefer.handle);
+      sqlite3_bind_text(unrefer.handle, 1, entry.data(), static_cast<int>(entry.size()),
+                        SQLITE_STATIC);
+      if (sqlite3_step(unrefer.handle) != SQLITE_DONE) status = Failure("cannot write");
+    }
+  }
+  if (status.ok() && step != SQLITE_DONE) status = Failure("cannot read");
   Statement query;
   if (status.ok()) {
-    status = Prepare(
-        "SELECT name FROM temp.candidates WHERE name NOT IN "
-        "(SELECT thumbnail FROM files) ORDER BY name",
-        &query.handle);
+    status = Prepare("SELECT name FROM temp.candidates ORDER BY name", &query.handle);
   }
   if (!status.ok()) return status;
-  int step;
   while ((step = sqlite3_step(query.handle)) == SQLITE_ROW) fn(Text(query.handle, 0));
   if (step != SQLITE_DONE) return Failure("cannot read");
   return Execute("DELETE FROM temp.candidates");

@@ -50,7 +50,8 @@ class Catalog {
   // many. Joins the transaction, as Put does.
   Status RemoveUnseenUnder(const std::string& root, size_t* removed);
   // Takes names from next() until it returns false, then calls fn for each (in byte order,
-  // once) that no entry refers to as its thumbnail.
+  // once) that no entry refers to as its thumbnail: its name, or with several boxes any
+  // "<W>x<H>/<name>" of its list (common/boxes.h).
   Status ForEachUnreferred(const std::function<bool(std::string* name)>& next,
                            const std::function<void(const std::string& name)>& fn);
 

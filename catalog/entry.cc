@@ -6,7 +6,7 @@ namespace thumbpipe {
 
 std::string ThumbnailSettings(const RunOptions& options) {
   std::string settings =
-      fmt::format("box={}x{} pixels={}", options.box_width, options.box_height, kPixelsVersion);
+      fmt::format("box={} pixels={}", BoxListName(RunBoxes(options)), kPixelsVersion);
   // PNG at its default level says nothing more, so catalogs made before there was a choice of
   // format stay valid.
   if (options.format != OutputFormat::kPng || options.quality != DefaultQuality(options.format)) {

@@ -15,7 +15,8 @@ namespace thumbpipe {
 inline constexpr int kPixelsVersion = 2;  // 2: colours converted to sRGB
 
 // The options that shape a thumbnail's pixels, as one string: entries made under other
-// settings are done again. "box=200x200 pixels=2", with " format=jpeg quality=85
+// settings are done again. "box=200x200 pixels=2" ("box=128x128,512x512" with several boxes:
+// another list of boxes redoes every file), with " format=jpeg quality=85
 // background=#ffffff" after it unless the format is PNG at its default level.
 std::string ThumbnailSettings(const RunOptions& options);
 
@@ -27,8 +28,9 @@ struct CatalogEntry {
   int64_t found_ns = 0;
   std::string settings;
   ResultKind outcome = ResultKind::kThumbnail;  // kThumbnail, kNotImage or kFailed
-  std::string thumbnail;                        // "<sha256>.<ext>" for kThumbnail
-  std::string reason;                           // for kNotImage and kFailed
+  // For kThumbnail: "<sha256>.<ext>", or with several boxes their list (common/boxes.h).
+  std::string thumbnail;
+  std::string reason;  // for kNotImage and kFailed
 };
 
 // A file's modification time is only trusted when it was older than the moment it was found

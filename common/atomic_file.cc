@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "common/escape.h"
@@ -14,6 +17,18 @@ namespace {
 
 std::string TempName(const std::string& name) {
   return fmt::format(".{}.{}.tmp", name, ::getpid());
+}
+
+// A name no other writer of a shared folder picks: on a network file system the folder may be
+// written by processes of other hosts, whose pids are their own.
+std::string UniqueTempName(const std::string& name) {
+  static std::atomic<uint64_t> counter{0};
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "host");
+  for (char* c = host; *c != '\0'; ++c) {
+    if (*c == '/') *c = '_';
+  }
+  return fmt::format(".{}.{}.{}.{}.tmp", name, host, ::getpid(), counter.fetch_add(1));
 }
 
 }  // namespace
@@ -35,6 +50,11 @@ Status OutputDir::Open(const std::string& path, std::unique_ptr<OutputDir>* dir)
   const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Status::FromErrno(errno, "cannot open output folder '{}'", path);
   dir->reset(new OutputDir(fd, path));
+  // What a network file system without O_TMPFILE gets, on demand (tests).
+  if (const char* no_tmpfile = std::getenv(kNoTmpfileVariable);
+      no_tmpfile != nullptr && std::string_view(no_tmpfile) == "1") {
+    (*dir)->tmpfile_refused_ = true;
+  }
   return Status::OK();
 }
 
@@ -48,12 +68,14 @@ bool OutputDir::Exists(const std::string& name) const {
 Status OutputDir::WriteOnce(const std::string& name, std::span<const unsigned char> data,
                             bool* existed) {
   *existed = false;
+  if (tmpfile_refused_) return WriteViaTempName(name, data, existed);
   // An unnamed file, linked into the folder only when complete: nothing half-written is
   // ever visible, and a worker killed mid-write leaves nothing behind.
   const int fd = ::openat(fd_, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) {
     if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) {
-      return WriteViaTempName(name, data, existed);  // file system without O_TMPFILE
+      tmpfile_refused_ = true;  // file system without O_TMPFILE (NFS): no use asking again
+      return WriteViaTempName(name, data, existed);
     }
     return Status::FromErrno(errno, "cannot create a file in '{}'", path_);
   }
@@ -88,7 +110,10 @@ int OutputDir::LinkTempFile(int fd, const std::string& name) {
 
 Status OutputDir::WriteViaTempName(const std::string& name, std::span<const unsigned char> data,
                                    bool* existed) {
-  const std::string temp = TempName(name);
+  // link(2), not rename(2): a name that exists is never replaced, so a thumbnail another
+  // host is writing or has written is never overwritten, and readers only ever see whole
+  // files.
+  const std::string temp = UniqueTempName(name);
   const int fd = ::openat(fd_, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return Status::FromErrno(errno, "cannot create '{}/{}'", path_, temp);
   int err = WriteAll(fd, data);

@@ -10,6 +10,10 @@
 
 namespace thumbpipe {
 
+// Set to 1, makes OutputDir write as on a file system without O_TMPFILE (NFS): through a
+// named temporary file. For tests.
+inline constexpr char kNoTmpfileVariable[] = "THUMBPIPE_NO_TMPFILE";
+
 // A folder that receives content-addressed files. Keeps the folder open, so it stays the same
 // folder even if its path is renamed during the run.
 class OutputDir {
@@ -24,7 +28,9 @@ class OutputDir {
 
   // Creates `name` with `data` unless a file of that name exists (then *existed is true and
   // nothing is written). The file appears complete or not at all; on failure no temporary
-  // file is left behind.
+  // file is left behind. Safe when processes of several hosts write into one folder of a
+  // network file system: where O_TMPFILE is refused, the data goes to
+  // ".<name>.<host>.<pid>.<n>.tmp", which is linked to `name` (never renamed over it).
   Status WriteOnce(const std::string& name, std::span<const unsigned char> data, bool* existed);
 
   const std::string& path() const { return path_; }
@@ -37,6 +43,7 @@ class OutputDir {
   int fd_;
   std::string path_;
   bool empty_path_refused_ = false;
+  bool tmpfile_refused_ = false;
 };
 
 // A file rewritten as a whole: written to "<dir>/.<name>.<pid>.tmp", then fsync'd and renamed

@@ -118,6 +118,11 @@ Status SharedControl::Create(const std::string& name, const RunOptions& options,
   shared.workers = options.workers;
   shared.box_width = options.box_width;
   shared.box_height = options.box_height;
+  shared.more_boxes = static_cast<uint32_t>(std::min(options.more_boxes.size(), kMaxBoxes - 1));
+  for (uint32_t i = 0; i < shared.more_boxes; ++i) {
+    shared.more_box[i][0] = options.more_boxes[i].width;
+    shared.more_box[i][1] = options.more_boxes[i].height;
+  }
   shared.verbosity = static_cast<int32_t>(options.verbosity);
   shared.timeout_seconds = options.timeout_seconds;
   shared.max_pixels = options.max_pixels;
@@ -135,6 +140,10 @@ Status SharedControl::Create(const std::string& name, const RunOptions& options,
   CopyString(options.catalog, shared.catalog, sizeof shared.catalog);
   CopyString(options.stats_json, shared.stats_json, sizeof shared.stats_json);
   shared.progress = options.progress;
+  shared.shard_index = options.shard.index;
+  shared.shard_count = options.shard.count;
+  CopyString(options.files_from, shared.files_from, sizeof shared.files_from);
+  shared.files_from_nul = options.files_from_nul;
   control->reset(new SharedControl(block));
   return Status::OK();
 }
@@ -178,6 +187,9 @@ RunOptions SharedControl::options() const {
   options.workers = shared.workers;
   options.box_width = shared.box_width;
   options.box_height = shared.box_height;
+  for (uint32_t i = 0; i < shared.more_boxes && i < kMaxBoxes - 1; ++i) {
+    options.more_boxes.push_back({shared.more_box[i][0], shared.more_box[i][1]});
+  }
   options.verbosity = static_cast<Verbosity>(shared.verbosity);
   options.timeout_seconds = shared.timeout_seconds;
   options.max_pixels = shared.max_pixels;
@@ -195,6 +207,9 @@ RunOptions SharedControl::options() const {
   options.catalog = shared.catalog;
   options.stats_json = shared.stats_json;
   options.progress = shared.progress != 0;
+  options.shard = Shard{shared.shard_index, shared.shard_count};
+  options.files_from = shared.files_from;
+  options.files_from_nul = shared.files_from_nul != 0;
   return options;
 }
 

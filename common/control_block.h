@@ -64,6 +64,8 @@ struct SharedOptions {
   int32_t workers;
   uint32_t box_width;
   uint32_t box_height;
+  uint32_t more_boxes;                  // how many of more_box hold a box
+  uint32_t more_box[kMaxBoxes - 1][2];  // RunOptions::more_boxes: width, height
   int32_t verbosity;
   double timeout_seconds;
   uint64_t max_pixels;
@@ -81,6 +83,10 @@ struct SharedOptions {
   char catalog[kMaxPathBytes + 1];
   char stats_json[kMaxPathBytes + 1];  // empty: none
   uint8_t progress;
+  uint32_t shard_index;
+  uint32_t shard_count;                // 0: no sharding
+  char files_from[kMaxPathBytes + 1];  // empty: walk
+  uint8_t files_from_nul;
 };
 
 struct ControlBlock {

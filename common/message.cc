@@ -135,7 +135,7 @@ bool DecodeWorkItem(std::span<const char> message, WorkItem* item, std::string* 
 }
 
 size_t EncodeResult(const Result& result, std::span<char> buffer) {
-  if (result.path.size() > kMaxPathBytes || result.thumbnail.size() > kThumbnailNameBytes ||
+  if (result.path.size() > kMaxPathBytes || result.thumbnail.size() > kMaxThumbnailListBytes ||
       buffer.size() < kMaxResultMessageBytes) {
     return 0;
   }
@@ -185,7 +185,7 @@ bool DecodeResult(std::span<const char> message, Result* result, std::string* er
     *err = fmt::format("result of unknown kind {}", kind);
     return false;
   }
-  if (path_size > kMaxPathBytes || thumbnail_size > kThumbnailNameBytes ||
+  if (path_size > kMaxPathBytes || thumbnail_size > kMaxThumbnailListBytes ||
       reason_size > kMaxReasonBytes || !r.GetBytes(path_size, &result->path) ||
       !r.GetBytes(thumbnail_size, &result->thumbnail) ||
       !r.GetBytes(reason_size, &result->reason) || !r.AtEnd()) {

@@ -8,10 +8,13 @@
 #include <span>
 #include <string>
 
+#include "common/boxes.h"
+
 namespace thumbpipe {
 
 // 3: thumbnail names of up to 69 bytes (".webp"); the output format in the control block.
-inline constexpr uint8_t kProtocolVersion = 3;
+// 4: a list of thumbnails, one for each box (common/boxes.h); the boxes in the control block.
+inline constexpr uint8_t kProtocolVersion = 4;
 
 // Longest path a message carries. Longer paths are reported as failed by the producer.
 inline constexpr size_t kMaxPathBytes = 4096;
@@ -19,6 +22,10 @@ inline constexpr size_t kMaxPathBytes = 4096;
 inline constexpr size_t kMaxReasonBytes = 1024;
 // "<64 hex digits>.webp", the longest extension (common/output_format.h)
 inline constexpr size_t kThumbnailNameBytes = 69;
+// The longest thumbnail list (common/boxes.h): kMaxBoxes entries "65535x65535/<name>", each
+// but the last followed by a newline.
+inline constexpr size_t kMaxThumbnailListBytes =
+    kMaxBoxes * (kMaxBoxFolderBytes + kThumbnailNameBytes + 1);
 
 // What identifies one version of a file, as stat(2) gave it when the producer found it; the
 // catalog compares it to decide whether a file changed. All zero when unknown.
@@ -57,18 +64,20 @@ inline constexpr uint8_t kResultTransient = 2;
 struct Result {
   ResultKind kind = ResultKind::kThumbnail;
   uint16_t worker = 0;  // index of the worker that sent it (the producer sends as 0xFFFF)
-  uint32_t width = 0;   // of the thumbnail, for kThumbnail
+  uint32_t width = 0;   // of the (first box's) thumbnail, for kThumbnail
   uint32_t height = 0;
   uint64_t source_bytes = 0;     // size of the source file as read
   uint64_t item = 0;             // the worker slot's item number (see WorkerSlot::item); 0: none
   uint8_t flags = 0;             // kResult* bits
   uint8_t format = 0;            // the image format found (worker/sniff.h Format); 0: unknown
-  uint64_t thumbnail_bytes = 0;  // bytes of thumbnail written (0: it existed already)
+  uint64_t thumbnail_bytes = 0;  // bytes of thumbnails written (0: they existed already)
   FileStamp stamp;               // of the source as found (see WorkItem::stamp)
   int64_t found_ns = 0;          // and when (WorkItem::found_ns)
   std::string path;              // source path (may be cut to kMaxPathBytes, see producer)
-  std::string thumbnail;         // "<sha256>.<ext>" for kThumbnail, else empty
-  std::string reason;            // why, for kNotImage and kFailed
+  // For kThumbnail, "<sha256>.<ext>", or with several boxes their list (common/boxes.h);
+  // else empty.
+  std::string thumbnail;
+  std::string reason;  // why, for kNotImage and kFailed
 };
 
 inline constexpr uint16_t kProducerId = 0xFFFF;
@@ -78,7 +87,7 @@ inline constexpr size_t kWorkHeaderBytes = 8 + kStampBytes;
 inline constexpr size_t kResultHeaderBytes = 56 + kStampBytes;
 inline constexpr size_t kMaxWorkMessageBytes = kWorkHeaderBytes + kMaxPathBytes;
 inline constexpr size_t kMaxResultMessageBytes =
-    kResultHeaderBytes + kMaxPathBytes + kThumbnailNameBytes + kMaxReasonBytes;
+    kResultHeaderBytes + kMaxPathBytes + kMaxThumbnailListBytes + kMaxReasonBytes;
 
 // Encoders return the number of bytes written into buffer, or 0 when the item does not fit
 // (a path longer than kMaxPathBytes); buffer must hold the kMax*MessageBytes of its kind.

@@ -5,8 +5,12 @@
 #include <cstdint>
 #include <string>
 
+#include <vector>
+
+#include "common/boxes.h"
 #include "common/log.h"
 #include "common/output_format.h"
+#include "common/shard.h"
 
 namespace thumbpipe {
 
@@ -28,8 +32,12 @@ enum class SymlinkPolicy : int32_t { kAll = 0, kInside = 1, kNone = 2 };
 struct RunOptions {
   std::string root;
   int workers = 1;
+  // The box of --size, or the first of several.
   uint32_t box_width = kDefaultBoxSide;
   uint32_t box_height = kDefaultBoxSide;
+  // The further boxes of --size, in the order given (at most kMaxBoxes - 1, none equal to
+  // another); empty: one box, laid out as a single size always was (common/boxes.h).
+  std::vector<Box> more_boxes;
   std::string output_dir;
   std::string manifest;
   Verbosity verbosity = Verbosity::kNormal;
@@ -51,9 +59,20 @@ struct RunOptions {
   bool prune = false;         // remove thumbnails no source refers to any more
   bool watch = false;         // after the first pass, keep watching the tree (implies incremental)
 
+  // Several runs sharing the work (common/shard.h): this one takes only the files of its
+  // shard. Its manifest's name ends in Shard::Suffix().
+  Shard shard;
+  // Files to process instead of walking ROOT: a file of paths ("-": standard input), one a
+  // line, or NUL-separated when files_from_nul. Empty: walk.
+  std::string files_from;
+  bool files_from_nul = false;
+
   std::string stats_json;  // where to write the run's statistics as JSON; empty: nowhere
   bool progress = true;    // draw progress on stderr (a line redrawn on a terminal)
 };
+
+// Every box of the run, the first one first.
+std::vector<Box> RunBoxes(const RunOptions& options);
 
 // The catalog's default path: "<manifest>.catalog", beside the manifest whose lines it carries.
 std::string DefaultCatalogPath(const std::string& manifest);

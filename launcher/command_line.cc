@@ -26,14 +26,20 @@ Makes a thumbnail of every image under ROOT, fitted in a box (aspect kept, never
 enlarged), named by the SHA-256 of its pixels, and writes a manifest of
 "<name>.png: <source path>" lines (.jpg or .webp with --format). A JPEG thumbnail of an
 image with transparency is composited on --background first, and named by the SHA-256 of
-the composited pixels; WebP keeps transparency.
+the composited pixels; WebP keeps transparency. Several boxes (--size 128x128,512x512)
+are all made from one decode of each image, each box in its own folder <W>x<H>, listed
+"<W>x<H>/<name>.png: <source path>".
 
 Examples:
   thumbpipe ~/Pictures                  thumbnails in ./thumbnails, list in ./processed.txt
   thumbpipe -j 4 --size 320x240 ~/Pictures --output /tmp/thumbs
   thumbpipe --format jpeg --quality 90 ~/Pictures
+  thumbpipe --size 256x256,1024x1024 ~/Pictures   a grid size and a preview size
   thumbpipe --incremental ~/Pictures    again later: only new and changed files are done
   thumbpipe --watch ~/Pictures          then keep up with files as they arrive
+  thumbpipe --shard 2/4 /shared/photos  one of four runs (hosts, jobs), then:
+  thumbpipe merge processed.txt processed.txt.*-of-4
+  find ~/Pictures -newer stamp -print0 | thumbpipe --files-from - -0 ~/Pictures
 
 Exit status: 0 done (single images may have failed; see the counts), 1 the run could not
 complete, 2 bad usage, 130/143 stopped by SIGINT/SIGTERM.
@@ -148,14 +154,18 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   std::string root, workers_positional, workers_option, size, output = "thumbnails",
                                                               manifest = "processed.txt";
   std::string timeout, max_pixels, max_memory, readahead, symlinks, catalog, stats_json;
-  std::string format, quality, background;
+  std::string format, quality, background, shard, files_from;
+  bool files_from_nul = false;
   bool verbose = false, quiet = false, no_progress = false;
   app.add_option("ROOT", root, "Folder to walk (recursively)")->type_name("DIR");
   app.add_option("WORKERS", workers_positional, "Number of worker processes (default: CPUs)")
       ->type_name("N");
   app.add_option("-j,--workers", workers_option, "Number of worker processes (default: CPUs)")
       ->type_name("N");
-  app.add_option("--size", size, "Box the thumbnails fit in (default: 200x200)")->type_name("WxH");
+  app.add_option("--size", size,
+                 "Box the thumbnails fit in (default: 200x200); several boxes, separated by "
+                 "commas, are all made from one decode, each in its folder <W>x<H>")
+      ->type_name("WxH");
   auto* format_option =
       app.add_option("--format", format, "Thumbnails' format: png, jpeg or webp (default: png)")
           ->type_name("FORMAT");
@@ -210,6 +220,19 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   app.add_flag("--watch", options->watch,
                "After the first (incremental) pass, keep watching ROOT and make thumbnails of "
                "files as they arrive, until stopped");
+  auto* shard_option =
+      app.add_option("--shard", shard,
+                     "Take only the files of shard K of N (K/N), or of this task of a Slurm job "
+                     "array (slurm, or slurm/N when only some of its tasks are submitted) or of "
+                     "a Kubernetes Indexed Job (k8s/N); the manifest's name gets .K-of-N")
+          ->type_name("K/N|slurm|slurm/N|k8s/N");
+  auto* files_from_option =
+      app.add_option("--files-from", files_from,
+                     "Process exactly the files listed in FILE (- for standard input), one a "
+                     "line, relative to ROOT or absolute inside it, instead of walking ROOT")
+          ->type_name("FILE");
+  app.add_flag("-0,--null", files_from_nul,
+               "With --files-from: the paths are separated by NUL bytes (find -print0)");
   app.add_option("--stats-json", stats_json, "Write the run's statistics to FILE as JSON")
       ->type_name("FILE");
   app.add_flag("--no-progress", no_progress, "Do not report progress while the run goes on");
@@ -252,11 +275,38 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
                         workers_positional, workers_option);
     return ParseOutcome::kUsageError;
   }
-  if (!size.empty() && !ParseSize(size, &options->box_width, &options->box_height)) {
-    *text = fmt::format(
-        "--size must be WxH with both sides from 1 to {} (for example 200x200), not '{}'",
-        kMaxBoxSide, EscapePath(size));
-    return ParseOutcome::kUsageError;
+  std::vector<Box> boxes = {{options->box_width, options->box_height}};
+  if (!size.empty()) {
+    boxes.clear();
+    for (std::string_view rest = size;;) {
+      const size_t comma = rest.find(',');
+      Box box;
+      if (!ParseSize(rest.substr(0, comma), &box.width, &box.height)) {
+        *text = fmt::format(
+            "--size must be WxH with both sides from 1 to {} (for example 200x200){}, not '{}'",
+            kMaxBoxSide,
+            size.find(',') == std::string::npos
+                ? ""
+                : ", or several such boxes separated by commas (128x128,512x512)",
+            EscapePath(size));
+        return ParseOutcome::kUsageError;
+      }
+      if (std::find(boxes.begin(), boxes.end(), box) != boxes.end()) {
+        *text = fmt::format("--size gives {} twice; give each box once", BoxName(box));
+        return ParseOutcome::kUsageError;
+      }
+      boxes.push_back(box);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    if (boxes.size() > kMaxBoxes) {
+      *text = fmt::format("--size gives {} boxes; at most {} are made from one decode",
+                          boxes.size(), kMaxBoxes);
+      return ParseOutcome::kUsageError;
+    }
+    options->box_width = boxes.front().width;
+    options->box_height = boxes.front().height;
+    options->more_boxes.assign(boxes.begin() + 1, boxes.end());
   }
   if (format_option->count() > 0) {
     const std::optional<OutputFormat> parsed = ParseOutputFormat(format);
@@ -266,12 +316,14 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
     }
     options->format = *parsed;
   }
-  if (const uint32_t max_side = MaxSide(options->format);
-      options->box_width > max_side || options->box_height > max_side) {
-    *text = fmt::format("--size {}x{} is too large for {} thumbnails, whose sides are at most {}",
-                        options->box_width, options->box_height,
-                        options->format == OutputFormat::kJpeg ? "JPEG" : "WebP", max_side);
-    return ParseOutcome::kUsageError;
+  for (const Box& box : boxes) {
+    if (const uint32_t max_side = MaxSide(options->format);
+        box.width > max_side || box.height > max_side) {
+      *text = fmt::format("--size {}x{} is too large for {} thumbnails, whose sides are at most {}",
+                          box.width, box.height,
+                          options->format == OutputFormat::kJpeg ? "JPEG" : "WebP", max_side);
+      return ParseOutcome::kUsageError;
+    }
   }
   options->quality = DefaultQuality(options->format);
   if (!quality.empty()) {
@@ -361,6 +413,37 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
       return ParseOutcome::kUsageError;
     }
   }
+  if (shard_option->count() > 0 &&
+      !ParseShardSpec(shard, context.environment, &options->shard, text)) {
+    return ParseOutcome::kUsageError;
+  }
+  if (files_from_option->count() > 0 && files_from.empty()) {
+    *text = "--files-from must name a file (- for standard input)";
+    return ParseOutcome::kUsageError;
+  }
+  if (files_from_nul && files_from.empty()) {
+    *text = "-0 is for --files-from: it says the list's paths are separated by NUL bytes";
+    return ParseOutcome::kUsageError;
+  }
+  // A shard sees only its own files, and a list only the files listed: neither knows which
+  // thumbnails the rest of the tree still uses, nor can it watch the rest.
+  for (auto [given, what] :
+       {std::pair{options->shard.active(), "--shard"}, {!files_from.empty(), "--files-from"}}) {
+    if (!given) continue;
+    if (options->prune) {
+      *text = fmt::format(
+          "--prune cannot be used with {}: this run does not see every file, so it cannot know "
+          "which thumbnails the others still use; prune with one run over the whole tree",
+          what);
+      return ParseOutcome::kUsageError;
+    }
+    if (options->watch) {
+      *text =
+          fmt::format("--watch cannot be used with {}: watch the whole tree with one run", what);
+      return ParseOutcome::kUsageError;
+    }
+  }
+  options->files_from_nul = files_from_nul;
   options->progress = !no_progress;
   options->verbosity = verbose ? Verbosity::kVerbose
                        : quiet ? Verbosity::kQuiet
@@ -368,6 +451,12 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   options->root = Absolute(context.cwd, root);
   options->output_dir = Absolute(context.cwd, output);
   options->manifest = Absolute(context.cwd, manifest);
+  if (options->shard.active() && !options->manifest.ends_with(options->shard.Suffix())) {
+    options->manifest += options->shard.Suffix();
+  }
+  if (!files_from.empty()) {
+    options->files_from = files_from == "-" ? files_from : Absolute(context.cwd, files_from);
+  }
   options->catalog =
       catalog.empty() ? DefaultCatalogPath(options->manifest) : Absolute(context.cwd, catalog);
   if (!stats_json.empty()) options->stats_json = Absolute(context.cwd, stats_json);
@@ -376,7 +465,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
                             {"--output", &options->output_dir},
                             {"--manifest", &options->manifest},
                             {"--catalog", &options->catalog},
-                            {"--stats-json", &options->stats_json}}) {
+                            {"--stats-json", &options->stats_json},
+                            {"--files-from", &options->files_from}}) {
     if (std::string err = CheckPathLength(what, *path); !err.empty()) {
       *text = err;
       return ParseOutcome::kUsageError;

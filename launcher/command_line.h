@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/options.h"
+#include "launcher/shard_spec.h"
 
 namespace thumbpipe {
 
@@ -15,9 +16,10 @@ enum class ParseOutcome {
 };
 
 struct CommandLineContext {
-  std::string cwd;            // to make relative paths absolute
-  int default_workers = 1;    // the number of CPUs
-  uint64_t memory_bytes = 0;  // the machine's memory, to size --max-memory's default
+  std::string cwd;                // to make relative paths absolute
+  int default_workers = 1;        // the number of CPUs
+  uint64_t memory_bytes = 0;      // the machine's memory, to size --max-memory's default
+  EnvironmentLookup environment;  // for --shard slurm and k8s/N; unset: no variables
 };
 
 // On kRun, paths in *options are absolute and lexically normal; ROOT is checked to be an

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string_view>
@@ -58,11 +59,32 @@ Status PrepareOutputs(const RunOptions& options) {
     return Status::FromErrno(errno, "cannot write to output folder '{}'",
                              EscapePath(options.output_dir));
   }
+  // Several boxes: each its own folder, made here once rather than by every worker.
+  if (!options.more_boxes.empty()) {
+    for (const Box& box : RunBoxes(options)) {
+      const std::string folder = options.output_dir + "/" + BoxName(box);
+      std::filesystem::create_directory(folder, ec);
+      if (ec || !std::filesystem::is_directory(folder)) {
+        return Status::Error(fmt::format("cannot create output folder '{}': {}", EscapePath(folder),
+                                         ec ? ec.message() : "a file of that name exists"));
+      }
+    }
+  }
   if (Status status = PrepareFolderFor("the manifest", options.manifest); !status.ok())
     return status;
   if (options.incremental) {
     if (Status status = PrepareFolderFor("the catalog", options.catalog); !status.ok())
       return status;
+  }
+  if (!options.files_from.empty() && options.files_from != "-") {
+    if (std::filesystem::is_directory(options.files_from)) {
+      return Status::Error(fmt::format("--files-from '{}' is a folder; give a file of paths",
+                                       EscapePath(options.files_from)));
+    }
+    if (::access(options.files_from.c_str(), R_OK) != 0) {
+      return Status::FromErrno(errno, "cannot read --files-from '{}'",
+                               EscapePath(options.files_from));
+    }
   }
   if (std::filesystem::is_directory(options.manifest)) {
     return Status::Error(

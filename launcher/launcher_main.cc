@@ -1,11 +1,14 @@
 // thumbpipe: the command users run. Parses the command line and hands over to the launcher.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "common/log.h"
 #include "launcher/command_line.h"
 #include "launcher/launcher.h"
+#include "launcher/merge_command.h"
 
 using namespace thumbpipe;
 
@@ -18,8 +21,16 @@ int main(int argc, char** argv) {
     LogError("cannot read the current folder: {}", ec.message());
     return kExitUsage;
   }
+  if (argc > 1 && std::string_view(argv[1]) == "merge") {
+    return RunMergeCommand(argc - 1, argv + 1, context.cwd);
+  }
   context.default_workers = AvailableCpus();
   context.memory_bytes = PhysicalMemory();
+  context.environment = [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
 
   RunOptions options;
   std::string text;

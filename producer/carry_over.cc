@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "catalog/catalog.h"
+#include "common/boxes.h"
+
 namespace thumbpipe {
 
 Status CarryOver::Load(const RunOptions& options, int output_fd,
@@ -57,7 +60,11 @@ bool CarryOver::Carry(const std::string& path, const FileStamp& stamp, Result* r
   if (!IsReusable(entry, stamp, settings_)) return false;
   switch (entry.outcome) {
     case ResultKind::kThumbnail:
-      if (entry.thumbnail.empty() || !ThumbnailExists(entry.thumbnail)) return false;
+      if (entry.thumbnail.empty()) return false;
+      // Every box's thumbnail must still be there.
+      for (const std::string_view name : SplitThumbnails(entry.thumbnail)) {
+        if (!ThumbnailExists(std::string(name))) return false;
+      }
       break;
     case ResultKind::kFailed:
       if (retry_failed_) return false;

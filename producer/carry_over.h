@@ -29,7 +29,8 @@ class CarryOver {
 
   // When the last outcome for `path` holds for the file stamped `stamp`, fills *result with
   // it (flagged kResultUnchanged) and returns true; the file need not be opened.
-  //   a thumbnail       the same file and settings, and the thumbnail is still on disk
+  //   a thumbnail       the same file and settings, and the thumbnail (of every box) is
+  //                     still on disk
   //   not an image      the same file
   //   failed            the same file and settings, unless retry_failed
   // A catalog that cannot be read counts as having no entry (the file is done again).

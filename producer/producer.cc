@@ -14,6 +14,7 @@
 #include "common/file_stamp.h"
 #include "common/log.h"
 #include "common/message.h"
+#include "producer/file_list.h"
 #include "producer/walker.h"
 
 namespace thumbpipe {
@@ -48,11 +49,14 @@ Status Producer::Run(const std::string& root) {
   if (env_.watch) {
     if (Status status = Watcher::Create(&watcher_); !status.ok()) return status;
   }
+  root_ = root;
   const int64_t walk_start = MonotonicNanos();
-  const bool whole = WalkAndSend(root);
+  const bool listed = !env_.files_from.empty();
+  const bool whole = listed ? SendListed(root) : WalkAndSend(root);
   env_.counters->walk_ns.store(static_cast<uint64_t>(MonotonicNanos() - walk_start));
   if (!status_.ok()) return status_;
-  if (whole && !env_.stop_requested() && env_.walk_done != nullptr) {
+  // A list is not the whole tree: the catalog keeps what the list did not name.
+  if (whole && !listed && !env_.stop_requested() && env_.walk_done != nullptr) {
     env_.walk_done->store(1, std::memory_order_release);
   }
   if (env_.watch) {
@@ -85,14 +89,69 @@ bool Producer::WalkAndSend(const std::string& folder, std::set<std::string>* see
     // The run's own files that come and go beside the manifest (its sorted runs, say) when
     // the manifest lies inside the tree.
     if (IsOwnOutput(path)) return true;
+    if (!env_.shard.Takes(RelativeToRoot(path, root_))) return !env_.stop_requested();
     if (seen != nullptr) seen->insert(path);
     return watching_ ? SendWhenSettled(path, st) : SendFile(path, st);
   };
+  if (env_.shard.active()) {
+    callbacks.wanted = [this](const std::string& path) {
+      return env_.shard.Takes(RelativeToRoot(path, root_));
+    };
+  }
   callbacks.skipped = [](const std::string& message) { LogVerbose("{}", message); };
   callbacks.problem = [](const std::string& message) { LogWarning("{}", message); };
   if (watcher_ != nullptr)
     callbacks.folder = [this](const std::string& path) { WatchFolder(path); };
   return WalkTree(folder, callbacks, exclusions_, env_.symlinks);
+}
+
+bool Producer::SendListed(const std::string& root) {
+  std::unique_ptr<FileList> list;
+  status_ = FileList::Open(env_.files_from, env_.files_from_nul, &list);
+  if (!status_.ok()) return false;
+  ListResolver resolver(root, env_.symlinks,
+                        [](const std::string& message) { LogVerbose("{}", message); });
+  std::string entry;
+  while (!env_.stop_requested() && list->Next(&entry)) {
+    const ListedFile file = resolver.Resolve(
+        entry, [this](std::string_view relative) { return env_.shard.Takes(relative); });
+    switch (file.kind) {
+      case ListedFile::Kind::kFile:
+        if (IsOwnOutput(file.path)) {
+          LogVerbose("not processing our own output '{}'", EscapePath(file.path));
+        } else if (!SendFile(file.path, file.st)) {
+          return false;
+        }
+        break;
+      case ListedFile::Kind::kFailed:
+        if (!SendFailed(file.path, file.reason)) return false;
+        break;
+      case ListedFile::Kind::kSkipped:
+      case ListedFile::Kind::kNotWanted:
+        break;
+    }
+  }
+  if (status_.ok() && !list->status().ok()) {
+    status_ = list->status();
+    return false;
+  }
+  return !env_.stop_requested();
+}
+
+bool Producer::SendFailed(const std::string& path, const std::string& reason) {
+  if (path.size() > kMaxPathBytes) {
+    status_ = ReportTooLong(path);
+  } else {
+    Result result;
+    result.kind = ResultKind::kFailed;
+    result.worker = kProducerId;
+    result.path = path;
+    result.reason = reason;
+    status_ = SendResult(result);
+  }
+  if (!status_.ok()) return false;
+  env_.counters->found.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 void Producer::WatchFolder(const std::string& path) {

@@ -13,6 +13,7 @@
 #include "common/control_block.h"
 #include "common/options.h"
 #include "common/queue.h"
+#include "common/shard.h"
 #include "common/source_opener.h"
 #include "common/status.h"
 #include "producer/carry_over.h"
@@ -44,6 +45,11 @@ struct ProducerEnv {
   // catalog's companions): never work, even when they appear inside the tree.
   std::vector<std::string> output_prefixes;
   std::chrono::milliseconds rescan_interval{10'000};  // when out of inotify watches
+  // Several runs sharing the work: only the files of this shard are sent (common/shard.h).
+  Shard shard;
+  // --files-from: the list to read instead of walking (file_list.h); empty: walk.
+  std::string files_from;
+  bool files_from_nul = false;
 };
 
 class Producer {
@@ -66,6 +72,10 @@ class Producer {
   // Walks `folder` (watching its folders in watch mode) and sends its files.
   // Records every file found in *seen when given.
   bool WalkAndSend(const std::string& folder, std::set<std::string>* seen = nullptr);
+  // --files-from: resolves and sends each listed file of this shard; reports the ones that
+  // cannot be (outside ROOT, missing) as failed. False if stopped or the list broke off.
+  bool SendListed(const std::string& root);
+  bool SendFailed(const std::string& path, const std::string& reason);
   // Walks the whole tree again: sends what is new or changed, reports what is gone.
   void Rescan(const std::string& root);
   void WatchFolder(const std::string& path);
@@ -96,6 +106,7 @@ class Producer {
   std::unique_ptr<Watcher> watcher_;
   std::map<std::string, int64_t> waiting_;  // complete files held back: path -> when due
   bool watching_ = false;                   // the first walk is over
+  std::string root_;
 };
 
 }  // namespace thumbpipe

@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
                       context.options.stats_json};
   env.walk_done = &block->walk_done;
   env.watch = context.options.watch;
+  env.shard = context.options.shard;
+  env.files_from = context.options.files_from;
+  env.files_from_nul = context.options.files_from_nul;
   {
     // Temporary manifests and the journal (".<name>.*" beside the manifest), the catalog and
     // its companions, anything in the output folder.

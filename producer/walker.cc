@@ -16,8 +16,6 @@
 namespace thumbpipe {
 namespace {
 
-enum class Kind { kFile, kFolder, kOther };
-
 struct Entry {
   std::string name;
   unsigned char type;  // d_type
@@ -54,8 +52,7 @@ class Walker {
          std::string real_root)
       : callbacks_(callbacks),
         exclusions_(exclusions),
-        symlinks_(symlinks),
-        real_root_(std::move(real_root)) {}
+        classifier_(symlinks, std::move(real_root), callbacks.skipped) {}
 
   // Walks the folder open as `fd` (taken over) whose path is `path`.
   bool WalkFolder(int fd, const std::string& path) {
@@ -76,15 +73,19 @@ class Walker {
     bool keep_going = true;
     for (const Entry& entry : entries) {
       const std::string child = Join(path, entry.name);
+      if (callbacks_.wanted && (entry.type == DT_REG || entry.type == DT_LNK) &&
+          !callbacks_.wanted(child)) {
+        continue;
+      }
       struct stat st {};
-      const Kind kind = Classify(fd, entry, child, &st);
-      if (kind != Kind::kOther && exclusions_.paths.count(child) != 0) {
+      const EntryKind kind = classifier_.Classify(fd, entry.name, entry.type, child, &st);
+      if (kind != EntryKind::kOther && exclusions_.paths.count(child) != 0) {
         callbacks_.skipped(fmt::format("not walking our own output '{}'", EscapePath(child)));
         continue;
       }
-      if (kind == Kind::kFile) {
+      if (kind == EntryKind::kFile) {
         keep_going = callbacks_.file(child, st);
-      } else if (kind == Kind::kFolder) {
+      } else if (kind == EntryKind::kFolder) {
         const int child_fd =
             ::openat(fd, entry.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (child_fd < 0) {
@@ -106,85 +107,6 @@ class Walker {
   }
 
  private:
-  // What the entry is; for a file, fills *st with the stat of what it resolves to (left zero
-  // when that fails: vanished or unreadable, the worker reports why).
-  Kind Classify(int dir_fd, const Entry& entry, const std::string& path, struct stat* st) {
-    if (entry.type == DT_DIR) return Kind::kFolder;
-    if (entry.type == DT_LNK) return ClassifyLink(dir_fd, entry, path, st);
-    if (entry.type != DT_REG && entry.type != DT_UNKNOWN) return Skip(path, DTTOIF(entry.type));
-    if (::fstatat(dir_fd, entry.name.c_str(), st, AT_SYMLINK_NOFOLLOW) != 0) {
-      *st = {};
-      return Kind::kFile;
-    }
-    if (S_ISREG(st->st_mode)) return Kind::kFile;
-    if (S_ISDIR(st->st_mode)) return Kind::kFolder;
-    if (S_ISLNK(st->st_mode)) return ClassifyLink(dir_fd, entry, path, st);
-    return Skip(path, st->st_mode);
-  }
-
-  // A symlink: followed to a file as the policy allows, never to a folder (that is how loops
-  // are avoided).
-  Kind ClassifyLink(int dir_fd, const Entry& entry, const std::string& path, struct stat* st) {
-    *st = {};
-    if (symlinks_ == SymlinkPolicy::kNone) {
-      callbacks_.skipped(
-          fmt::format("not following symlink '{}' (--symlinks none)", EscapePath(path)));
-      return Kind::kOther;
-    }
-    if (symlinks_ == SymlinkPolicy::kInside) {
-      std::string why;
-      if (!ResolveInside(dir_fd, entry, st, &why)) {
-        callbacks_.skipped(fmt::format("not following symlink '{}': {} (--symlinks inside)",
-                                       EscapePath(path), why));
-        return Kind::kOther;
-      }
-    } else if (::fstatat(dir_fd, entry.name.c_str(), st, 0) != 0) {
-      *st = {};
-      return Kind::kFile;  // dangling or a loop: the worker reports why
-    }
-    if (S_ISREG(st->st_mode)) return Kind::kFile;
-    if (S_ISDIR(st->st_mode)) {
-      callbacks_.skipped(fmt::format("not following symlinked folder '{}'", EscapePath(path)));
-      return Kind::kOther;
-    }
-    return Skip(path, st->st_mode);
-  }
-
-  // Resolves the link `entry` fully (magic links such as /proc/self/root too) and stats its
-  // target. False, with the reason in *why, when it cannot be resolved or leads out of ROOT.
-  bool ResolveInside(int dir_fd, const Entry& entry, struct stat* st, std::string* why) {
-    // O_PATH opens nothing for reading: a FIFO does not block, a device is not touched.
-    const int fd = ::openat(dir_fd, entry.name.c_str(), O_PATH | O_CLOEXEC);
-    if (fd < 0) {
-      *why = Status::FromErrno(errno, "cannot resolve it").message();
-      return false;
-    }
-    std::string target;
-    Status status = RealPathOf(fd, &target);
-    if (status.ok() && ::fstat(fd, st) != 0) {
-      status = Status::FromErrno(errno, "cannot stat its target");
-    }
-    ::close(fd);
-    if (!status.ok()) {
-      *why = status.message();
-      return false;
-    }
-    if (!IsInsideRoot(target, real_root_)) {
-      *why = fmt::format("its target '{}' lies outside ROOT", EscapePath(target));
-      return false;
-    }
-    return true;
-  }
-
-  Kind Skip(const std::string& path, mode_t mode) {
-    const char* what = S_ISFIFO(mode)                   ? "FIFO"
-                       : S_ISSOCK(mode)                 ? "socket"
-                       : S_ISCHR(mode) || S_ISBLK(mode) ? "device"
-                                                        : "special file";
-    callbacks_.skipped(fmt::format("skipping {} '{}'", what, EscapePath(path)));
-    return Kind::kOther;
-  }
-
   bool IsExcluded(int folder_fd) const {
     if (exclusions_.folders.empty()) return false;
     struct stat st;
@@ -193,11 +115,87 @@ class Walker {
 
   const WalkCallbacks& callbacks_;
   const WalkExclusions& exclusions_;
-  const SymlinkPolicy symlinks_;
-  const std::string real_root_;  // kInside only
+  EntryClassifier classifier_;
 };
 
 }  // namespace
+
+EntryKind EntryClassifier::Classify(int dir_fd, const std::string& name, unsigned char type,
+                                    const std::string& path, struct stat* st) const {
+  if (type == DT_DIR) return EntryKind::kFolder;
+  if (type == DT_LNK) return ClassifyLink(dir_fd, name, path, st);
+  if (type != DT_REG && type != DT_UNKNOWN) return Skip(path, DTTOIF(type));
+  if (::fstatat(dir_fd, name.c_str(), st, AT_SYMLINK_NOFOLLOW) != 0) {
+    *st = {};
+    return EntryKind::kFile;
+  }
+  if (S_ISREG(st->st_mode)) return EntryKind::kFile;
+  if (S_ISDIR(st->st_mode)) return EntryKind::kFolder;
+  if (S_ISLNK(st->st_mode)) return ClassifyLink(dir_fd, name, path, st);
+  return Skip(path, st->st_mode);
+}
+
+EntryKind EntryClassifier::ClassifyLink(int dir_fd, const std::string& name,
+                                        const std::string& path, struct stat* st) const {
+  *st = {};
+  if (symlinks_ == SymlinkPolicy::kNone) {
+    skipped_(fmt::format("not following symlink '{}' (--symlinks none)", EscapePath(path)));
+    return EntryKind::kOther;
+  }
+  if (symlinks_ == SymlinkPolicy::kInside) {
+    std::string why;
+    if (!ResolveInside(dir_fd, name, st, &why)) {
+      skipped_(
+          fmt::format("not following symlink '{}': {} (--symlinks inside)", EscapePath(path), why));
+      return EntryKind::kOther;
+    }
+  } else if (::fstatat(dir_fd, name.c_str(), st, 0) != 0) {
+    *st = {};
+    return EntryKind::kFile;  // dangling or a loop: the worker reports why
+  }
+  if (S_ISREG(st->st_mode)) return EntryKind::kFile;
+  if (S_ISDIR(st->st_mode)) {
+    skipped_(fmt::format("not following symlinked folder '{}'", EscapePath(path)));
+    return EntryKind::kOther;
+  }
+  return Skip(path, st->st_mode);
+}
+
+// Resolves the link `entry` fully (magic links such as /proc/self/root too) and stats its
+// target. False, with the reason in *why, when it cannot be resolved or leads out of ROOT.
+bool EntryClassifier::ResolveInside(int dir_fd, const std::string& name, struct stat* st,
+                                    std::string* why) const {
+  // O_PATH opens nothing for reading: a FIFO does not block, a device is not touched.
+  const int fd = ::openat(dir_fd, name.c_str(), O_PATH | O_CLOEXEC);
+  if (fd < 0) {
+    *why = Status::FromErrno(errno, "cannot resolve it").message();
+    return false;
+  }
+  std::string target;
+  Status status = RealPathOf(fd, &target);
+  if (status.ok() && ::fstat(fd, st) != 0) {
+    status = Status::FromErrno(errno, "cannot stat its target");
+  }
+  ::close(fd);
+  if (!status.ok()) {
+    *why = status.message();
+    return false;
+  }
+  if (!IsInsideRoot(target, real_root_)) {
+    *why = fmt::format("its target '{}' lies outside ROOT", EscapePath(target));
+    return false;
+  }
+  return true;
+}
+
+EntryKind EntryClassifier::Skip(const std::string& path, mode_t mode) const {
+  const char* what = S_ISFIFO(mode)                   ? "FIFO"
+                     : S_ISSOCK(mode)                 ? "socket"
+                     : S_ISCHR(mode) || S_ISBLK(mode) ? "device"
+                                                      : "special file";
+  skipped_(fmt::format("skipping {} '{}'", what, EscapePath(path)));
+  return EntryKind::kOther;
+}
 
 bool WalkTree(const std::string& root, const WalkCallbacks& callbacks,
               const WalkExclusions& exclusions, SymlinkPolicy symlinks) {

@@ -25,9 +25,44 @@ struct WalkCallbacks {
   std::function<void(const std::string& message)> skipped;
   // Something that went wrong but does not stop the walk, e.g. an unreadable folder.
   std::function<void(const std::string& message)> problem;
+  // Optional: whether the file at `path` is wanted at all. A regular file or symlink it turns
+  // down is passed over before anything else is asked of it (no stat): the files of other
+  // shards cost a shard only the listing of their folder.
+  std::function<bool(const std::string& path)> wanted;
   // Optional: a folder (ROOT included) is about to be listed (watch mode watches it first,
   // so that no file created meanwhile is missed).
   std::function<void(const std::string& path)> folder;
+};
+
+// How the walk sees one entry of a folder: a file to process (a regular file, or a symlink to
+// one that the policy follows), a folder to walk into, or something else (skipped).
+enum class EntryKind { kFile, kFolder, kOther };
+
+class EntryClassifier {
+ public:
+  // `real_root` is the real path of ROOT (kInside only); `skipped` hears what is left out
+  // and why.
+  EntryClassifier(SymlinkPolicy symlinks, std::string real_root,
+                  std::function<void(const std::string& message)> skipped)
+      : symlinks_(symlinks), real_root_(std::move(real_root)), skipped_(std::move(skipped)) {}
+
+  // The entry `name` (of d_type `type`, DT_UNKNOWN if not known) of the open folder `dir_fd`,
+  // whose path is `path`. For a file, fills *st with the stat of what it resolves to (left
+  // zero when that fails: vanished or unreadable, the worker reports why).
+  EntryKind Classify(int dir_fd, const std::string& name, unsigned char type,
+                     const std::string& path, struct stat* st) const;
+
+ private:
+  // A symlink: followed to a file as the policy allows, never to a folder (that is how loops
+  // are avoided).
+  EntryKind ClassifyLink(int dir_fd, const std::string& name, const std::string& path,
+                         struct stat* st) const;
+  bool ResolveInside(int dir_fd, const std::string& name, struct stat* st, std::string* why) const;
+  EntryKind Skip(const std::string& path, mode_t mode) const;
+
+  const SymlinkPolicy symlinks_;
+  const std::string real_root_;
+  const std::function<void(const std::string& message)> skipped_;
 };
 
 // What the walk leaves out: our own output, when it lies inside the tree.

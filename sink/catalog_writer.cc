@@ -5,7 +5,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <functional>
+#include <map>
+#include <vector>
 
+#include "common/boxes.h"
 #include "common/escape.h"
 #include "common/log.h"
 #include "common/output_format.h"
@@ -51,7 +55,11 @@ void CatalogWriter::Record(const Result& result) {
   const bool uncatalogued = (result.flags & kResultTransient) != 0 ||
                             result.stamp.inode == 0;  // never stamped: nothing to match
   if (uncatalogued) {
-    if (result.kind == ResultKind::kThumbnail) uncatalogued_.insert(result.thumbnail);
+    if (result.kind == ResultKind::kThumbnail) {
+      for (const std::string_view name : SplitThumbnails(result.thumbnail)) {
+        uncatalogued_.emplace(name);
+      }
+    }
     return;
   }
   CatalogEntry entry;
@@ -97,35 +105,78 @@ Status CatalogWriter::Prune(const std::string& output_dir, size_t* removed) {
     return Status::FromErrno(errno, "cannot open the output folder '{}' to prune it",
                              EscapePath(output_dir));
   }
-  DIR* dir = ::fdopendir(fd);
-  if (dir == nullptr) {
-    const int err = errno;
-    ::close(fd);
-    return Status::FromErrno(err, "cannot read the output folder '{}'", EscapePath(output_dir));
-  }
-  // The folder's thumbnails go through the catalog's temporary table, not memory: the folder
-  // may hold as many as the tree has images.
-  auto next = [dir](std::string* name) {
-    while (const dirent* d = ::readdir(dir)) {
-      if (IsThumbnailName(d->d_name)) {
-        *name = d->d_name;
-        return true;
+  // The folder's thumbnails, then those of its box folders (of this run or of runs before with
+  // other boxes), go through the catalog's temporary table, not memory: the folders may hold
+  // as many as the tree has images. A box folder's names go as "<W>x<H>/<name>".
+  std::vector<std::string> box_folders;
+  std::map<std::string, int, std::less<>> folder_fds;  // "" or "<W>x<H>" -> its descriptor
+  folder_fds[""] = fd;
+  Status opened;
+  DIR* dir = nullptr;
+  std::string prefix;  // what the names of the folder being read start with
+  bool started = false;
+  size_t next_folder = 0;
+  auto next = [&](std::string* name) {
+    while (true) {
+      if (dir != nullptr) {
+        while (const dirent* d = ::readdir(dir)) {
+          const std::string_view entry = d->d_name;
+          if (IsThumbnailName(entry)) {
+            *name = prefix + std::string(entry);
+            return true;
+          }
+          if (prefix.empty() && IsBoxFolderName(entry)) box_folders.emplace_back(entry);
+        }
+        ::closedir(dir);
+        dir = nullptr;
+      }
+      int folder_fd = fd;
+      if (!started) {
+        started = true;
+      } else {
+        if (next_folder >= box_folders.size()) return false;
+        const std::string& folder = box_folders[next_folder++];
+        folder_fd = ::openat(fd, folder.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (folder_fd < 0) {
+          if (opened.ok()) {
+            opened = Status::FromErrno(errno, "cannot open the output folder '{}/{}' to prune it",
+                                       EscapePath(output_dir), folder);
+          }
+          continue;
+        }
+        folder_fds[folder] = folder_fd;
+        prefix = folder + "/";
+      }
+      const int dup = ::dup(folder_fd);
+      dir = dup < 0 ? nullptr : ::fdopendir(dup);
+      if (dir == nullptr) {
+        if (opened.ok()) {
+          opened = Status::FromErrno(errno, "cannot read the output folder '{}/{}'",
+                                     EscapePath(output_dir), prefix);
+        }
+        if (dup >= 0) ::close(dup);
       }
     }
-    return false;
   };
   Status unlinked;
   Status status = catalog_->ForEachUnreferred(next, [&](const std::string& name) {
     if (uncatalogued_.count(name) != 0) return;
-    if (::unlinkat(::dirfd(dir), name.c_str(), 0) == 0) {
+    const size_t slash = name.find('/');
+    const std::string folder = slash == std::string::npos ? "" : name.substr(0, slash);
+    const std::string file = slash == std::string::npos ? name : name.substr(slash + 1);
+    const auto it = folder_fds.find(folder);
+    if (it == folder_fds.end()) return;
+    if (::unlinkat(it->second, file.c_str(), 0) == 0) {
       ++*removed;
     } else if (errno != ENOENT && unlinked.ok()) {
       unlinked = Status::FromErrno(errno, "cannot remove '{}/{}'", EscapePath(output_dir), name);
     }
   });
-  ::closedir(dir);
+  if (dir != nullptr) ::closedir(dir);
+  for (const auto& [folder, folder_fd] : folder_fds) ::close(folder_fd);
   Commit();
-  return status.ok() ? unlinked : status;
+  if (!status.ok()) return status;
+  return unlinked.ok() ? opened : unlinked;
 }
 
 }  // namespace thumbpipe

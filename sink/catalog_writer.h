@@ -36,11 +36,13 @@ class CatalogWriter {
   // Returns how many.
   size_t DropUnseen();
 
-  // Removes from `output_dir` every thumbnail (IsThumbnailName, of any output format: a run
+  // Removes from `output_dir` and its box folders ("<W>x<H>", common/boxes.h: of this run's
+  // boxes or any run's before) every thumbnail (IsThumbnailName, of any output format: a run
   // that changed --format leaves the other format's files unreferred) that no entry of the
-  // catalog refers to, nor any thumbnail of this run that the catalog does not hold (see
-  // uncatalogued_). Returns how many, or an error; does nothing when a write to the catalog
-  // failed in this run (it may then miss thumbnails that the manifest lists).
+  // catalog refers to ("<name>" at the top, "<W>x<H>/<name>" in a box folder), nor any
+  // thumbnail of this run that the catalog does not hold (see uncatalogued_). Returns how many, or
+  // an error; does nothing when a write to the catalog failed in this run (it may then miss
+  // thumbnails that the manifest lists).
   Status Prune(const std::string& output_dir, size_t* removed);
 
  private:
@@ -52,7 +54,7 @@ class CatalogWriter {
   std::string root_;
   std::string settings_;
   // Thumbnails of this run whose files the catalog does not remember (transient results,
-  // files that could not be stamped): rare, not one per file.
+  // files that could not be stamped): rare, not one per file. Each entry of a list apart.
   std::unordered_set<std::string> uncatalogued_;
   bool warned_ = false;
 };

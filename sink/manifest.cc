@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "common/atomic_file.h"
+#include "common/boxes.h"
 #include "common/escape.h"
 
 namespace thumbpipe {
@@ -20,10 +21,18 @@ namespace {
 
 void AppendManifestLine(std::string_view thumbnail, std::string_view source_path,
                         std::string* out) {
-  out->append(thumbnail);
-  out->append(": ");
-  AppendEscapedPath(source_path, out);
-  out->push_back('\n');
+  for (const std::string_view entry : SplitThumbnails(thumbnail)) {
+    out->append(entry);
+    out->append(": ");
+    AppendEscapedPath(source_path, out);
+    out->push_back('\n');
+  }
+}
+
+// The "<W>x<H>/" folder of a list entry; empty for a one-box entry.
+std::string_view FolderOf(std::string_view entry) {
+  const size_t slash = entry.find('/');
+  return slash == std::string_view::npos ? std::string_view() : entry.substr(0, slash + 1);
 }
 
 }  // namespace
@@ -88,10 +97,26 @@ Status WriteManifestFromJournal(const std::string& journal, const std::string& m
   if (!in) return Status::FromErrno(errno, "cannot read the journal '{}'", EscapePath(journal));
   Manifest result(spill_prefix, ManifestMemoryBytes());
   std::string line, thumbnail, source;
+  // A source's block of lines (several boxes) comes together; a line of the source before
+  // for a box folder the block does not have yet continues it, anything else starts over.
+  std::string block, block_source;
   while (std::getline(in, line)) {
     // A line without its newline was being written when the sink died.
     if (in.eof()) break;
-    if (ParseManifestLine(line, &thumbnail, &source)) result.Add(thumbnail, source);
+    if (!ParseManifestLine(line, &thumbnail, &source)) continue;
+    const std::string_view folder = FolderOf(thumbnail);
+    bool continues = !block.empty() && source == block_source && !folder.empty();
+    for (const std::string_view entry : SplitThumbnails(block)) {
+      if (continues && FolderOf(entry) == folder) continues = false;
+    }
+    if (continues) {
+      block += '\n';
+      block += thumbnail;
+    } else {
+      block = thumbnail;
+      block_source = source;
+    }
+    result.Add(block, source);
   }
   if (Status status = result.WriteTo(manifest, /*keep=*/false, lines); !status.ok()) {
     return status;

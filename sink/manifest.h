@@ -1,5 +1,7 @@
 // The manifest: one line "<name>.<ext>: <escaped absolute source path>" per thumbnail, sorted by
-// source path so that equal runs give equal files. Written by the sink.
+// source path so that equal runs give equal files. With several boxes a source has one line
+// for each, "<W>x<H>/<name>.<ext>: <path>", in the order the boxes were given: one entry of
+// the manifest, a block of lines. Written by the sink.
 #pragma once
 
 #include <string>
@@ -29,7 +31,8 @@ class Manifest {
 
   // Lists `entry` for `source_path`, replacing what was listed for it before.
   void Put(std::string_view source_path, std::string_view entry);
-  // Lists the thumbnail's line for `source_path` (ManifestLine) and returns it.
+  // Lists the thumbnail's line for `source_path` (ManifestLine; a block of lines for a list of
+  // them, common/boxes.h) and returns it.
   std::string Add(std::string_view thumbnail, std::string_view source_path);
   // Takes `source_path` off the list, if it is there.
   void Remove(std::string_view source_path);
@@ -59,13 +62,13 @@ size_t ManifestMemoryBytes();
 // Parses one manifest line (without its newline) back into its parts.
 bool ParseManifestLine(std::string_view line, std::string* thumbnail, std::string* source_path);
 
-// One manifest line for a thumbnail, with its newline.
+// One manifest line for a thumbnail (a block of lines for a list), with its newline.
 std::string ManifestLine(std::string_view thumbnail, std::string_view source_path);
 
-// Makes the manifest from a journal of manifest lines (in any order; of several lines for one
-// source path the last stands; a last line cut short is dropped) and removes the journal.
-// Sorts as Manifest does, spilling runs to "<spill_prefix>-<n>". *lines is set to the number
-// of thumbnails listed.
+// Makes the manifest from a journal of manifest lines (in any order, but a source's block of
+// lines together; of several entries for one source path the last stands; a last line cut
+// short is dropped) and removes the journal. Sorts as Manifest does, spilling runs to
+// "<spill_prefix>-<n>". *lines is set to the number of sources listed.
 Status WriteManifestFromJournal(const std::string& journal, const std::string& manifest,
                                 const std::string& spill_prefix, size_t* lines);
 

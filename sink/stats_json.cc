@@ -48,7 +48,7 @@ Json Options(const RunOptions& o) {
   return Json{
       {"root", EscapePath(o.root)},
       {"workers", o.workers},
-      {"size", fmt::format("{}x{}", o.box_width, o.box_height)},
+      {"size", BoxListName(RunBoxes(o))},
       {"output", EscapePath(o.output_dir)},
       {"manifest", EscapePath(o.manifest)},
       {"timeout_seconds", o.timeout_seconds},
@@ -66,6 +66,10 @@ Json Options(const RunOptions& o) {
       {"retry_failed", o.retry_failed},
       {"prune", o.prune},
       {"watch", o.watch},
+      {"shard",
+       o.shard.active() ? Json(fmt::format("{}/{}", o.shard.index, o.shard.count)) : Json(nullptr)},
+      {"files_from", o.files_from.empty() ? Json(nullptr) : Json(EscapePath(o.files_from))},
+      {"files_from_nul", o.files_from_nul},
       {"progress", o.progress},
       {"stats_json", EscapePath(o.stats_json)},
   };

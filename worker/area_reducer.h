@@ -1,10 +1,13 @@
 // Exact area averaging, fed one source row at a time: the streaming shrink behind every
-// decoder. Memory is one row of accumulators of the output's width, whatever the source's size.
+// decoder. Memory is one row of accumulators of the source's width (of the output's width for
+// rows of more than 4M samples), whatever the source's height.
 //
 // Each output pixel is the average of the source area it covers, partial pixels weighted by
 // the part covered, computed in integers (source and output coordinates scaled to a common
 // unit) and rounded half up. With alpha, colour is averaged weighted by alpha, so transparent
-// pixels do not bleed into their neighbours. Worker only.
+// pixels do not bleed into their neighbours. The rows of one output row are summed down their
+// columns first (one multiply-add a sample, in order), and across only once per output row;
+// the sums are whole numbers, so the order does not change them. Worker only.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +35,8 @@ class AreaReducer {
 
  private:
   void ReduceRow(const uint8_t* row);
+  void AddToColumns(const uint8_t* row, uint32_t weight);
+  void ReduceColumns();
   void EmitRow();
 
   // Where source pixel i begins along x (or y), in units of 1/to.width (1/to.height) of a pixel
@@ -47,7 +52,10 @@ class AreaReducer {
   // with weights weight_[offset_[x] + k]; all in units of 1/to.width of a source pixel.
   std::vector<uint32_t> first_, count_, offset_;
   std::vector<uint32_t> weight_;
-  std::vector<uint64_t> row_sum_;  // one source row reduced horizontally
+  // Columns first: the rows of the output row being built, summed down each source column.
+  bool columns_ = false;
+  std::vector<uint64_t> column_acc_;
+  std::vector<uint64_t> row_sum_;  // else: one source row reduced horizontally
   std::vector<uint64_t> acc_;      // the output row being built
   uint32_t source_y_ = 0;
   uint32_t out_y_ = 0;

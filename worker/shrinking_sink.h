@@ -30,28 +30,41 @@ class ShrinkingSink : public RowSink {
  public:
   // `thumbnail_size` gives the thumbnail's size for the image's full size; `format` is named
   // in errors.
-  ShrinkingSink(Format format, std::function<Size(Size)> thumbnail_size)
-      : format_(format), thumbnail_size_(std::move(thumbnail_size)) {}
+  ShrinkingSink(Format format, std::function<Size(Size)> thumbnail_size);
+  // Several thumbnails of the same rows (several boxes from one decode): `thumbnail_sizes`
+  // gives each one's size. Each is averaged from the rows by itself, exactly as if it were
+  // the only one, so the rows of one decode serve every size. Equal sizes are made once.
+  ShrinkingSink(Format format, std::function<std::vector<Size>(Size)> thumbnail_sizes);
 
   void SetColour(ColourSource source) override { colour_ = std::move(source); }
   Status Begin(Size full, Size rows, uint32_t channels, uint32_t block) override;
   void Row(const uint8_t* row) override;
-  // After the decoder returned: the thumbnail.
+  // After the decoder returned: the (first) thumbnail.
   Status Finish(Image* out);
+  // After the decoder returned: every thumbnail, in the order of the sizes.
+  Status Finish(std::vector<Image>* out);
 
  private:
+  // One thumbnail size and how it is made from the rows.
+  struct Lane {
+    Size thumbnail;
+    bool two_stages = false;  // reducer gives the oversampled image; convert, then shrink it
+    // Two stages: the image at the oversampled size, converted; filled row by row when the
+    // decoder delivers that size, else by reducer.
+    Image oversampled;
+    uint32_t next_row = 0;
+    AreaReducer reducer;
+  };
+  Status BeginLane(Lane* lane, Size full, Size rows, uint32_t channels, uint32_t block);
+  Status FinishLane(Lane* lane, Image* out);
+
   Format format_;
-  std::function<Size(Size)> thumbnail_size_;
+  std::function<std::vector<Size>(Size)> thumbnail_sizes_;
   ColourSource colour_;
   std::shared_ptr<const ColourTransform> transform_;  // null: no conversion
-  bool two_stages_ = false;  // reducer_ gives the oversampled image; convert, then shrink it
-  Size thumbnail_;
-  std::vector<uint8_t> converted_;  // one converted row
-  // Two stages: the image at the oversampled size, converted; filled row by row when the
-  // decoder delivers that size, else by reducer_.
-  Image oversampled_;
-  uint32_t next_row_ = 0;
-  AreaReducer reducer_;
+  std::vector<uint8_t> converted_;                    // one converted row
+  std::vector<Lane> lanes_;                           // one for each distinct size
+  std::vector<size_t> lane_of_;                       // for each size, its lane
   bool began_ = false;
 };
 

@@ -1,5 +1,6 @@
 #include "worker/thumbnailer.h"
 
+#include <algorithm>
 #include <new>
 
 #include <fmt/format.h>
@@ -58,29 +59,59 @@ void MakeThumbnailOrThrow(Input& input, const ThumbnailRequest& request, Thumbna
   // kept from a JPEG still says what was moved there.
   const bool turned_by_decoder = format == Format::kHeif || format == Format::kJpegXl;
   const int orientation = turned_by_decoder ? 1 : ReadOrientation(exif_source, format);
-  // The box applies to the upright image; decoders work in stored orientation.
-  const auto thumbnail_size = [&](Size full) {
-    return Oriented(FitInBox(Oriented(full, orientation), request.box), orientation);
+  // The boxes apply to the upright image; decoders work in stored orientation.
+  std::vector<Size> boxes = {request.box};
+  boxes.insert(boxes.end(), request.more_boxes.begin(), request.more_boxes.end());
+  const auto thumbnail_sizes = [&](Size full) {
+    std::vector<Size> sizes;
+    for (const Size& box : boxes) {
+      sizes.push_back(Oriented(FitInBox(Oriented(full, orientation), box), orientation));
+    }
+    return sizes;
   };
-  // A small upright PNG is its own thumbnail, decoded here without libpng and not encoded again.
+  // A small upright PNG is its own thumbnail, decoded here without libpng and not encoded
+  // again: with several boxes, when it is within every one of them.
+  Size within_every_box = request.box;
+  for (const Size& box : request.more_boxes) {
+    within_every_box = {std::min(within_every_box.width, box.width),
+                        std::min(within_every_box.height, box.height)};
+  }
   if (request.format == OutputFormat::kPng && format == Format::kPng && orientation == 1 &&
       input.HeadIsWhole() &&
-      DecodeSmallPng(head, request.box, request.max_pixels, &out->image, &out->png)) {
+      DecodeSmallPng(head, within_every_box, request.max_pixels, &out->image, &out->png)) {
     out->name = ThumbnailName(out->image);
+    for (size_t i = 0; i < request.more_boxes.size(); ++i) {
+      out->more.push_back({out->image, out->name, out->png});
+    }
     out->outcome = Thumbnail::Outcome::kThumbnail;
     return;
   }
+  // One decode, at the scale the largest thumbnail needs: every other is averaged from the
+  // same rows.
   DecodeRequest decode_request;
-  decode_request.needed_size = thumbnail_size;
+  decode_request.needed_size = [&](Size full) {
+    Size needed;
+    for (const Size& size : thumbnail_sizes(full)) {
+      needed = {std::max(needed.width, size.width), std::max(needed.height, size.height)};
+    }
+    return needed;
+  };
   decode_request.max_pixels = request.max_pixels;
-  ShrinkingSink sink(format, thumbnail_size);
-  Image shrunk;
+  ShrinkingSink sink(format, std::function<std::vector<Size>(Size)>(thumbnail_sizes));
+  std::vector<Image> shrunk;
   Status status = decoder->Decode(input, decode_request, &sink);
   if (status.ok()) status = sink.Finish(&shrunk);
   if (!status.ok()) return Fail(out, NamingTheFormat(format, status.message()));
-  out->image = PrepareForFormat(ApplyOrientation(std::move(shrunk), orientation), request.format,
+  const auto finish = [&](Image image, Image* upright, std::string* name) {
+    *upright = PrepareForFormat(ApplyOrientation(std::move(image), orientation), request.format,
                                 request.background);
-  out->name = ThumbnailName(out->image, request.format);
+    *name = ThumbnailName(*upright, request.format);
+  };
+  finish(std::move(shrunk[0]), &out->image, &out->name);
+  out->more.resize(request.more_boxes.size());
+  for (size_t i = 0; i < out->more.size(); ++i) {
+    finish(std::move(shrunk[i + 1]), &out->more[i].image, &out->more[i].name);
+  }
   out->outcome = Thumbnail::Outcome::kThumbnail;
 }
 

@@ -17,10 +17,20 @@ namespace thumbpipe {
 
 struct ThumbnailRequest {
   Size box{200, 200};
+  // Further boxes, each made from the same decode (at the scale the largest needs) as `box`
+  // is: see Thumbnail::more.
+  std::vector<Size> more_boxes;
   uint64_t max_pixels = 0;  // 0: no limit
   // The image and its name are made for this format (worker/compositing.h).
   OutputFormat format = OutputFormat::kPng;
   uint32_t background = kWhite;  // under a JPEG's transparency, 0xRRGGBB
+};
+
+// The thumbnail of one further box (ThumbnailRequest::more_boxes), as Thumbnail's own fields.
+struct BoxThumbnail {
+  Image image;
+  std::string name;
+  std::vector<uint8_t> png;
 };
 
 struct Thumbnail {
@@ -33,6 +43,9 @@ struct Thumbnail {
   // only); else empty.
   std::vector<uint8_t> png;
   std::string reason;  // for kNotImage and kFailed
+  // For kThumbnail: the thumbnails of request.more_boxes, in their order; image, name and
+  // png above are the first box's.
+  std::vector<BoxThumbnail> more;
 };
 
 void MakeThumbnail(Input& input, const ThumbnailRequest& request, Thumbnail* out);

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "common/boxes.h"
 #include "common/clock.h"
 #include "common/escape.h"
 #include "common/log.h"
@@ -111,37 +112,60 @@ void Worker::Process(const std::string& path, Result* result) {
     case Thumbnail::Outcome::kThumbnail:
       break;
   }
-  // Equal pixels give equal names: a thumbnail that exists is already right.
   const int64_t write_start = MonotonicNanos();
-  int64_t encode_ns = 0;
+  const int64_t encode_before = encode_ns_;
   const auto written = [&] {
-    AddTime(&RunCounters::write_ns, MonotonicNanos() - write_start - encode_ns);
+    AddTime(&RunCounters::write_ns, MonotonicNanos() - write_start - (encode_ns_ - encode_before));
   };
-  if (!env_.output->Exists(thumbnail.name)) {
-    Status status;
-    if (thumbnail.png.empty()) {
-      const int64_t encode_start = MonotonicNanos();
-      status = EncodeThumbnail(thumbnail.image, env_.request.format, env_.quality, &encoded_);
-      encode_ns = MonotonicNanos() - encode_start;
-      AddTime(&RunCounters::encode_ns, encode_ns);
+  Status status;
+  uint64_t bytes = 0;
+  if (env_.request.more_boxes.empty()) {
+    status = Write(env_.output, thumbnail.image, thumbnail.name, thumbnail.png, &bytes);
+    result->thumbnail = thumbnail.name;
+  } else {
+    std::vector<Size> boxes = {env_.request.box};
+    boxes.insert(boxes.end(), env_.request.more_boxes.begin(), env_.request.more_boxes.end());
+    std::vector<std::string> entries;
+    for (size_t i = 0; i < boxes.size() && status.ok(); ++i) {
+      const BoxThumbnail* more = i == 0 ? nullptr : &thumbnail.more[i - 1];
+      const std::string& name = more ? more->name : thumbnail.name;
+      status = Write(env_.box_outputs[i], more ? more->image : thumbnail.image, name,
+                     more ? more->png : thumbnail.png, &bytes);
+      entries.push_back(ThumbnailEntry({boxes[i].width, boxes[i].height}, boxes.size(), name));
     }
-    const std::vector<uint8_t>& file = thumbnail.png.empty() ? encoded_ : thumbnail.png;
-    bool existed = false;
-    if (status.ok()) status = env_.output->WriteOnce(thumbnail.name, file, &existed);
-    if (!status.ok()) {
-      written();
-      result->kind = ResultKind::kFailed;
-      result->flags |= kResultTransient;
-      result->reason = status.message();
-      return;
-    }
-    if (!existed) result->thumbnail_bytes = file.size();
+    result->thumbnail = JoinThumbnails(entries);
   }
   written();
+  if (!status.ok()) {
+    result->kind = ResultKind::kFailed;
+    result->flags |= kResultTransient;
+    result->thumbnail.clear();
+    result->reason = status.message();
+    return;
+  }
+  result->thumbnail_bytes = bytes;
   result->kind = ResultKind::kThumbnail;
-  result->thumbnail = thumbnail.name;
   result->width = thumbnail.image.width;
   result->height = thumbnail.image.height;
+}
+
+// Equal pixels give equal names: a thumbnail that exists is already right.
+Status Worker::Write(OutputDir* dir, const Image& image, const std::string& name,
+                     const std::vector<uint8_t>& png, uint64_t* bytes) {
+  if (dir->Exists(name)) return Status::OK();
+  Status status;
+  if (png.empty()) {
+    const int64_t encode_start = MonotonicNanos();
+    status = EncodeThumbnail(image, env_.request.format, env_.quality, &encoded_);
+    const int64_t ns = MonotonicNanos() - encode_start;
+    encode_ns_ += ns;
+    AddTime(&RunCounters::encode_ns, ns);
+  }
+  const std::vector<uint8_t>& file = png.empty() ? encoded_ : png;
+  bool existed = false;
+  if (status.ok()) status = dir->WriteOnce(name, file, &existed);
+  if (status.ok() && !existed) *bytes += file.size();
+  return status;
 }
 
 }  // namespace thumbpipe

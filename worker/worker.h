@@ -19,6 +19,9 @@ struct WorkerEnv {
   MessageQueue* work = nullptr;
   MessageQueue* results = nullptr;
   OutputDir* output = nullptr;
+  // With several boxes (request.more_boxes not empty): the folder of each box, the first
+  // box's first; `output` is then not written to.
+  std::vector<OutputDir*> box_outputs;
   // Opens source files under the run's --symlinks policy (with ROOT resolved once); nullptr
   // follows every symlink, as --symlinks all.
   const SourceOpener* sources = nullptr;
@@ -50,10 +53,14 @@ class Worker {
 
  private:
   void AddTime(std::atomic<uint64_t> RunCounters::*stage, int64_t ns);
+  // Writes one thumbnail into `dir` unless it is there; adds the bytes written to *bytes.
+  Status Write(OutputDir* dir, const Image& image, const std::string& name,
+               const std::vector<uint8_t>& png, uint64_t* bytes);
 
   WorkerEnv env_;
   std::vector<uint8_t> file_;     // reused between files
   std::vector<uint8_t> encoded_;  // reused between files
+  int64_t encode_ns_ = 0;         // time spent encoding, all files
 };
 
 // The whole worker process: attach to the run, set up, loop. Returns the exit status.

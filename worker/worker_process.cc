@@ -42,6 +42,16 @@ int WorkerProcessMain(int argc, char** argv, std::function<void(const std::strin
   if (status.ok()) status = IpcQueue::Open(context.names.work(), &work);
   if (status.ok()) status = IpcQueue::Open(context.names.results(), &results);
   if (status.ok()) status = OutputDir::Open(context.options.output_dir, &output);
+  // Several boxes: a folder for each (the launcher made them).
+  std::vector<std::unique_ptr<OutputDir>> box_outputs;
+  if (!context.options.more_boxes.empty()) {
+    for (const Box& box : RunBoxes(context.options)) {
+      if (!status.ok()) break;
+      box_outputs.emplace_back();
+      status =
+          OutputDir::Open(context.options.output_dir + "/" + BoxName(box), &box_outputs.back());
+    }
+  }
   if (status.ok()) {
     status = SourceOpener::Create(context.options.symlinks, context.options.root, &sources);
   }
@@ -71,6 +81,10 @@ int WorkerProcessMain(int argc, char** argv, std::function<void(const std::strin
   env.counters = &context.control->block()->counters;
   env.index = static_cast<uint16_t>(context.index);
   env.request.box = {context.options.box_width, context.options.box_height};
+  for (const Box& box : context.options.more_boxes) {
+    env.request.more_boxes.push_back({box.width, box.height});
+  }
+  for (const std::unique_ptr<OutputDir>& dir : box_outputs) env.box_outputs.push_back(dir.get());
   env.request.max_pixels = context.options.max_pixels;
   env.request.format = context.options.format;
   env.request.background = context.options.background;

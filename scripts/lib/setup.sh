@@ -15,9 +15,10 @@ THUMBPIPE_BUILD_PACKAGES=(
 # What the tests need besides: a terminal to watch the progress line in; heif-enc, cjxl and
 # opj_compress to make HEIF, JPEG XL and JPEG 2000 files; Pillow to write the long-tail formats
 # (TGA, ICO, PCX, SGI, XBM) with an encoder other than the decoder's; avifenc and Pillow with
-# colord's profiles to make colour-managed images.
+# colord's profiles to make colour-managed images; a single-node Slurm (slurm-wlm, munge; ss from
+# iproute2) to run the job array of deploy/slurm on; python3-yaml to read deploy/kubernetes.
 THUMBPIPE_TEST_PACKAGES=(tmux libheif-examples libjxl-tools libopenjp2-tools libavif-bin python3-pil
-  colord-data)
+  colord-data slurm-wlm munge iproute2 python3-yaml)
 
 say() { printf 'thumbpipe: %s\n' "$*" >&2; }
 

@@ -151,6 +151,36 @@ TEST_F(CatalogTest, UnreferredThumbnailsAreThoseNoEntryNames) {
   EXPECT_EQ(unreferred, (std::vector<std::string>{"bbb.png", "zzz.png"}));
 }
 
+// With several boxes an entry names a list of thumbnails, one in each box folder: every one of
+// them is referred to, and nothing else in those folders.
+TEST_F(CatalogTest, EveryThumbnailOfAnEntrysListIsReferredTo) {
+  auto writer = Open(Catalog::Mode::kWrite);
+  CatalogEntry a = Entry("/p/a.jpg");
+  a.thumbnail = "1x1/aaa.png\n2x2/bbb.png\n3x3/ccc.png";
+  CatalogEntry b = Entry("/p/b.jpg");
+  b.thumbnail = "ddd.png";
+  ASSERT_TRUE(writer->Put(a).ok());
+  ASSERT_TRUE(writer->Put(b).ok());
+  ASSERT_TRUE(writer->Commit().ok());
+  const std::vector<std::string> candidates = {
+      "1x1/aaa.png", "2x2/bbb.png", "3x3/ccc.png", "ddd.png",     "aaa.png",
+      "2x2/aaa.png", "1x1/ddd.png", "4x4/ccc.png", "3x3/ccc.png", "2x2/bbb.png\n3x3/ccc.png"};
+  size_t next = 0;
+  std::vector<std::string> unreferred;
+  ASSERT_TRUE(writer
+                  ->ForEachUnreferred(
+                      [&](std::string* name) {
+                        if (next == candidates.size()) return false;
+                        *name = candidates[next++];
+                        return true;
+                      },
+                      [&](const std::string& name) { unreferred.push_back(name); })
+                  .ok());
+  EXPECT_EQ(unreferred,
+            (std::vector<std::string>{"1x1/ddd.png", "2x2/aaa.png", "2x2/bbb.png\n3x3/ccc.png",
+                                      "4x4/ccc.png", "aaa.png"}));
+}
+
 TEST_F(CatalogTest, EntriesNotSeenInThisRunAreRemoved) {
   auto writer = Open(Catalog::Mode::kWrite);
   for (const char* path : {"/p/a.jpg", "/p/b.jpg", "/p/c.jpg", "/q/d.jpg"}) {

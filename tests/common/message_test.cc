@@ -93,7 +93,7 @@ TEST(Message, RejectsForeignAndDamagedMessages) {
   // Another protocol version.
   buffer[1] = static_cast<char>(kProtocolVersion + 1);
   EXPECT_FALSE(DecodeWorkItem({buffer.data(), size}, &item, &err));
-  EXPECT_EQ(err, "message of protocol version 4, this program speaks 3");
+  EXPECT_EQ(err, "message of protocol version 5, this program speaks 4");
   buffer[1] = static_cast<char>(kProtocolVersion);
   // Cut short, or with trailing bytes.
   EXPECT_FALSE(DecodeWorkItem({buffer.data(), size - 1}, &item, &err));

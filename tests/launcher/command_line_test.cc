@@ -206,3 +206,60 @@ TEST_F(CommandLineTest, BadUsageSaysWhatAndHowToFix) {
 
 }  // namespace
 }  // namespace thumbpipe
+
+namespace thumbpipe {
+namespace {
+
+class SizesCommandLineTest : public ::testing::Test {
+ protected:
+  ParseOutcome Parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "thumbpipe");
+    std::vector<const char*> argv;
+    for (const std::string& a : args) argv.push_back(a.c_str());
+    CommandLineContext context;
+    context.cwd = dir_.path();
+    context.default_workers = 2;
+    options_ = RunOptions();
+    text_.clear();
+    return ParseCommandLine(static_cast<int>(argv.size()), argv.data(), context, &options_, &text_);
+  }
+  testing::TempDir dir_;
+  RunOptions options_;
+  std::string text_;
+};
+
+TEST_F(SizesCommandLineTest, SeveralBoxesInTheOrderGiven) {
+  ASSERT_EQ(Parse({"--size", "512x512,128x128,300x200", "."}), ParseOutcome::kRun) << text_;
+  EXPECT_EQ(options_.box_width, 512u);
+  EXPECT_EQ(options_.box_height, 512u);
+  EXPECT_EQ(options_.more_boxes, (std::vector<Box>{{128, 128}, {300, 200}}));
+  EXPECT_EQ(RunBoxes(options_), (std::vector<Box>{{512, 512}, {128, 128}, {300, 200}}));
+  ASSERT_EQ(Parse({"--size", "320x240", "."}), ParseOutcome::kRun) << text_;
+  EXPECT_TRUE(options_.more_boxes.empty());
+  ASSERT_EQ(Parse({"--size", "1x1,2x2,3x3,4x4,5x5,6x6,7x7,8x8", "."}), ParseOutcome::kRun);
+  EXPECT_EQ(RunBoxes(options_).size(), kMaxBoxes);
+}
+
+TEST_F(SizesCommandLineTest, BadListsAreUsageErrors) {
+  const std::string list_error =
+      "--size must be WxH with both sides from 1 to 65535 (for example 200x200), or several "
+      "such boxes separated by commas (128x128,512x512), not '";
+  for (const char* size : {"128x128,", ",128x128", "128x128,,256x256", "128x128,0x5", "1x1;2x2"}) {
+    EXPECT_EQ(Parse({"--size", size, "."}), ParseOutcome::kUsageError) << size;
+    if (std::string(size).find(',') != std::string::npos) {
+      EXPECT_EQ(text_, list_error + size + "'");
+    }
+  }
+  EXPECT_EQ(Parse({"--size", "128x128,256x256,128x128", "."}), ParseOutcome::kUsageError);
+  EXPECT_EQ(text_, "--size gives 128x128 twice; give each box once");
+  EXPECT_EQ(Parse({"--size", "1x1,2x2,3x3,4x4,5x5,6x6,7x7,8x8,9x9", "."}),
+            ParseOutcome::kUsageError);
+  EXPECT_EQ(text_, "--size gives 9 boxes; at most 8 are made from one decode");
+  EXPECT_EQ(Parse({"--format", "webp", "--size", "100x100,16384x100", "."}),
+            ParseOutcome::kUsageError);
+  EXPECT_EQ(text_,
+            "--size 16384x100 is too large for WebP thumbnails, whose sides are at most 16383");
+}
+
+}  // namespace
+}  // namespace thumbpipe

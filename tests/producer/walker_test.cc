@@ -326,3 +326,33 @@ TEST_F(WalkSymlinksTest, InsideResolvesRootGivenThroughASymlink) {
 
 }  // namespace
 }  // namespace thumbpipe
+
+namespace thumbpipe {
+namespace {
+
+TEST(WalkTree, FilesNotWantedAreNeitherReportedNorFollowed) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "sub");
+  WriteFile(dir / "a.jpg", "");
+  WriteFile(dir / "sub/b.jpg", "");
+  ASSERT_EQ(::symlink("/nonexistent", (dir / "dangling.jpg").c_str()), 0);
+  std::vector<std::string> asked, files;
+  WalkCallbacks callbacks;
+  callbacks.wanted = [&](const std::string& path) {
+    asked.push_back(path);
+    return path.ends_with("b.jpg");
+  };
+  callbacks.file = [&](const std::string& path, const struct stat&) {
+    files.push_back(path);
+    return true;
+  };
+  callbacks.skipped = [](const std::string&) {};
+  callbacks.problem = [](const std::string&) {};
+  EXPECT_TRUE(WalkTree(dir.path(), callbacks));
+  // The dangling link is not wanted, so not reported (as a file the worker would fail on).
+  EXPECT_THAT(files, ElementsAre(dir / "sub/b.jpg"));
+  EXPECT_THAT(asked, ElementsAre(dir / "a.jpg", dir / "dangling.jpg", dir / "sub/b.jpg"));
+}
+
+}  // namespace
+}  // namespace thumbpipe

@@ -135,5 +135,63 @@ TEST(Manifest, JournalIsSortedWithBoundedMemoryToo) {
   EXPECT_EQ(testing::ListFolder(dir.path()), std::vector<std::string>{"m"});
 }
 
+// With several boxes a source's entry is a block of lines; in memory or spilled nearly one run
+// per entry, it stays together and is replaced whole.
+TEST(Manifest, SeveralBoxesGiveABlockOfLinesPerSource) {
+  for (const size_t memory : {size_t{1} << 20, size_t{1}}) {
+    testing::TempDir dir;
+    Manifest manifest(dir / ".m.1.run", memory);
+    manifest.Add("128x128/bbb.png\n512x512/ddd.png", "/p/z.jpg");
+    manifest.Add("128x128/aaa.png\n512x512/ccc.png", "/p/a\nb.jpg");
+    EXPECT_EQ(manifest.runs() > 0, memory == 1);
+    size_t entries = 0;
+    ASSERT_TRUE(manifest.WriteTo(dir / "m", true, &entries).ok());
+    EXPECT_EQ(entries, 2u);
+    EXPECT_EQ(testing::ReadFile(dir / "m"),
+              "128x128/aaa.png: /p/a\\nb.jpg\n"
+              "512x512/ccc.png: /p/a\\nb.jpg\n"
+              "128x128/bbb.png: /p/z.jpg\n"
+              "512x512/ddd.png: /p/z.jpg\n");
+    // Replacing a source replaces its whole block.
+    EXPECT_EQ(manifest.Add("128x128/eee.png\n512x512/fff.png", "/p/z.jpg"),
+              "128x128/eee.png: /p/z.jpg\n512x512/fff.png: /p/z.jpg\n");
+    ASSERT_TRUE(manifest.WriteTo(dir / "m", true).ok());
+    EXPECT_EQ(testing::ReadFile(dir / "m"),
+              "128x128/aaa.png: /p/a\\nb.jpg\n"
+              "512x512/ccc.png: /p/a\\nb.jpg\n"
+              "128x128/eee.png: /p/z.jpg\n"
+              "512x512/fff.png: /p/z.jpg\n");
+    manifest.Remove("/p/z.jpg");
+    ASSERT_TRUE(manifest.WriteTo(dir / "m").ok());
+    EXPECT_EQ(testing::ReadFile(dir / "m"),
+              "128x128/aaa.png: /p/a\\nb.jpg\n"
+              "512x512/ccc.png: /p/a\\nb.jpg\n");
+    EXPECT_EQ(testing::ListFolder(dir.path()), std::vector<std::string>{"m"});
+  }
+}
+
+// The journal's blocks go through the bounded sort too (THUMBPIPE_MANIFEST_MEMORY=1: a run per
+// block).
+TEST(Manifest, AJournalOfBlocksGivesBackEachSourcesLastBlock) {
+  testing::TempDir dir;
+  std::string text;
+  text += ManifestLine("1x1/a.png\n2x2/b.png", "/p/one.jpg");
+  text += ManifestLine("1x1/c.png\n2x2/d.png", "/p/two.jpg");
+  text += ManifestLine("1x1/e.png\n2x2/f.png", "/p/one.jpg");  // done again (watch mode)
+  text += "1x1/g.png: /p/thr";                                 // cut short
+  testing::WriteFile(dir / "journal", text);
+  ::setenv("THUMBPIPE_MANIFEST_MEMORY", "1", 1);
+  size_t sources = 0;
+  const Status status = WriteManifestFromJournal(dir / "journal", dir / "processed.txt",
+                                                 dir / ".processed.txt.1.run", &sources);
+  ::unsetenv("THUMBPIPE_MANIFEST_MEMORY");
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(sources, 2u);
+  EXPECT_EQ(testing::ReadFile(dir / "processed.txt"),
+            "1x1/e.png: /p/one.jpg\n2x2/f.png: /p/one.jpg\n"
+            "1x1/c.png: /p/two.jpg\n2x2/d.png: /p/two.jpg\n");
+  EXPECT_EQ(testing::ListFolder(dir.path()), std::vector<std::string>{"processed.txt"});
+}
+
 }  // namespace
 }  // namespace thumbpipe

@@ -107,6 +107,20 @@ TEST_F(StatsJsonTest, CountsBytesStagesOptionsAndVersion) {
   EXPECT_EQ(j["options"]["stats_json"], "/out/stats.json");
 }
 
+TEST_F(StatsJsonTest, ShardAndListOptions) {
+  nlohmann::json j = Render();
+  EXPECT_EQ(j["options"]["shard"], nullptr);
+  EXPECT_EQ(j["options"]["files_from"], nullptr);
+  EXPECT_EQ(j["options"]["files_from_nul"], false);
+  options_.shard = Shard{2, 4};
+  options_.files_from = "-";
+  options_.files_from_nul = true;
+  j = Render();
+  EXPECT_EQ(j["options"]["shard"], "2/4");
+  EXPECT_EQ(j["options"]["files_from"], "-");
+  EXPECT_EQ(j["options"]["files_from_nul"], true);
+}
+
 TEST_F(StatsJsonTest, OutputFormatOptions) {
   options_.format = OutputFormat::kJpeg;
   options_.quality = 70;

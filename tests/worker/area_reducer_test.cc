@@ -1,6 +1,8 @@
 #include "worker/area_reducer.h"
 
+#include <algorithm>
 #include <random>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
@@ -125,6 +127,74 @@ TEST(AreaReducer, BlocksOfAScaledDecodeCoverOnlyTheImage) {
   }
   AreaReducer reducer;
   EXPECT_FALSE(reducer.Begin({4, 2}, {2, 2}, 1, 8, {19, 11}).ok());  // 4 blocks cannot make 19
+}
+
+// The definition, pixel by pixel: every source pixel's overlap with the output pixel, in the
+// units area_reducer.cc uses, summed in whole numbers, then divided once.
+Image ExactReference(const Image& rows, Size to, uint32_t block, Size full) {
+  const uint32_t c = rows.channels;
+  const bool alpha = c == 2 || c == 4;
+  const auto overlap = [block](uint32_t i, uint32_t out, uint32_t full_side, uint32_t to_side) {
+    const uint64_t lo = std::min<uint64_t>(uint64_t{i} * block, full_side) * to_side;
+    const uint64_t hi = std::min<uint64_t>(uint64_t{i + 1} * block, full_side) * to_side;
+    const uint64_t out_lo = uint64_t{out} * full_side, out_hi = out_lo + full_side;
+    return std::max(lo, out_lo) < std::min(hi, out_hi) ? std::min(hi, out_hi) - std::max(lo, out_lo)
+                                                       : uint64_t{0};
+  };
+  const uint64_t area = uint64_t{full.width} * full.height;
+  Image out;
+  out.Allocate(to.width, to.height, c);
+  for (uint32_t y = 0; y < to.height; ++y) {
+    for (uint32_t x = 0; x < to.width; ++x) {
+      uint64_t sum[4] = {0, 0, 0, 0};
+      for (uint32_t j = 0; j < rows.height; ++j) {
+        const uint64_t wy = overlap(j, y, full.height, to.height);
+        if (wy == 0) continue;
+        for (uint32_t i = 0; i < rows.width; ++i) {
+          const uint64_t w = wy * overlap(i, x, full.width, to.width);
+          if (w == 0) continue;
+          const uint8_t* px = rows.row(j) + size_t{i} * c;
+          const uint64_t a = alpha ? px[c - 1] : 1;
+          for (uint32_t ch = 0; ch < c; ++ch) {
+            sum[ch] += (alpha && ch == c - 1) ? w * a : w * a * px[ch];
+          }
+        }
+      }
+      uint8_t* o = out.row(y) + size_t{x} * c;
+      for (uint32_t ch = 0; ch < c; ++ch) {
+        if (alpha && ch + 1 < c) {
+          o[ch] = sum[c - 1] == 0
+                      ? 0
+                      : static_cast<uint8_t>((2 * sum[ch] + sum[c - 1]) / (2 * sum[c - 1]));
+        } else {
+          o[ch] = static_cast<uint8_t>((2 * sum[ch] + area) / (2 * area));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+TEST(AreaReducer, EqualsTheDefinitionSummedPixelByPixel) {
+  for (uint32_t c : {1u, 2u, 3u, 4u}) {
+    for (const auto& [full, block, to] :
+         {std::tuple{Size{97, 61}, 1u, Size{13, 9}}, std::tuple{Size{97, 61}, 1u, Size{96, 60}},
+          std::tuple{Size{203, 150}, 4u, Size{17, 11}},
+          std::tuple{Size{203, 150}, 8u, Size{25, 18}}, std::tuple{Size{50, 300}, 2u, Size{1, 7}},
+          std::tuple{Size{64, 64}, 1u, Size{64, 1}}}) {
+      SCOPED_TRACE(::testing::Message()
+                   << c << " channels, " << full.width << "x" << full.height << " at 1/" << block
+                   << " to " << to.width << "x" << to.height);
+      const Image rows = Random((full.width + block - 1) / block, (full.height + block - 1) / block,
+                                c, full.width + c);
+      AreaReducer reducer;
+      ASSERT_TRUE(reducer.Begin(rows.size(), to, c, block, full).ok());
+      for (uint32_t y = 0; y < rows.height; ++y) reducer.PushRow(rows.row(y));
+      Image got;
+      ASSERT_TRUE(reducer.Finish(&got).ok());
+      EXPECT_EQ(got.pixels, ExactReference(rows, to, block, full).pixels);
+    }
+  }
 }
 
 }  // namespace

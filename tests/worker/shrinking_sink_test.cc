@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <random>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -121,6 +122,62 @@ TEST(ShrinkingSink, RowsDeliveredAtTheOversampledSizeAreConvertedAsTheyCome) {
   Image got;
   ASSERT_TRUE(sink.Finish(&got).ok());
   EXPECT_EQ(Compare(got, ConvertThenShrink(rows, {200, 134})).max, 0);
+}
+
+// Several sizes from the same rows: each is what a sink of that size alone makes of them.
+std::vector<Image> ShrinkToSeveral(const Image& rows, Size full, uint32_t block,
+                                   const std::vector<Size>& sizes, bool convert) {
+  ShrinkingSink sink(Format::kJpeg, [sizes](Size) { return sizes; });
+  if (convert) sink.SetColour(Linear());
+  EXPECT_TRUE(sink.Begin(full, rows.size(), rows.channels, block).ok());
+  for (uint32_t y = 0; y < rows.height; ++y) sink.Row(rows.row(y));
+  std::vector<Image> out;
+  EXPECT_TRUE(sink.Finish(&out).ok());
+  return out;
+}
+
+// One size, as a single-size run makes it.
+Image ShrinkAlone(const Image& rows, Size full, uint32_t block, Size to, bool convert) {
+  ShrinkingSink sink(Format::kJpeg, [to](Size) { return to; });
+  if (convert) sink.SetColour(Linear());
+  EXPECT_TRUE(sink.Begin(full, rows.size(), rows.channels, block).ok());
+  for (uint32_t y = 0; y < rows.height; ++y) sink.Row(rows.row(y));
+  Image out;
+  EXPECT_TRUE(sink.Finish(&out).ok());
+  return out;
+}
+
+TEST(ShrinkingSink, SeveralSizesAreEachWhatTheirOwnSinkMakesOfTheRows) {
+  const std::vector<Size> sizes = {{25, 17}, {200, 134}, {50, 33}, {400, 268}, {200, 134}};
+  for (const bool convert : {false, true}) {
+    for (uint32_t channels : {1u, 3u, 4u}) {
+      SCOPED_TRACE(::testing::Message() << channels << " channels, convert " << convert);
+      // Whole rows, and rows of a JPEG decoded at 1/2 (each pixel stands for 2x2).
+      for (const auto& [full, block] :
+           {std::pair{Size{1801, 1203}, 1u}, std::pair{Size{1801, 1203}, 2u}}) {
+        const Size rows_size{(full.width + block - 1) / block, (full.height + block - 1) / block};
+        const Image rows = TestImage(rows_size, channels, channels + block);
+        const std::vector<Image> several = ShrinkToSeveral(rows, full, block, sizes, convert);
+        ASSERT_EQ(several.size(), sizes.size());
+        for (size_t i = 0; i < sizes.size(); ++i) {
+          EXPECT_EQ(several[i].size(), sizes[i]) << i;
+          EXPECT_EQ(several[i].pixels, ShrinkAlone(rows, full, block, sizes[i], convert).pixels)
+              << i;
+        }
+      }
+    }
+  }
+}
+
+TEST(ShrinkingSink, SeveralSizesOfRowsAtTheLargestOversampledSize) {
+  // libwebp asked for four times the largest thumbnail: that one is converted as the rows
+  // come, the smaller ones averaged first, each as its own sink would.
+  const Image rows = TestImage({800, 536}, 3, 9);
+  const std::vector<Size> sizes = {{200, 134}, {50, 34}};
+  const std::vector<Image> several = ShrinkToSeveral(rows, {4000, 2680}, 1, sizes, true);
+  ASSERT_EQ(several.size(), 2u);
+  EXPECT_EQ(Compare(several[0], ConvertThenShrink(rows, {200, 134})).max, 0);
+  EXPECT_EQ(several[1].pixels, ShrinkAlone(rows, {4000, 2680}, 1, {50, 34}, true).pixels);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "tests/support/support.h"
 #include "worker/decoders/decoder.h"
 #include "worker/decoders/jpeg_decoder.h"
+#include "worker/thumbnail_name.h"
 
 namespace thumbpipe {
 namespace {
@@ -411,6 +412,91 @@ TEST(JpegThumbnailTest, PartialBlocksAtTheEdgesKeepThePictureInPlace) {
   const double psnr = cv::PSNR(got, Reference(jpeg, {200, 150}));
   RecordProperty("psnr", std::to_string(psnr));
   EXPECT_GT(psnr, 40) << psnr;
+}
+
+}  // namespace
+}  // namespace thumbpipe
+
+namespace thumbpipe {
+namespace {
+
+class SeveralBoxesTest : public ::testing::Test {
+ protected:
+  static Thumbnail Make(const std::string& bytes, Size box, std::vector<Size> more_boxes = {}) {
+    ThumbnailRequest request;
+    request.box = box;
+    request.more_boxes = std::move(more_boxes);
+    request.max_pixels = kDefaultMaxPixels;
+    Thumbnail thumbnail;
+    MakeThumbnail({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, request,
+                  &thumbnail);
+    return thumbnail;
+  }
+};
+
+TEST_F(SeveralBoxesTest, EachBoxHasItsThumbnailUprightAndNamed) {
+  const std::string photo =
+      testing::ReadFile(testing::CorpusPath("exif-orientation/Portrait_6.jpg"));
+  const Thumbnail thumbnail = Make(photo, {200, 200}, {{64, 64}, {1000, 100}, {600, 600}});
+  ASSERT_EQ(thumbnail.outcome, Thumbnail::Outcome::kThumbnail) << thumbnail.reason;
+  EXPECT_EQ(thumbnail.image.size(), (Size{133, 200}));
+  ASSERT_EQ(thumbnail.more.size(), 3u);
+  EXPECT_EQ(thumbnail.more[0].image.size(), (Size{43, 64}));
+  EXPECT_EQ(thumbnail.more[1].image.size(), (Size{67, 100}));
+  EXPECT_EQ(thumbnail.more[2].image.size(), (Size{400, 600}));
+  for (const BoxThumbnail& more : thumbnail.more) {
+    EXPECT_EQ(more.name, ThumbnailName(more.image));
+    EXPECT_TRUE(more.png.empty());
+  }
+  // Upright: each looks like the one of the first box, shrunk.
+  const cv::Mat first(static_cast<int>(thumbnail.image.height),
+                      static_cast<int>(thumbnail.image.width), CV_8UC3,
+                      const_cast<uint8_t*>(thumbnail.image.pixels.data()));
+  const BoxThumbnail& large = thumbnail.more[2];
+  const cv::Mat big(static_cast<int>(large.image.height), static_cast<int>(large.image.width),
+                    CV_8UC3, const_cast<uint8_t*>(large.image.pixels.data()));
+  cv::Mat shrunk;
+  cv::resize(big, shrunk, first.size(), 0, 0, cv::INTER_AREA);
+  EXPECT_GT(cv::PSNR(shrunk, first), 30.0);
+}
+
+TEST_F(SeveralBoxesTest, TheLargestIsTheThumbnailOfItsBoxAlone) {
+  const std::string photo =
+      testing::ReadFile(testing::CorpusPath("exif-orientation/Landscape_1.jpg"));
+  const Thumbnail several = Make(photo, {100, 100}, {{400, 400}});
+  const Thumbnail alone = Make(photo, {400, 400});
+  ASSERT_EQ(several.more.size(), 1u);
+  EXPECT_EQ(several.more[0].image.pixels, alone.image.pixels);
+  EXPECT_EQ(several.more[0].name, alone.name);
+}
+
+TEST_F(SeveralBoxesTest, ASmallPngWithinEveryBoxIsItsOwnThumbnailInEach) {
+  testing::TempDir dir;
+  testing::WriteTestImage(dir / "small.png", 32, 32);
+  const std::string png = testing::ReadFile(dir / "small.png");
+  const Thumbnail within = Make(png, {64, 64}, {{32, 200}});  // 32x32
+  ASSERT_EQ(within.outcome, Thumbnail::Outcome::kThumbnail) << within.reason;
+  EXPECT_FALSE(within.png.empty());
+  ASSERT_EQ(within.more.size(), 1u);
+  EXPECT_EQ(within.more[0].png, within.png);
+  EXPECT_EQ(within.more[0].name, within.name);
+  // Larger than one box: decoded and shrunk for that box, not passed through for the other.
+  const Thumbnail larger = Make(png, {64, 64}, {{16, 16}});
+  ASSERT_EQ(larger.outcome, Thumbnail::Outcome::kThumbnail) << larger.reason;
+  EXPECT_EQ(larger.image.size(), (Size{32, 32}));
+  ASSERT_EQ(larger.more.size(), 1u);
+  EXPECT_EQ(larger.more[0].image.size(), (Size{16, 16}));
+  EXPECT_EQ(larger.name, within.name);
+}
+
+TEST_F(SeveralBoxesTest, FailuresAndNotImagesHaveNoThumbnails) {
+  const Thumbnail text = Make("just text\n", {64, 64}, {{128, 128}});
+  EXPECT_EQ(text.outcome, Thumbnail::Outcome::kNotImage);
+  EXPECT_TRUE(text.more.empty());
+  const std::string photo =
+      testing::ReadFile(testing::CorpusPath("exif-orientation/Landscape_1.jpg"));
+  const Thumbnail cut = Make(photo.substr(0, photo.size() / 2), {64, 64}, {{128, 128}});
+  EXPECT_EQ(cut.outcome, Thumbnail::Outcome::kFailed);
 }
 
 }  // namespace
