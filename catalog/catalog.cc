@@ -31,6 +31,11 @@ CREATE TABLE IF NOT EXISTS files (
 ) WITHOUT ROWID;
 )";
 
+constexpr const char* kTemporaryTables = R"(
+CREATE TEMP TABLE IF NOT EXISTS seen (path BLOB PRIMARY KEY NOT NULL) WITHOUT ROWID;
+CREATE TEMP TABLE IF NOT EXISTS candidates (name TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
+)";
+
 constexpr const char* kColumns =
     "path, size, mtime_ns, inode, device, found_ns, settings, outcome, thumbnail, reason";
 
@@ -42,6 +47,28 @@ std::string Text(sqlite3_stmt* statement, int column) {
   const auto* bytes = sqlite3_column_blob(statement, column);
   const int size = sqlite3_column_bytes(statement, column);
   return bytes == nullptr ? std::string() : std::string(static_cast<const char*>(bytes), size);
+}
+
+// Fills *entry from a row of kColumns; false for an outcome that is not one of ours (the
+// file is then done again).
+bool ReadEntry(sqlite3_stmt* row, CatalogEntry* entry) {
+  entry->path = Text(row, 0);
+  entry->stamp.size = FromStored(sqlite3_column_int64(row, 1));
+  entry->stamp.mtime_ns = sqlite3_column_int64(row, 2);
+  entry->stamp.inode = FromStored(sqlite3_column_int64(row, 3));
+  entry->stamp.device = FromStored(sqlite3_column_int64(row, 4));
+  entry->found_ns = sqlite3_column_int64(row, 5);
+  entry->settings = Text(row, 6);
+  const int outcome = sqlite3_column_int(row, 7);
+  if (outcome != static_cast<int>(ResultKind::kThumbnail) &&
+      outcome != static_cast<int>(ResultKind::kNotImage) &&
+      outcome != static_cast<int>(ResultKind::kFailed)) {
+    return false;
+  }
+  entry->outcome = static_cast<ResultKind>(outcome);
+  entry->thumbnail = Text(row, 8);
+  entry->reason = Text(row, 9);
+  return true;
 }
 
 bool IsDamage(int code) {
@@ -139,6 +166,13 @@ Status Catalog::OpenDatabase(Mode mode) {
                      &put_);
   }
   if (status.ok()) status = Prepare("DELETE FROM files WHERE path = ?1", &remove_);
+  // The writer's lists of one run (paths seen, thumbnails to prune) live in temporary tables,
+  // which SQLite keeps in a temporary file beyond a small cache: they may be as long as the
+  // tree, the sink's memory stays flat.
+  if (status.ok()) status = Execute("PRAGMA temp_store=FILE");
+  if (status.ok()) status = Execute(kTemporaryTables);
+  if (status.ok()) status = Prepare("INSERT OR IGNORE INTO temp.seen (path) VALUES (?1)", &see_);
+  if (status.ok()) status = Prepare("DELETE FROM temp.seen WHERE path = ?1", &unsee_);
   return status;
 }
 
@@ -146,6 +180,9 @@ Catalog::~Catalog() {
   if (in_transaction_) Execute("ROLLBACK");
   sqlite3_finalize(put_);
   sqlite3_finalize(remove_);
+  sqlite3_finalize(find_);
+  sqlite3_finalize(see_);
+  sqlite3_finalize(unsee_);
   sqlite3_close(db_);
 }
 
@@ -187,41 +224,104 @@ Status Catalog::ForEachUnder(const std::string& root,
   int step;
   while ((step = sqlite3_step(query.handle)) == SQLITE_ROW) {
     CatalogEntry entry;
-    entry.path = Text(query.handle, 0);
-    entry.stamp.size = FromStored(sqlite3_column_int64(query.handle, 1));
-    entry.stamp.mtime_ns = sqlite3_column_int64(query.handle, 2);
-    entry.stamp.inode = FromStored(sqlite3_column_int64(query.handle, 3));
-    entry.stamp.device = FromStored(sqlite3_column_int64(query.handle, 4));
-    entry.found_ns = sqlite3_column_int64(query.handle, 5);
-    entry.settings = Text(query.handle, 6);
-    const int outcome = sqlite3_column_int(query.handle, 7);
-    if (outcome != static_cast<int>(ResultKind::kThumbnail) &&
-        outcome != static_cast<int>(ResultKind::kNotImage) &&
-        outcome != static_cast<int>(ResultKind::kFailed)) {
-      continue;  // not one of ours: the file is done again
-    }
-    entry.outcome = static_cast<ResultKind>(outcome);
-    entry.thumbnail = Text(query.handle, 8);
-    entry.reason = Text(query.handle, 9);
-    fn(std::move(entry));
+    if (ReadEntry(query.handle, &entry)) fn(std::move(entry));
   }
   return step == SQLITE_DONE ? Status::OK() : Failure("cannot read");
 }
 
-Status Catalog::Thumbnails(std::unordered_set<std::string>* names) {
+Status Catalog::Find(const std::string& path, CatalogEntry* entry, bool* found) {
+  *found = false;
   if (db_ == nullptr) return Status::OK();
-  Statement query;
-  if (Status status =
-          Prepare("SELECT DISTINCT thumbnail FROM files WHERE thumbnail != ''", &query.handle);
+  if (find_ == nullptr) {
+    if (Status status =
+            Prepare(fmt::format("SELECT {} FROM files WHERE path = ?1", kColumns).c_str(), &find_);
+        !status.ok()) {
+      return status;
+    }
+  }
+  sqlite3_reset(find_);
+  sqlite3_bind_blob(find_, 1, path.data(), static_cast<int>(path.size()), SQLITE_STATIC);
+  const int step = sqlite3_step(find_);
+  if (step == SQLITE_ROW) *found = ReadEntry(find_, entry);
+  sqlite3_reset(find_);
+  return step == SQLITE_ROW || step == SQLITE_DONE ? Status::OK() : Failure("cannot read");
+}
+
+Status Catalog::MarkSeen(const std::string& path, bool seen) {
+  if (Status status = Begin(); !status.ok()) return status;
+  sqlite3_stmt* s = seen ? see_ : unsee_;
+  sqlite3_reset(s);
+  sqlite3_bind_blob(s, 1, path.data(), static_cast<int>(path.size()), SQLITE_STATIC);
+  const int step = sqlite3_step(s);
+  sqlite3_reset(s);
+  return step == SQLITE_DONE ? Status::OK() : Failure("cannot write");
+}
+
+Status Catalog::RemoveUnseenUnder(const std::string& root, size_t* removed) {
+  *removed = 0;
+  if (Status status = Begin(); !status.ok()) return status;
+  std::string low = root.ends_with('/') ? root : root + "/";
+  std::string high = low;
+  high.back() = '/' + 1;
+  Statement remove;
+  if (Status status = Prepare("DELETE FROM files WHERE path >= ?1 AND path < ?2 AND path NOT IN "
+                              "(SELECT path FROM temp.seen)",
+                              &remove.handle);
       !status.ok()) {
     return status;
   }
-  int step;
-  while ((step = sqlite3_step(query.handle)) == SQLITE_ROW) {
-    const std::string list = Text(query.handle, 0);
-    for (const std::string_view name : SplitThumbnails(list)) names->emplace(name);
+  sqlite3_bind_blob(remove.handle, 1, low.data(), static_cast<int>(low.size()), SQLITE_STATIC);
+  sqlite3_bind_blob(remove.handle, 2, high.data(), static_cast<int>(high.size()), SQLITE_STATIC);
+  if (sqlite3_step(remove.handle) != SQLITE_DONE) return Failure("cannot write");
+  *removed = static_cast<size_t>(sqlite3_changes(db_));
+  return Status::OK();
+}
+
+Status Catalog::ForEachUnreferred(const std::function<bool(std::string* name)>& next,
+                                  const std::function<void(const std::string& name)>& fn) {
+  if (db_ == nullptr) return Status::OK();
+  if (Status status = Begin(); !status.ok()) return status;
+  Status status = Execute("DELETE FROM temp.candidates");
+  Statement insert;
+  if (status.ok()) {
+    status = Prepare("INSERT OR IGNORE INTO temp.candidates (name) VALUES (?1)", &insert.handle);
   }
-  return step == SQLITE_DONE ? Status::OK() : Failure("cannot read");
+  std::string name;
+  while (status.ok() && next(&name)) {
+    sqlite3_reset(insert.handle);
+    sqlite3_bind_text(insert.handle, 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
+    if (sqlite3_step(insert.handle) != SQLITE_DONE) status = Failure("cannot write");
+  }
+  // An entry's thumbnail is one name, or with several boxes a list of them (common/boxes.h):
+  // the one-name entries go in one statement, each name of a list by itself.
+  if (status.ok()) {
+    status = Execute("DELETE FROM temp.candidates WHERE name IN (SELECT thumbnail FROM files)");
+  }
+  Statement lists, unrefer;
+  if (status.ok()) {
+    status =
+        Prepare("SELECT thumbnail FROM files WHERE instr(thumbnail, char(10)) > 0", &lists.handle);
+  }
+  if (status.ok()) status = Prepare("DELETE FROM temp.candidates WHERE name = ?1", &unrefer.handle);
+  int step = SQLITE_DONE;
+  while (status.ok() && (step = sqlite3_step(lists.handle)) == SQLITE_ROW) {
+    const std::string list = Text(lists.handle, 0);
+    for (const std::string_view entry : SplitThumbnails(list)) {
+      sqlite3_reset(unrefer.handle);
+      sqlite3_bind_text(unrefer.handle, 1, entry.data(), static_cast<int>(entry.size()),
+                        SQLITE_STATIC);
+      if (sqlite3_step(unrefer.handle) != SQLITE_DONE) status = Failure("cannot write");
+    }
+  }
+  if (status.ok() && step != SQLITE_DONE) status = Failure("cannot read");
+  Statement query;
+  if (status.ok()) {
+    status = Prepare("SELECT name FROM temp.candidates ORDER BY name", &query.handle);
+  }
+  if (!status.ok()) return status;
+  while ((step = sqlite3_step(query.handle)) == SQLITE_ROW) fn(Text(query.handle, 0));
+  if (step != SQLITE_DONE) return Failure("cannot read");
+  return Execute("DELETE FROM temp.candidates");
 }
 
 Status Catalog::Begin() {

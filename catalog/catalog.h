@@ -8,7 +8,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <unordered_set>
 
 #include "catalog/entry.h"
 #include "common/status.h"
@@ -39,9 +38,22 @@ class Catalog {
   // Calls `fn` for each entry whose path lies under the folder `root` (absolute), in path
   // order.
   Status ForEachUnder(const std::string& root, const std::function<void(CatalogEntry&&)>& fn);
-  // Every thumbnail that an entry refers to: its name, or with several boxes
-  // "<W>x<H>/<name>" (each entry of its list, common/boxes.h).
-  Status Thumbnails(std::unordered_set<std::string>* names);
+  // The entry of `path`, if there is one of ours (*found). One indexed look-up: the producer
+  // asks for each file it finds rather than holding the whole catalog in memory.
+  Status Find(const std::string& path, CatalogEntry* entry, bool* found);
+
+  // kWrite only. The rest of a run's lists live in SQLite's temporary tables (in a temporary
+  // file beyond a small cache), so that the writer's memory does not grow with the tree.
+  // Marks `path` as seen in this run (or no longer, with seen false).
+  Status MarkSeen(const std::string& path, bool seen = true);
+  // Removes the entries under the folder `root` of paths not marked seen; *removed says how
+  // many. Joins the transaction, as Put does.
+  Status RemoveUnseenUnder(const std::string& root, size_t* removed);
+  // Takes names from next() until it returns false, then calls fn for each (in byte order,
+  // once) that no entry refers to as its thumbnail: its name, or with several boxes any
+  // "<W>x<H>/<name>" of its list (common/boxes.h).
+  Status ForEachUnreferred(const std::function<bool(std::string* name)>& next,
+                           const std::function<void(const std::string& name)>& fn);
 
   // Put and Remove join one transaction, made durable by Commit (kWrite only).
   Status Put(const CatalogEntry& entry);
@@ -61,6 +73,9 @@ class Catalog {
   sqlite3* db_ = nullptr;
   sqlite3_stmt* put_ = nullptr;
   sqlite3_stmt* remove_ = nullptr;
+  sqlite3_stmt* find_ = nullptr;
+  sqlite3_stmt* see_ = nullptr;
+  sqlite3_stmt* unsee_ = nullptr;
   bool in_transaction_ = false;
 };
 

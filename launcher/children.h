@@ -17,7 +17,8 @@ struct Child {
   int index = -1;  // worker index
   pid_t pid = 0;
   bool running = false;
-  int wait_status = 0;  // from waitpid, once !running
+  int wait_status = 0;    // from waitpid, once !running
+  long peak_rss_kib = 0;  // its largest resident set (ru_maxrss), once !running
 };
 
 // The program of a role: "thumbpipe-producer", "thumbpipe-worker", "thumbpipe-sink".

@@ -6,9 +6,11 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <string_view>
 
 #include "common/atomic_file.h"
 #include "common/control_block.h"
@@ -190,6 +192,12 @@ int RunThumbpipe(const RunOptions& options) {
   if (const uint64_t not_done = supervisor.NotDone(); not_done != 0) {
     LogError("{} of the {} files found were not processed", not_done,
              control->block()->counters.found.load());
+  }
+  // A benchmark hook (scripts/bench/scale): each process's own peak, which no outside
+  // observer of the run can measure exactly.
+  if (const char* report = std::getenv("THUMBPIPE_REPORT_PEAK_MEMORY");
+      report != nullptr && std::string_view(report) == "1") {
+    LogLine(supervisor.PeakMemory());
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -15,19 +15,44 @@
 namespace thumbpipe {
 namespace {
 
-// ".<name>.<pid>.tmp" or ".<name>.<pid>.journal" -> pid, else 0.
-long LeftoverPid(const std::string& file, const std::string& manifest_name) {
+// ".run-<n>", the manifest's sorted runs (sink/manifest.h ManifestSpillPrefix).
+bool IsRunSuffix(std::string_view suffix) {
+  constexpr std::string_view kRun = ".run-";
+  if (!suffix.starts_with(kRun) || suffix.size() == kRun.size()) return false;
+  return suffix.substr(kRun.size()).find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// ".<name>.<pid>.tmp", ".<name>.<pid>.journal" or ".<name>.<pid>.run-<n>" -> pid, else 0.
+long LeftoverPid(const std::string& file, const std::string& manifest_name, bool* is_run) {
   const std::string start = "." + manifest_name + ".";
   if (!file.starts_with(start)) return 0;
   std::string_view rest = std::string_view(file).substr(start.size());
   long pid = 0;
   auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
   const std::string_view suffix(end, static_cast<size_t>(rest.data() + rest.size() - end));
-  if (ec != std::errc() || pid <= 0 || (suffix != ".tmp" && suffix != ".journal")) return 0;
+  *is_run = IsRunSuffix(suffix);
+  if (ec != std::errc() || pid <= 0 || (suffix != ".tmp" && suffix != ".journal" && !*is_run)) {
+    return 0;
+  }
   return pid;
 }
 
 }  // namespace
+
+int RemoveSpilledRuns(const std::string& manifest, long launcher_pid) {
+  int removed = 0;
+  std::error_code ec;
+  const std::filesystem::path path(manifest);
+  const std::string manifest_name = path.filename().string();
+  for (const auto& entry : std::filesystem::directory_iterator(path.parent_path(), ec)) {
+    bool is_run = false;
+    if (LeftoverPid(entry.path().filename().string(), manifest_name, &is_run) == launcher_pid &&
+        is_run && ::unlink(entry.path().c_str()) == 0) {
+      ++removed;
+    }
+  }
+  return removed;
+}
 
 bool ProcessIsGone(long pid) { return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
 
@@ -48,7 +73,8 @@ int RemoveStaleRuns(const std::string& manifest) {
   const std::string manifest_name = path.filename().string();
   for (const auto& entry : std::filesystem::directory_iterator(path.parent_path(), ec)) {
     const std::string name = entry.path().filename().string();
-    const long pid = LeftoverPid(name, manifest_name);
+    bool is_run = false;
+    const long pid = LeftoverPid(name, manifest_name, &is_run);
     if (pid != 0 && ProcessIsGone(pid) && ::unlink(entry.path().c_str()) == 0) {
       LogVerbose("removed '{}', left by a run whose launcher (pid {}) is gone",
                  EscapePath(entry.path().string()), pid);

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <cerrno>
@@ -14,6 +15,7 @@
 #include "common/log.h"
 #include "common/message.h"
 #include "common/role.h"
+#include "launcher/stale_runs.h"
 #include "launcher/stop_exit_status.h"
 #include "sink/manifest.h"
 
@@ -115,12 +117,14 @@ Status Supervisor::SendResult(const Result& result) {
 void Supervisor::Reap() {
   for (;;) {
     int wait_status = 0;
-    const pid_t pid = ::waitpid(-1, &wait_status, WNOHANG);
+    struct rusage usage {};
+    const pid_t pid = ::wait4(-1, &wait_status, WNOHANG, &usage);
     if (pid <= 0) return;
     for (Process& p : processes_) {
       if (p.pid == pid && p.running) {
         p.running = false;
         p.wait_status = wait_status;
+        p.peak_rss_kib = usage.ru_maxrss;
         OnExit(p);
         break;
       }
@@ -313,12 +317,24 @@ void Supervisor::RecoverManifest() {
       JournalPath(env_.options.manifest, env_.control->block()->launcher_pid);
   if (::access(journal.c_str(), F_OK) != 0) return;  // the sink never got to start it
   size_t lines = 0;
-  if (Status status = WriteManifestFromJournal(journal, env_.options.manifest, &lines);
+  if (Status status = WriteManifestFromJournal(
+          journal, env_.options.manifest,
+          ManifestSpillPrefix(env_.options.manifest, env_.control->block()->launcher_pid), &lines);
       !status.ok()) {
     LogError("cannot write the manifest from the journal: {}", status.message());
     return;
   }
   LogError("wrote the manifest of the {} thumbnails made before the run stopped", lines);
+}
+
+std::string Supervisor::PeakMemory() const {
+  struct rusage self {};
+  ::getrusage(RUSAGE_SELF, &self);
+  std::string text = fmt::format("peak resident memory (KiB): thumbpipe {}", self.ru_maxrss);
+  for (const Process& p : processes_) {
+    if (!p.running) text += fmt::format(", {} {}", ChildName(p), p.peak_rss_kib);
+  }
+  return text;
 }
 
 uint64_t Supervisor::NotDone() const {
@@ -371,7 +387,11 @@ int Supervisor::Run() {
     }
   }
   progress_.Finish();
-  if (!sink_done_) RecoverManifest();
+  if (!sink_done_) {
+    // A sink that died leaves the sorted runs of its manifest; the journal has every line.
+    RemoveSpilledRuns(env_.options.manifest, env_.control->block()->launcher_pid);
+    RecoverManifest();
+  }
   return exit_status_;
 }
 

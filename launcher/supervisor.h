@@ -50,6 +50,10 @@ class Supervisor {
   // Runs until every child has ended; returns the exit status of the run.
   int Run();
 
+  // After Run: the peak resident set of the launcher and of every child that ended, as
+  // "peak resident memory (KiB): thumbpipe 4100, thumbpipe-sink 9000, thumbpipe-worker[0] ...".
+  std::string PeakMemory() const;
+
   // How many found files were never reported (stopped runs, or lost with a worker).
   uint64_t NotDone() const;
 

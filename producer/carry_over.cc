@@ -10,23 +10,15 @@ namespace thumbpipe {
 
 Status CarryOver::Load(const RunOptions& options, int output_fd,
                        std::unique_ptr<CarryOver>* carry_over) {
-  std::unordered_map<std::string, CatalogEntry> entries;
-  if (!options.force) {
-    std::unique_ptr<Catalog> catalog;
-    Status status = Catalog::Open(options.catalog, Catalog::Mode::kRead, &catalog);
-    if (status.ok()) {
-      status = catalog->ForEachUnder(options.root, [&entries](CatalogEntry&& entry) {
-        std::string path = entry.path;
-        entries.emplace(std::move(path), std::move(entry));
-      });
-    }
-    if (!status.ok()) {
-      carry_over->reset(
-          new CarryOver({}, ThumbnailSettings(options), options.retry_failed, output_fd));
-      return status;
-    }
+  std::unique_ptr<Catalog> catalog;
+  Status status;
+  if (!options.force) status = Catalog::Open(options.catalog, Catalog::Mode::kRead, &catalog);
+  if (catalog == nullptr) {
+    carry_over->reset(new CarryOver(std::unordered_map<std::string, CatalogEntry>(),
+                                    ThumbnailSettings(options), options.retry_failed, output_fd));
+    return status;
   }
-  carry_over->reset(new CarryOver(std::move(entries), ThumbnailSettings(options),
+  carry_over->reset(new CarryOver(std::move(catalog), ThumbnailSettings(options),
                                   options.retry_failed, output_fd));
   return Status::OK();
 }
@@ -38,6 +30,24 @@ CarryOver::CarryOver(std::unordered_map<std::string, CatalogEntry> entries, std:
       retry_failed_(retry_failed),
       output_fd_(output_fd) {}
 
+CarryOver::CarryOver(std::unique_ptr<Catalog> catalog, std::string settings, bool retry_failed,
+                     int output_fd)
+    : catalog_(std::move(catalog)),
+      settings_(std::move(settings)),
+      retry_failed_(retry_failed),
+      output_fd_(output_fd) {}
+
+bool CarryOver::Find(const std::string& path, CatalogEntry* entry) const {
+  if (catalog_ == nullptr) {
+    const auto found = entries_.find(path);
+    if (found == entries_.end()) return false;
+    *entry = found->second;
+    return true;
+  }
+  bool found = false;
+  return catalog_->Find(path, entry, &found).ok() && found;
+}
+
 bool CarryOver::ThumbnailExists(const std::string& name) const {
   struct stat st;
   return ::fstatat(output_fd_, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -45,9 +55,8 @@ bool CarryOver::ThumbnailExists(const std::string& name) const {
 }
 
 bool CarryOver::Carry(const std::string& path, const FileStamp& stamp, Result* result) const {
-  const auto found = entries_.find(path);
-  if (found == entries_.end()) return false;
-  const CatalogEntry& entry = found->second;
+  CatalogEntry entry;
+  if (!Find(path, &entry)) return false;
   if (!IsReusable(entry, stamp, settings_)) return false;
   switch (entry.outcome) {
     case ResultKind::kThumbnail:

@@ -86,6 +86,9 @@ Status Producer::Run(const std::string& root) {
 bool Producer::WalkAndSend(const std::string& folder, std::set<std::string>* seen) {
   WalkCallbacks callbacks;
   callbacks.file = [this, seen](const std::string& path, const struct stat& st) {
+    // The run's own files that come and go beside the manifest (its sorted runs, say) when
+    // the manifest lies inside the tree.
+    if (IsOwnOutput(path)) return true;
     if (!env_.shard.Takes(RelativeToRoot(path, root_))) return !env_.stop_requested();
     if (seen != nullptr) seen->insert(path);
     return watching_ ? SendWhenSettled(path, st) : SendFile(path, st);

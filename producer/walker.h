@@ -72,6 +72,8 @@ struct WalkExclusions {
 };
 
 // Walks `root` (absolute, a folder; it may be reached through symlinks) in name order.
+// Memory: the sorted names of one folder at a time, and the open folders above it: it grows
+// with the largest folder and the depth, not with the size of the tree.
 // Symlinks below it are followed to files as `symlinks` says:
 //   kAll     every one
 //   kInside  only those whose target, every symlink resolved, is a regular file inside the

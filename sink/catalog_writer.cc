@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <functional>
+#include <map>
 #include <vector>
 
 #include "common/boxes.h"
@@ -48,9 +50,18 @@ void CatalogWriter::Record(const Result& result) {
       result.kind != ResultKind::kFailed) {
     return;
   }
-  seen_.insert(result.path);
-  if ((result.flags & (kResultUnchanged | kResultTransient)) != 0) return;
-  if (result.stamp.inode == 0) return;  // never stamped (a path too long): nothing to match
+  if (Status status = catalog_->MarkSeen(result.path); !status.ok()) Warn(status);
+  if ((result.flags & kResultUnchanged) != 0) return;
+  const bool uncatalogued = (result.flags & kResultTransient) != 0 ||
+                            result.stamp.inode == 0;  // never stamped: nothing to match
+  if (uncatalogued) {
+    if (result.kind == ResultKind::kThumbnail) {
+      for (const std::string_view name : SplitThumbnails(result.thumbnail)) {
+        uncatalogued_.emplace(name);
+      }
+    }
+    return;
+  }
   CatalogEntry entry;
   entry.path = result.path;
   entry.stamp = result.stamp;
@@ -63,8 +74,9 @@ void CatalogWriter::Record(const Result& result) {
 }
 
 void CatalogWriter::Forget(const std::string& path) {
-  seen_.erase(path);
-  if (Status status = catalog_->Remove(path); !status.ok()) Warn(status);
+  Status status = catalog_->MarkSeen(path, false);
+  if (status.ok()) status = catalog_->Remove(path);
+  if (!status.ok()) Warn(status);
 }
 
 void CatalogWriter::Commit() {
@@ -72,95 +84,99 @@ void CatalogWriter::Commit() {
 }
 
 size_t CatalogWriter::DropUnseen() {
-  std::vector<std::string> gone;
-  Status status = catalog_->ForEachUnder(root_, [&](CatalogEntry&& entry) {
-    if (seen_.count(entry.path) == 0) gone.push_back(std::move(entry.path));
-  });
-  if (!status.ok()) {
+  size_t removed = 0;
+  if (Status status = catalog_->RemoveUnseenUnder(root_, &removed); !status.ok()) {
     Warn(status);
     return 0;
   }
-  for (const std::string& path : gone) {
-    if (status = catalog_->Remove(path); !status.ok()) {
-      Warn(status);
-      return 0;
-    }
-  }
   Commit();
-  return gone.size();
+  return removed;
 }
 
-namespace {
-
-// Removes from the folder `fd` (its path `path`, for messages; `prefix` what names in `in_use`
-// start with there: "" or "<W>x<H>/") the thumbnails not in `referred` nor `in_use`, and
-// returns its box folders in *box_folders (at the top only: `box_folders` null elsewhere).
-// Takes `fd` over.
-Status PruneFolder(int fd, const std::string& path, const std::string& prefix,
-                   const std::unordered_set<std::string>& referred,
-                   const std::unordered_set<std::string>& in_use,
-                   std::vector<std::string>* box_folders, size_t* removed) {
-  DIR* dir = ::fdopendir(fd);
-  if (dir == nullptr) {
-    const int err = errno;
-    ::close(fd);
-    return Status::FromErrno(err, "cannot read the output folder '{}'", EscapePath(path));
-  }
-  std::vector<std::string> unused;
-  while (const dirent* d = ::readdir(dir)) {
-    const std::string_view name = d->d_name;
-    if (IsThumbnailName(name)) {
-      const std::string entry = prefix + std::string(name);
-      if (referred.count(entry) == 0 && in_use.count(entry) == 0) unused.emplace_back(name);
-    } else if (box_folders != nullptr && IsBoxFolderName(name)) {
-      box_folders->emplace_back(name);
-    }
-  }
-  Status status;
-  for (const std::string& name : unused) {
-    if (::unlinkat(::dirfd(dir), name.c_str(), 0) == 0) {
-      ++*removed;
-    } else if (errno != ENOENT && status.ok()) {
-      status = Status::FromErrno(errno, "cannot remove '{}/{}'", EscapePath(path), name);
-    }
-  }
-  ::closedir(dir);
-  return status;
-}
-
-}  // namespace
-
-Status CatalogWriter::Prune(const std::string& output_dir,
-                            const std::unordered_set<std::string>& in_use, size_t* removed) {
+Status CatalogWriter::Prune(const std::string& output_dir, size_t* removed) {
   *removed = 0;
-  std::unordered_set<std::string> referred;
-  if (Status status = catalog_->Thumbnails(&referred); !status.ok()) return status;
+  if (warned_) {
+    return Status::Error(
+        "skipped: the catalog could not be written in this run, so it may not know every "
+        "thumbnail in use");
+  }
   const int fd = ::open(output_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     return Status::FromErrno(errno, "cannot open the output folder '{}' to prune it",
                              EscapePath(output_dir));
   }
-  const int top = ::dup(fd);
+  // The folder's thumbnails, then those of its box folders (of this run or of runs before with
+  // other boxes), go through the catalog's temporary table, not memory: the folders may hold
+  // as many as the tree has images. A box folder's names go as "<W>x<H>/<name>".
   std::vector<std::string> box_folders;
-  Status status = PruneFolder(fd, output_dir, "", referred, in_use, &box_folders, removed);
-  // The folders of boxes, of this run or of runs before with other boxes.
-  for (const std::string& folder : box_folders) {
-    const int sub =
-        top < 0 ? -1
-                : ::openat(top, folder.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (sub < 0) {
-      if (status.ok()) {
-        status = Status::FromErrno(errno, "cannot open the output folder '{}/{}' to prune it",
-                                   EscapePath(output_dir), folder);
+  std::map<std::string, int, std::less<>> folder_fds;  // "" or "<W>x<H>" -> its descriptor
+  folder_fds[""] = fd;
+  Status opened;
+  DIR* dir = nullptr;
+  std::string prefix;  // what the names of the folder being read start with
+  bool started = false;
+  size_t next_folder = 0;
+  auto next = [&](std::string* name) {
+    while (true) {
+      if (dir != nullptr) {
+        while (const dirent* d = ::readdir(dir)) {
+          const std::string_view entry = d->d_name;
+          if (IsThumbnailName(entry)) {
+            *name = prefix + std::string(entry);
+            return true;
+          }
+          if (prefix.empty() && IsBoxFolderName(entry)) box_folders.emplace_back(entry);
+        }
+        ::closedir(dir);
+        dir = nullptr;
       }
-      continue;
+      int folder_fd = fd;
+      if (!started) {
+        started = true;
+      } else {
+        if (next_folder >= box_folders.size()) return false;
+        const std::string& folder = box_folders[next_folder++];
+        folder_fd = ::openat(fd, folder.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (folder_fd < 0) {
+          if (opened.ok()) {
+            opened = Status::FromErrno(errno, "cannot open the output folder '{}/{}' to prune it",
+                                       EscapePath(output_dir), folder);
+          }
+          continue;
+        }
+        folder_fds[folder] = folder_fd;
+        prefix = folder + "/";
+      }
+      const int dup = ::dup(folder_fd);
+      dir = dup < 0 ? nullptr : ::fdopendir(dup);
+      if (dir == nullptr) {
+        if (opened.ok()) {
+          opened = Status::FromErrno(errno, "cannot read the output folder '{}/{}'",
+                                     EscapePath(output_dir), prefix);
+        }
+        if (dup >= 0) ::close(dup);
+      }
     }
-    Status folder_status = PruneFolder(sub, output_dir + "/" + folder, folder + "/", referred,
-                                       in_use, nullptr, removed);
-    if (status.ok()) status = folder_status;
-  }
-  if (top >= 0) ::close(top);
-  return status;
+  };
+  Status unlinked;
+  Status status = catalog_->ForEachUnreferred(next, [&](const std::string& name) {
+    if (uncatalogued_.count(name) != 0) return;
+    const size_t slash = name.find('/');
+    const std::string folder = slash == std::string::npos ? "" : name.substr(0, slash);
+    const std::string file = slash == std::string::npos ? name : name.substr(slash + 1);
+    const auto it = folder_fds.find(folder);
+    if (it == folder_fds.end()) return;
+    if (::unlinkat(it->second, file.c_str(), 0) == 0) {
+      ++*removed;
+    } else if (errno != ENOENT && unlinked.ok()) {
+      unlinked = Status::FromErrno(errno, "cannot remove '{}/{}'", EscapePath(output_dir), name);
+    }
+  });
+  if (dir != nullptr) ::closedir(dir);
+  for (const auto& [folder, folder_fd] : folder_fds) ::close(folder_fd);
+  Commit();
+  if (!status.ok()) return status;
+  return unlinked.ok() ? opened : unlinked;
 }
 
 }  // namespace thumbpipe

@@ -23,7 +23,8 @@ class CatalogWriter {
   const std::string& note() const { return catalog_->set_aside_note(); }
 
   // Remembers a result: a new outcome is put in the catalog (outcomes carried over are there
-  // already; transient failures are not remembered); every path is marked as seen.
+  // already; transient failures are not remembered); every path is marked as seen (in a
+  // temporary table of the catalog: memory does not grow with the tree).
   void Record(const Result& result);
   // The file at `path` is gone.
   void Forget(const std::string& path);
@@ -38,10 +39,11 @@ class CatalogWriter {
   // Removes from `output_dir` and its box folders ("<W>x<H>", common/boxes.h: of this run's
   // boxes or any run's before) every thumbnail (IsThumbnailName, of any output format: a run
   // that changed --format leaves the other format's files unreferred) that no entry of the
-  // catalog refers to, nor any name in `in_use` ("<name>" at the top, "<W>x<H>/<name>" in a
-  // box folder). Returns how many, or an error.
-  Status Prune(const std::string& output_dir, const std::unordered_set<std::string>& in_use,
-               size_t* removed);
+  // catalog refers to ("<name>" at the top, "<W>x<H>/<name>" in a box folder), nor any
+  // thumbnail of this run that the catalog does not hold (see uncatalogued_). Returns how many, or
+  // an error; does nothing when a write to the catalog failed in this run (it may then miss
+  // thumbnails that the manifest lists).
+  Status Prune(const std::string& output_dir, size_t* removed);
 
  private:
   CatalogWriter(std::unique_ptr<Catalog> catalog, std::string root, std::string settings)
@@ -51,7 +53,9 @@ class CatalogWriter {
   std::unique_ptr<Catalog> catalog_;
   std::string root_;
   std::string settings_;
-  std::unordered_set<std::string> seen_;
+  // Thumbnails of this run whose files the catalog does not remember (transient results,
+  // files that could not be stamped): rare, not one per file. Each entry of a list apart.
+  std::unordered_set<std::string> uncatalogued_;
   bool warned_ = false;
 };
 

@@ -2,10 +2,14 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
+
+#include <fmt/format.h>
 
 #include "common/atomic_file.h"
 #include "common/boxes.h"
@@ -33,39 +37,51 @@ std::string_view FolderOf(std::string_view entry) {
 
 }  // namespace
 
-std::string_view Manifest::Add(std::string_view thumbnail, std::string_view source_path) {
-  std::string entry;
-  entry.reserve(2 * source_path.size() + thumbnail.size() + 4);
-  entry.append(source_path);
-  entry.push_back('\0');
-  AppendManifestLine(thumbnail, source_path, &entry);
-  text_bytes_ += entry.size() - source_path.size() - 1;
-  Remove(source_path);
-  return LineOf(*entries_.insert(std::move(entry)).first);
+Manifest::Manifest(std::string spill_prefix, size_t memory_bytes)
+    : entries_(std::move(spill_prefix), memory_bytes) {}
+
+void Manifest::Put(std::string_view source_path, std::string_view entry) {
+  entries_.Put(source_path, entry);
 }
 
-bool Manifest::Remove(std::string_view source_path) {
-  // The path alone compares as an entry: PathOf stops at the end of the string.
-  const auto it = entries_.find(source_path);
-  if (it == entries_.end()) return false;
-  text_bytes_ -= LineOf(*it).size();
-  entries_.erase(it);
-  return true;
+std::string Manifest::Add(std::string_view thumbnail, std::string_view source_path) {
+  std::string line = ManifestLine(thumbnail, source_path);
+  entries_.Put(source_path, line);
+  return line;
 }
 
-std::string Manifest::Render() const {
-  std::string text;
-  text.reserve(text_bytes_);
-  for (const std::string& entry : entries_) text.append(LineOf(entry));
-  return text;
-}
+void Manifest::Remove(std::string_view source_path) { entries_.Remove(source_path); }
 
-Status Manifest::WriteTo(const std::string& path) const {
+Status Manifest::WriteTo(const std::string& path, bool keep, size_t* entries) {
   std::unique_ptr<AtomicFileWriter> writer;
   Status status = AtomicFileWriter::Create(path, &writer);
-  if (status.ok()) status = writer->Append(Render());
+  if (!status.ok()) return status;
+  size_t count = 0;
+  status = entries_.ForEach(
+      [&writer, &count](std::string_view, std::string_view entry) {
+        ++count;
+        return writer->Append(entry);
+      },
+      keep);
   if (status.ok()) status = writer->Commit();
+  if (status.ok() && entries != nullptr) *entries = count;
   return status;
+}
+
+std::string ManifestSpillPrefix(const std::string& manifest, int launcher_pid) {
+  const std::filesystem::path path(manifest);
+  return (path.parent_path() / fmt::format(".{}.{}.run", path.filename().string(), launcher_pid))
+      .string();
+}
+
+size_t ManifestMemoryBytes() {
+  const char* text = std::getenv("THUMBPIPE_MANIFEST_MEMORY");
+  size_t bytes = 0;
+  if (text == nullptr) return kDefaultManifestMemoryBytes;
+  const std::string_view view(text);
+  const auto [end, ec] = std::from_chars(view.data(), view.data() + view.size(), bytes);
+  if (ec != std::errc() || end != view.data() + view.size()) return kDefaultManifestMemoryBytes;
+  return bytes;
 }
 
 std::string ManifestLine(std::string_view thumbnail, std::string_view source_path) {
@@ -75,11 +91,11 @@ std::string ManifestLine(std::string_view thumbnail, std::string_view source_pat
 }
 
 Status WriteManifestFromJournal(const std::string& journal, const std::string& manifest,
-                                size_t* lines) {
+                                const std::string& spill_prefix, size_t* lines) {
   *lines = 0;
   std::ifstream in(journal, std::ios::binary);
   if (!in) return Status::FromErrno(errno, "cannot read the journal '{}'", EscapePath(journal));
-  Manifest result;
+  Manifest result(spill_prefix, ManifestMemoryBytes());
   std::string line, thumbnail, source;
   // A source's block of lines (several boxes) comes together; a line of the source before
   // for a box folder the block does not have yet continues it, anything else starts over.
@@ -102,8 +118,9 @@ Status WriteManifestFromJournal(const std::string& journal, const std::string& m
     }
     result.Add(block, source);
   }
-  *lines = result.size();
-  if (Status status = result.WriteTo(manifest); !status.ok()) return status;
+  if (Status status = result.WriteTo(manifest, /*keep=*/false, lines); !status.ok()) {
+    return status;
+  }
   ::unlink(journal.c_str());
   return Status::OK();
 }

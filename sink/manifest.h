@@ -4,56 +4,60 @@
 // the manifest, a block of lines. Written by the sink.
 #pragma once
 
-#include <algorithm>
-#include <set>
 #include <string>
 #include <string_view>
 
 #include "common/status.h"
+#include "sink/sorted_spill.h"
 
 namespace thumbpipe {
 
+// The default of Manifest's memory: the entries kept in memory before a sorted run of them is
+// spilled next to the manifest (sink/sorted_spill.h). A few MB cost little beside the
+// workers, and make runs of tens of thousands of lines.
+inline constexpr size_t kDefaultManifestMemoryBytes = size_t{8} << 20;
+
+// Holds the manifest's entries while a run collects them, sorted by source path, with at most
+// `memory_bytes` of them in memory: the rest waits in sorted runs in files named
+// "<spill_prefix>-<n>" (ManifestSpillPrefix), removed as they are merged and when the
+// Manifest is destroyed. Memory therefore stays flat with the size of the tree.
+//
+// An entry is the text listed for one source path: one line or a block of several (all of
+// them end with a newline), kept as given; entries are written in byte order of their
+// source paths.
 class Manifest {
  public:
-  // Adds a thumbnail (or a list of them, common/boxes.h), or replaces what is listed for
-  // `source_path`, and returns its lines (each with its newline), valid until the next change.
-  std::string_view Add(std::string_view thumbnail, std::string_view source_path);
-  // Takes `source_path` off the list; false if it was not on it.
-  bool Remove(std::string_view source_path);
-  size_t size() const { return entries_.size(); }
-  // Calls fn(thumbnail name) for every line (with several boxes, "<W>x<H>/<name>").
-  template <typename Fn>
-  void ForEachThumbnail(Fn fn) const {
-    for (const std::string& entry : entries_) {
-      std::string_view lines = LineOf(entry);
-      while (!lines.empty()) {
-        fn(lines.substr(0, lines.find(": ")));
-        lines.remove_prefix(std::min(lines.size(), lines.find('\n') + 1));
-      }
-    }
-  }
+  explicit Manifest(std::string spill_prefix, size_t memory_bytes = kDefaultManifestMemoryBytes);
 
-  // The whole text, sorted by source path.
-  std::string Render() const;
-  // Writes Render() to `path` atomically (temporary file, fsync, rename).
-  Status WriteTo(const std::string& path) const;
+  // Lists `entry` for `source_path`, replacing what was listed for it before.
+  void Put(std::string_view source_path, std::string_view entry);
+  // Lists the thumbnail's line for `source_path` (ManifestLine; a block of lines for a list of
+  // them, common/boxes.h) and returns it.
+  std::string Add(std::string_view thumbnail, std::string_view source_path);
+  // Takes `source_path` off the list, if it is there.
+  void Remove(std::string_view source_path);
+
+  // Writes the entries, sorted by source path, to `path` atomically (temporary file, fsync,
+  // rename) and sets *entries (when given) to how many there are. With `keep`, they stay for
+  // the next WriteTo (watch mode rewrites the manifest as the tree changes); without, the
+  // Manifest is empty afterwards. On failure nothing is lost when `keep`.
+  Status WriteTo(const std::string& path, bool keep = false, size_t* entries = nullptr);
+
+  // Whether entries were spilled to run files at some point (for tests).
+  size_t runs() const { return entries_.runs(); }
 
  private:
-  // "<source path>\0<lines>": one allocation per source, ordered by source path, each line
-  // escaped once.
-  static std::string_view PathOf(std::string_view entry) {
-    return entry.substr(0, entry.find('\0'));
-  }
-  static std::string_view LineOf(std::string_view entry) {
-    return entry.substr(entry.find('\0') + 1);
-  }
-  struct ByPath {
-    using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const { return PathOf(a) < PathOf(b); }
-  };
-  std::set<std::string, ByPath> entries_;
-  size_t text_bytes_ = 0;  // of all the lines
+  SortedSpill entries_;  // source path -> entry
 };
+
+// Where the manifest's sorted runs go: "<manifest folder>/.<manifest name>.<pid>.run", so that
+// RemoveStaleRuns finds those of a run whose launcher died.
+std::string ManifestSpillPrefix(const std::string& manifest, int launcher_pid);
+
+// How much of the manifest the sink keeps in memory: THUMBPIPE_MANIFEST_MEMORY (bytes; a hook
+// for tests, which force a tiny value so that many runs spill) if set and a number, else
+// kDefaultManifestMemoryBytes.
+size_t ManifestMemoryBytes();
 
 // Parses one manifest line (without its newline) back into its parts.
 bool ParseManifestLine(std::string_view line, std::string* thumbnail, std::string* source_path);
@@ -62,9 +66,10 @@ bool ParseManifestLine(std::string_view line, std::string* thumbnail, std::strin
 std::string ManifestLine(std::string_view thumbnail, std::string_view source_path);
 
 // Makes the manifest from a journal of manifest lines (in any order, but a source's block of
-// lines together; a last line cut short is dropped) and removes the journal. *lines is set to
-// the number of sources listed.
+// lines together; of several entries for one source path the last stands; a last line cut
+// short is dropped) and removes the journal. Sorts as Manifest does, spilling runs to
+// "<spill_prefix>-<n>". *lines is set to the number of sources listed.
 Status WriteManifestFromJournal(const std::string& journal, const std::string& manifest,
-                                size_t* lines);
+                                const std::string& spill_prefix, size_t* lines);
 
 }  // namespace thumbpipe

@@ -73,7 +73,10 @@ Status Sink::Run() {
 }
 
 Status Sink::WriteManifest() {
-  if (Status status = manifest_.WriteTo(env_.manifest_path); !status.ok()) return status;
+  // Watch mode rewrites it as the tree changes: the entries stay for the next time.
+  if (Status status = manifest_.WriteTo(env_.manifest_path, env_.watch); !status.ok()) {
+    return status;
+  }
   manifest_changed_ = false;
   manifest_written_ns_ = MonotonicNanos();
   return Status::OK();
@@ -155,10 +158,8 @@ void Sink::EndFirstPass() {
       LogVerbose("{} files are gone since the last run; their entries are dropped", dropped);
     }
     if (!env_.prune_output_dir.empty()) {
-      std::unordered_set<std::string> in_use;
-      manifest_.ForEachThumbnail([&in_use](std::string_view name) { in_use.emplace(name); });
       size_t removed = 0;
-      Status status = env_.catalog->Prune(env_.prune_output_dir, in_use, &removed);
+      Status status = env_.catalog->Prune(env_.prune_output_dir, &removed);
       if (!status.ok()) LogWarning("--prune: {}", status.message());
       LogInfo("pruned {} thumbnails no file refers to any more", removed);
     }
@@ -238,8 +239,12 @@ void Sink::Record(const Result& result) {
     case ResultKind::kEnd:
       return;
   }
-  // Watch mode: a file that had a thumbnail has none now (gone, or no longer an image).
-  if (env_.watch && manifest_.Remove(result.path)) manifest_changed_ = true;
+  // Watch mode: a file that may have had a thumbnail has none now (gone, or no longer an
+  // image). Whether it had one is only known when the manifest is next written.
+  if (env_.watch) {
+    manifest_.Remove(result.path);
+    manifest_changed_ = true;
+  }
 }
 
 }  // namespace thumbpipe

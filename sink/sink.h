@@ -23,6 +23,10 @@ struct SinkEnv {
   RunCounters* counters = nullptr;
   int workers = 1;
   std::string manifest_path;
+  // Where the manifest's sorted runs are spilled (ManifestSpillPrefix) once more than
+  // manifest_memory bytes of it wait in memory.
+  std::string manifest_spill_prefix;
+  size_t manifest_memory = kDefaultManifestMemoryBytes;
   // Thumbnails are listed here as they arrive: each time the result queue is found empty,
   // the lines since the last time are written at once.
   std::string journal_path;
@@ -46,7 +50,8 @@ struct SinkEnv {
 
 class Sink {
  public:
-  explicit Sink(SinkEnv env) : env_(std::move(env)) {}
+  explicit Sink(SinkEnv env)
+      : env_(std::move(env)), manifest_(env_.manifest_spill_prefix, env_.manifest_memory) {}
 
   // Returns OK once every worker's end-of-work has arrived and the manifest is written.
   // End-of-work counts once per worker index, and a result counts once per (worker, item):
@@ -84,7 +89,11 @@ class Sink {
   bool first_pass_ended_ = false;
   bool manifest_changed_ = false;  // since it was last written (watch mode)
   int64_t manifest_written_ns_ = 0;
-  std::unordered_map<std::string, int64_t> latest_found_ns_;  // watch mode: path -> newest
+  // Watch mode only: for each path, when the newest work on it was sent (IsStale). It grows
+  // with the files of the tree, about 60 bytes and the path's length each; the rest of the
+  // sink's memory does not (the manifest spills, the catalog writer keeps its lists in
+  // SQLite).
+  std::unordered_map<std::string, int64_t> latest_found_ns_;
 };
 
 }  // namespace thumbpipe

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   env.workers = context.options.workers;
   env.manifest_path = context.options.manifest;
   env.journal_path = JournalPath(context.options.manifest, context.launcher_pid);
+  env.manifest_spill_prefix = ManifestSpillPrefix(context.options.manifest, context.launcher_pid);
+  env.manifest_memory = ManifestMemoryBytes();
   env.give_up = [&context] { return LauncherGoneReason(context); };
   RunStats stats;
   if (!context.options.stats_json.empty()) env.stats = &stats;

@@ -97,9 +97,107 @@ TEST_F(CatalogTest, PutReplacesRemoveForgets) {
   const std::vector<CatalogEntry> back = Under(writer.get(), "/p");
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].outcome, ResultKind::kNotImage);
-  std::unordered_set<std::string> names;
-  ASSERT_TRUE(writer->Thumbnails(&names).ok());
-  EXPECT_THAT(names, ::testing::IsEmpty());
+  // a.jpg's thumbnail was replaced: its name is no longer referred to.
+  const std::vector<std::string> candidates = {Entry("/p/a.jpg").thumbnail, "other.png"};
+  size_t next = 0;
+  std::vector<std::string> unreferred;
+  ASSERT_TRUE(writer
+                  ->ForEachUnreferred(
+                      [&](std::string* name) {
+                        if (next == candidates.size()) return false;
+                        *name = candidates[next++];
+                        return true;
+                      },
+                      [&](const std::string& name) { unreferred.push_back(name); })
+                  .ok());
+  std::vector<std::string> expected = candidates;
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(unreferred, expected);
+}
+
+TEST_F(CatalogTest, FindLooksUpOnePath) {
+  auto writer = Open(Catalog::Mode::kWrite);
+  ASSERT_TRUE(writer->Put(Entry("/p/a.jpg")).ok());
+  ASSERT_TRUE(writer->Commit().ok());
+  auto reader = Open(Catalog::Mode::kRead);
+  CatalogEntry entry;
+  bool found = false;
+  ASSERT_TRUE(reader->Find("/p/a.jpg", &entry, &found).ok());
+  ASSERT_TRUE(found);
+  EXPECT_EQ(entry.path, "/p/a.jpg");
+  EXPECT_EQ(entry.thumbnail, Entry("/p/a.jpg").thumbnail);
+  ASSERT_TRUE(reader->Find("/p/b.jpg", &entry, &found).ok());
+  EXPECT_FALSE(found);
+}
+
+TEST_F(CatalogTest, UnreferredThumbnailsAreThoseNoEntryNames) {
+  auto writer = Open(Catalog::Mode::kWrite);
+  CatalogEntry a = Entry("/p/a.jpg");
+  a.thumbnail = "aaa.png";
+  ASSERT_TRUE(writer->Put(a).ok());
+  ASSERT_TRUE(writer->Commit().ok());
+  const std::vector<std::string> candidates = {"zzz.png", "aaa.png", "bbb.png", "zzz.png"};
+  size_t next = 0;
+  std::vector<std::string> unreferred;
+  ASSERT_TRUE(writer
+                  ->ForEachUnreferred(
+                      [&](std::string* name) {
+                        if (next == candidates.size()) return false;
+                        *name = candidates[next++];
+                        return true;
+                      },
+                      [&](const std::string& name) { unreferred.push_back(name); })
+                  .ok());
+  EXPECT_EQ(unreferred, (std::vector<std::string>{"bbb.png", "zzz.png"}));
+}
+
+// With several boxes an entry names a list of thumbnails, one in each box folder: every one of
+// them is referred to, and nothing else in those folders.
+TEST_F(CatalogTest, EveryThumbnailOfAnEntrysListIsReferredTo) {
+  auto writer = Open(Catalog::Mode::kWrite);
+  CatalogEntry a = Entry("/p/a.jpg");
+  a.thumbnail = "1x1/aaa.png\n2x2/bbb.png\n3x3/ccc.png";
+  CatalogEntry b = Entry("/p/b.jpg");
+  b.thumbnail = "ddd.png";
+  ASSERT_TRUE(writer->Put(a).ok());
+  ASSERT_TRUE(writer->Put(b).ok());
+  ASSERT_TRUE(writer->Commit().ok());
+  const std::vector<std::string> candidates = {
+      "1x1/aaa.png", "2x2/bbb.png", "3x3/ccc.png", "ddd.png",     "aaa.png",
+      "2x2/aaa.png", "1x1/ddd.png", "4x4/ccc.png", "3x3/ccc.png", "2x2/bbb.png\n3x3/ccc.png"};
+  size_t next = 0;
+  std::vector<std::string> unreferred;
+  ASSERT_TRUE(writer
+                  ->ForEachUnreferred(
+                      [&](std::string* name) {
+                        if (next == candidates.size()) return false;
+                        *name = candidates[next++];
+                        return true;
+                      },
+                      [&](const std::string& name) { unreferred.push_back(name); })
+                  .ok());
+  EXPECT_EQ(unreferred,
+            (std::vector<std::string>{"1x1/ddd.png", "2x2/aaa.png", "2x2/bbb.png\n3x3/ccc.png",
+                                      "4x4/ccc.png", "aaa.png"}));
+}
+
+TEST_F(CatalogTest, EntriesNotSeenInThisRunAreRemoved) {
+  auto writer = Open(Catalog::Mode::kWrite);
+  for (const char* path : {"/p/a.jpg", "/p/b.jpg", "/p/c.jpg", "/q/d.jpg"}) {
+    ASSERT_TRUE(writer->Put(Entry(path)).ok());
+  }
+  ASSERT_TRUE(writer->Commit().ok());
+  ASSERT_TRUE(writer->MarkSeen("/p/a.jpg").ok());
+  ASSERT_TRUE(writer->MarkSeen("/p/c.jpg").ok());
+  ASSERT_TRUE(writer->MarkSeen("/p/c.jpg", false).ok());
+  size_t removed = 0;
+  ASSERT_TRUE(writer->RemoveUnseenUnder("/p", &removed).ok());
+  ASSERT_TRUE(writer->Commit().ok());
+  EXPECT_EQ(removed, 2u);
+  const std::vector<CatalogEntry> left = Under(writer.get(), "/");
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(left[0].path, "/p/a.jpg");
+  EXPECT_EQ(left[1].path, "/q/d.jpg");  // not under /p: untouched
 }
 
 TEST_F(CatalogTest, DamagedCatalogIsSetAsideForWritingAndAnErrorForReading) {

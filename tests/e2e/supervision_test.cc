@@ -39,6 +39,20 @@ class SupervisionTest : public E2eTest {
   CommandResult RunWith(const std::string& mode, std::vector<std::string> args) {
     return Thumbpipe(args, WithWorker(mode));
   }
+  // The manifest's sorted runs in the work folder (sink/manifest.h), of any launcher.
+  std::vector<std::string> SpilledRuns() const {
+    std::vector<std::string> runs;
+    for (const std::string& name : ListFolder(work().path())) {
+      if (name.find(".run-") != std::string::npos) runs.push_back(name);
+    }
+    return runs;
+  }
+  // A stand-in worker, and a sink that spills a sorted run for nearly every line.
+  CommandOptions Spilling(const std::string& mode) {
+    CommandOptions options = WithWorker(mode);
+    options.env["THUMBPIPE_MANIFEST_MEMORY"] = "1";
+    return options;
+  }
   // The journal of a running launcher.
   std::string Journal(pid_t launcher) const {
     return work() / (".processed.txt." + std::to_string(launcher) + ".journal");
@@ -48,7 +62,9 @@ class SupervisionTest : public E2eTest {
     const auto lines = VerifyOutputs();
     EXPECT_EQ(static_cast<long>(lines.size()), ParseSummary(run.err).thumbnails) << run.err;
     for (const std::string& name : ListFolder(work().path())) {
-      EXPECT_FALSE(name.ends_with(".journal") || name.ends_with(".tmp")) << name << " left behind";
+      EXPECT_FALSE(name.ends_with(".journal") || name.ends_with(".tmp") ||
+                   name.find(".run-") != std::string::npos)
+          << name << " left behind";
     }
   }
 
@@ -221,9 +237,10 @@ TEST_F(SupervisionTest, ProducerKilledMidRunFilesFoundAreFinished) {
 
 TEST_F(SupervisionTest, SinkKilledMidRunItsJournalBecomesTheManifest) {
   MakePhotos(300);
-  auto command = Start({photos_.path(), "2"}, WithWorker("slow=10"));
+  auto command = Start({photos_.path(), "2"}, Spilling("slow=10"));
   const std::string journal = Journal(command->pid());
   ASSERT_TRUE(WaitFor([&] { return CountLines(journal) >= 20; }, std::chrono::seconds(20)));
+  EXPECT_FALSE(SpilledRuns().empty());
   const std::vector<pid_t> sink = ChildrenOf(command->pid(), "thumbpipe-sink");
   ASSERT_EQ(sink.size(), 1u);
   ASSERT_EQ(::kill(sink[0], SIGKILL), 0);
@@ -239,11 +256,13 @@ TEST_F(SupervisionTest, SinkKilledMidRunItsJournalBecomesTheManifest) {
   const auto lines = VerifyOutputs(200, 200, /*others_allowed=*/true);
   EXPECT_GE(lines.size(), 20u);
   EXPECT_FALSE(std::filesystem::exists(journal));
+  // The dead sink's sorted runs are gone too; the journal alone made the manifest.
+  EXPECT_EQ(SpilledRuns(), std::vector<std::string>{});
 }
 
 TEST_F(SupervisionTest, LauncherKilledChildrenFollowAndTheNextRunCleansUp) {
   MakePhotos(300);
-  auto command = Start({photos_.path(), "2"}, WithWorker("slow=10"));
+  auto command = Start({photos_.path(), "2"}, Spilling("slow=10"));
   const pid_t launcher = command->pid();
   std::vector<pid_t> children;
   ASSERT_TRUE(WaitFor([&] { return (children = ChildrenOf(launcher)).size() == 4; },
@@ -260,12 +279,14 @@ TEST_F(SupervisionTest, LauncherKilledChildrenFollowAndTheNextRunCleansUp) {
   // What it left behind ...
   EXPECT_EQ(ShmObjectsOf(launcher).size(), 3u);
   EXPECT_TRUE(std::filesystem::exists(Journal(launcher)));
+  EXPECT_FALSE(SpilledRuns().empty());
   // ... the next run removes.
   TempDir empty;
   const CommandResult next = Thumbpipe({empty.path()});
   ASSERT_EQ(next.exit_code, 0) << next.err;
   EXPECT_EQ(ShmObjectsOf(launcher), std::vector<std::string>{});
   EXPECT_FALSE(std::filesystem::exists(Journal(launcher)));
+  EXPECT_EQ(SpilledRuns(), std::vector<std::string>{});
 }
 
 TEST_F(SupervisionTest, ProcessDyingWithAQueueLockStopsTheRun) {

@@ -27,6 +27,7 @@ class SinkTest : public ::testing::Test {
     env.workers = workers;
     env.manifest_path = dir_ / "processed.txt";
     env.journal_path = dir_ / ".processed.txt.1.journal";
+    env.manifest_spill_prefix = dir_ / ".processed.txt.1.run";
     env.give_up = [] { return std::string("nothing more will come"); };
     return env;
   }
@@ -71,9 +72,9 @@ TEST_F(SinkTest, MissingSentinelMeansNoManifestButAJournal) {
   EXPECT_EQ(testing::ListFolder(dir_.path()), std::vector<std::string>{".processed.txt.1.journal"});
   // What was received is not lost: the manifest can be made from the journal.
   size_t lines = 0;
-  ASSERT_TRUE(
-      WriteManifestFromJournal(dir_ / ".processed.txt.1.journal", dir_ / "processed.txt", &lines)
-          .ok());
+  ASSERT_TRUE(WriteManifestFromJournal(dir_ / ".processed.txt.1.journal", dir_ / "processed.txt",
+                                       dir_ / ".processed.txt.1.run", &lines)
+                  .ok());
   EXPECT_EQ(lines, 2u);
   EXPECT_EQ(testing::ReadFile(dir_ / "processed.txt"), "a.png: /a.jpg\nb.png: /new\\nline.jpg\n");
   EXPECT_EQ(testing::ListFolder(dir_.path()), std::vector<std::string>{"processed.txt"});
@@ -97,7 +98,7 @@ TEST_F(SinkTest, RepeatedReportsCountOnce) {
 TEST_F(SinkTest, JournalCutShortLosesOnlyItsLastLine) {
   testing::WriteFile(dir_ / "j", "a.png: /a.jpg\nb.png: /b.j");
   size_t lines = 0;
-  ASSERT_TRUE(WriteManifestFromJournal(dir_ / "j", dir_ / "m", &lines).ok());
+  ASSERT_TRUE(WriteManifestFromJournal(dir_ / "j", dir_ / "m", dir_ / "runs", &lines).ok());
   EXPECT_EQ(lines, 1u);
   EXPECT_EQ(testing::ReadFile(dir_ / "m"), "a.png: /a.jpg\n");
 }
