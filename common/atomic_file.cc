@@ -134,26 +134,44 @@ Status OutputDir::Replace(const std::string& name, std::span<const unsigned char
                           mode_t mode) {
   const size_t slash = name.rfind('/');
   const std::string folder = slash == std::string::npos ? "" : name.substr(0, slash + 1);
-  const std::string temp = folder + TempName(name.substr(folder.size()));
+  const std::string base = name.substr(folder.size());
+  // The name the file has before the rename over `name`: unique to this host, process and
+  // write, so that neither a leftover of a killed writer nor another host writing the same
+  // folder can be in the way; should one be there after all, the next name is tried.
+  constexpr int kTempNameAttempts = 8;
+  std::string temp;
   // Written unnamed and named only once complete, as in WriteOnce: a worker killed while it
-  // writes leaves nothing in the folder. The name is needed for the rename over `name`.
+  // writes leaves nothing in the folder (on a file system without O_TMPFILE it may leave
+  // its named temporary).
   bool named = false;
-  int fd =
-      ::openat(fd_, folder.empty() ? "." : folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
-  if (fd < 0) {
-    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
-      return Status::FromErrno(errno, "cannot create a file in '{}/{}'", path_, folder);
+  int fd = -1;
+  if (!tmpfile_refused_) {
+    fd = ::openat(fd_, folder.empty() ? "." : folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC,
+                  mode);
+    if (fd < 0) {
+      if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+        return Status::FromErrno(errno, "cannot create a file in '{}/{}'", path_, folder);
+      }
+      tmpfile_refused_ = true;  // file system without O_TMPFILE (NFS): no use asking again
     }
-    fd = ::openat(fd_, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd < 0) return Status::FromErrno(errno, "cannot create '{}/{}'", path_, temp);
-    named = true;  // a file system without O_TMPFILE
+  }
+  if (fd < 0) {
+    for (int attempt = 1; fd < 0; ++attempt) {
+      temp = folder + UniqueTempName(base);
+      fd = ::openat(fd_, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+      if (fd < 0 && (errno != EEXIST || attempt == kTempNameAttempts)) {
+        return Status::FromErrno(errno, "cannot create '{}/{}'", path_, temp);
+      }
+    }
+    named = true;
   }
   // The umask may have taken bits away, never added any; fchmod makes the mode exact.
   int err = ::fchmod(fd, mode) == 0 ? WriteAll(fd, data) : errno;
-  if (err == 0 && !named) {
+  for (int attempt = 1; err == 0 && !named; ++attempt) {
+    temp = folder + UniqueTempName(base);
     if (LinkTempFile(fd, temp) == 0) {
       named = true;
-    } else {
+    } else if (errno != EEXIST || attempt == kTempNameAttempts) {
       err = errno;
     }
   }

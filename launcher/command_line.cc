@@ -571,6 +571,12 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
   }
   options->catalog =
       catalog.empty() ? DefaultCatalogPath(options->manifest) : Absolute(context.cwd, catalog);
+  // A catalog forgets the files under ROOT its run did not see: shards sharing one would
+  // forget each other's files, so a given catalog is one per shard too.
+  if (!catalog.empty() && options->shard.active() &&
+      !options->catalog.ends_with(options->shard.Suffix())) {
+    options->catalog += options->shard.Suffix();
+  }
   if (!stats_json.empty()) options->stats_json = Absolute(context.cwd, stats_json);
 
   for (auto [what, path] : {std::pair{"ROOT", &options->root},

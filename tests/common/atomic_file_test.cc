@@ -5,8 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "tests/support/support.h"
@@ -122,6 +124,40 @@ TEST(OutputDir, ReplaceErrorLeavesTheOldFileAndNoTemporary) {
   EXPECT_EQ(WEXITSTATUS(wait_status), 0);
   EXPECT_EQ(ListFolder(dir.path()), std::vector<std::string>{"a.png"});
   EXPECT_EQ(ReadFile(dir / "a.png"), "old");
+}
+
+// What a killed writer, an earlier process with the same pid or a writer on another host may
+// leave in a folder is never in Replace's way, with O_TMPFILE or without it.
+TEST(OutputDir, ReplaceIsNotStoppedByLeftoverTemporaries) {
+  for (const bool without_tmpfile : {false, true}) {
+    SCOPED_TRACE(without_tmpfile ? "without O_TMPFILE" : "with O_TMPFILE");
+    TempDir dir;
+    ASSERT_EQ(::mkdir((dir / "normal").c_str(), 0700), 0);
+    const std::vector<std::string> leftovers = {
+        fmt::format(".a.png.{}.tmp", ::getpid()),
+        fmt::format(".a.png.{}.tmp", ::getpid() + 1),
+        ".a.png.otherhost.1234.0.tmp",
+    };
+    for (const std::string& name : leftovers) {
+      testing::WriteFile(dir / ("normal/" + name), "stale");
+    }
+    if (without_tmpfile) ::setenv(kNoTmpfileVariable, "1", 1);
+    std::unique_ptr<OutputDir> out;
+    const Status opened = OutputDir::Open(dir.path(), &out);
+    ::unsetenv(kNoTmpfileVariable);
+    ASSERT_TRUE(opened.ok());
+    for (const char* content : {"first", "second"}) {
+      const Status status = out->Replace("normal/a.png", Bytes(content), 0600);
+      ASSERT_TRUE(status.ok()) << status.message();
+      EXPECT_EQ(ReadFile(dir / "normal/a.png"), content);
+    }
+    std::vector<std::string> expected = leftovers;
+    expected.push_back("a.png");
+    std::sort(expected.begin(), expected.end());
+    std::vector<std::string> found = ListFolder(dir / "normal");
+    std::sort(found.begin(), found.end());
+    EXPECT_EQ(found, expected) << "no temporary of its own left, no leftover touched";
+  }
 }
 
 TEST(AtomicFileWriter, ReplacesOnlyOnCommit) {

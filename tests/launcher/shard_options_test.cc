@@ -48,6 +48,13 @@ TEST_F(ShardOptionsTest, AShardsManifestAndCatalogNamesEndInKOfN) {
       << text_;
   EXPECT_EQ(options_.manifest, dir_ / "out/list.txt.1-of-3");
   EXPECT_EQ(options_.catalog, dir_ / "out/list.txt.1-of-3.catalog");
+  // A catalog given by name is one per shard as well: each run forgets the files it did not see.
+  ASSERT_EQ(Parse({"--shard", "2/3", "--catalog", "shared.catalog", "--incremental", "."}),
+            ParseOutcome::kRun)
+      << text_;
+  EXPECT_EQ(options_.catalog, dir_ / "shared.catalog.2-of-3");
+  ASSERT_EQ(Parse({"--catalog", "shared.catalog", "--incremental", "."}), ParseOutcome::kRun);
+  EXPECT_EQ(options_.catalog, dir_ / "shared.catalog");
   // Given with its ending already, it is not doubled.
   ASSERT_EQ(Parse({"--shard", "1/3", "--manifest", "list.txt.1-of-3", "."}), ParseOutcome::kRun);
   EXPECT_EQ(options_.manifest, dir_ / "list.txt.1-of-3");
