@@ -46,7 +46,7 @@ Examples:
   find ~/Pictures -newer stamp -print0 | thumbpipe --files-from - -0 ~/Pictures
 
 Exit status: 0 done (single images may have failed; see the counts), 1 the run could not
-complete, 2 bad usage, 130/143 stopped by SIGINT/SIGTERM.
+complete, 2 bad usage, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.
 )";
 
 bool ParseNumber(std::string_view text, long min, long max, long* value) {
