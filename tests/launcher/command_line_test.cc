@@ -2,41 +2,17 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/support/support.h"
+#include "tests/launcher/command_line_fixture.h"
 
 namespace thumbpipe {
 namespace {
 
-class CommandLineTest : public ::testing::Test {
+class CommandLineTest : public CommandLineFixture {
  protected:
-  ParseOutcome Parse(std::vector<std::string> args) {
-    args.insert(args.begin(), "thumbpipe");
-    std::vector<const char*> argv;
-    for (const std::string& a : args) argv.push_back(a.c_str());
-    CommandLineContext context;
-    context.cwd = dir_.path();
-    context.default_workers = 6;
-    context.environment = [this](const std::string& name) -> std::optional<std::string> {
-      const char* value = name == "XDG_CACHE_HOME" ? xdg_cache_home_
-                          : name == "HOME"         ? home_
-                                                   : nullptr;
-      if (value == nullptr) return std::nullopt;
-      return std::string(value);
-    };
-    options_ = RunOptions();
-    text_.clear();
-    return ParseCommandLine(static_cast<int>(argv.size()), argv.data(), context, &options_, &text_);
+  CommandLineTest() {
+    default_workers_ = 6;
+    env_ = {{"XDG_CACHE_HOME", "/cache"}, {"HOME", "/home/ana"}};
   }
-  void ExpectUsageError(std::vector<std::string> args, const std::string& message) {
-    EXPECT_EQ(Parse(args), ParseOutcome::kUsageError) << ::testing::PrintToString(args);
-    EXPECT_EQ(text_, message) << ::testing::PrintToString(args);
-    EXPECT_EQ(text_.find('\n'), std::string::npos);
-  }
-  testing::TempDir dir_;
-  const char* xdg_cache_home_ = "/cache";
-  const char* home_ = "/home/ana";
-  RunOptions options_;
-  std::string text_;
 };
 
 TEST_F(CommandLineTest, Defaults) {
@@ -255,14 +231,14 @@ TEST_F(CommandLineTest, FreedesktopLayout) {
   EXPECT_EQ(options_.desktop_flavours, 0b0111u);
 
   // The XDG rule: a relative XDG_CACHE_HOME is ignored.
-  xdg_cache_home_ = "relative";
+  env_["XDG_CACHE_HOME"] = "relative";
   ASSERT_EQ(Parse({"--layout", "freedesktop", "."}), ParseOutcome::kRun);
   EXPECT_EQ(options_.output_dir, "/home/ana/.cache/thumbnails");
   EXPECT_EQ(options_.manifest, "/home/ana/.cache/thumbpipe/processed.txt");
-  xdg_cache_home_ = nullptr;
+  env_.erase("XDG_CACHE_HOME");
   ASSERT_EQ(Parse({"--layout", "freedesktop", "."}), ParseOutcome::kRun);
   EXPECT_EQ(options_.output_dir, "/home/ana/.cache/thumbnails");
-  home_ = nullptr;
+  env_.erase("HOME");
   ExpectUsageError({"--layout", "freedesktop", "."},
                    "--layout freedesktop needs the cache folder: set XDG_CACHE_HOME or HOME to an "
                    "absolute path");
@@ -309,23 +285,7 @@ TEST_F(CommandLineTest, FreedesktopLayoutUsageErrors) {
 namespace thumbpipe {
 namespace {
 
-class SizesCommandLineTest : public ::testing::Test {
- protected:
-  ParseOutcome Parse(std::vector<std::string> args) {
-    args.insert(args.begin(), "thumbpipe");
-    std::vector<const char*> argv;
-    for (const std::string& a : args) argv.push_back(a.c_str());
-    CommandLineContext context;
-    context.cwd = dir_.path();
-    context.default_workers = 2;
-    options_ = RunOptions();
-    text_.clear();
-    return ParseCommandLine(static_cast<int>(argv.size()), argv.data(), context, &options_, &text_);
-  }
-  testing::TempDir dir_;
-  RunOptions options_;
-  std::string text_;
-};
+using SizesCommandLineTest = CommandLineFixture;
 
 TEST_F(SizesCommandLineTest, SeveralBoxesInTheOrderGiven) {
   ASSERT_EQ(Parse({"--size", "512x512,128x128,300x200", "."}), ParseOutcome::kRun) << text_;

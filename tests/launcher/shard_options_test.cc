@@ -2,41 +2,13 @@
 // --files-from, -0, and what they cannot be combined with.
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include "launcher/command_line.h"
-#include "tests/support/support.h"
+#include "tests/launcher/command_line_fixture.h"
 
 namespace thumbpipe {
 namespace {
 
-class ShardOptionsTest : public ::testing::Test {
- protected:
-  ParseOutcome Parse(std::vector<std::string> args) {
-    args.insert(args.begin(), "thumbpipe");
-    std::vector<const char*> argv;
-    for (const std::string& a : args) argv.push_back(a.c_str());
-    CommandLineContext context;
-    context.cwd = dir_.path();
-    context.default_workers = 2;
-    context.environment = [this](const std::string& name) -> std::optional<std::string> {
-      const auto it = env_.find(name);
-      if (it == env_.end()) return std::nullopt;
-      return it->second;
-    };
-    options_ = RunOptions();
-    text_.clear();
-    return ParseCommandLine(static_cast<int>(argv.size()), argv.data(), context, &options_, &text_);
-  }
-  void ExpectUsageError(std::vector<std::string> args, const std::string& message) {
-    EXPECT_EQ(Parse(args), ParseOutcome::kUsageError) << ::testing::PrintToString(args);
-    EXPECT_EQ(text_, message) << ::testing::PrintToString(args);
-  }
-  testing::TempDir dir_;
-  std::map<std::string, std::string> env_;
-  RunOptions options_;
-  std::string text_;
-};
+using ShardOptionsTest = CommandLineFixture;
 
 TEST_F(ShardOptionsTest, AShardsManifestAndCatalogNamesEndInKOfN) {
   ASSERT_EQ(Parse({"--shard", "1/3", "."}), ParseOutcome::kRun) << text_;
