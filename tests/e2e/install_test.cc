@@ -3,6 +3,8 @@
 #include <filesystem>
 
 #include "tests/e2e/e2e.h"
+#include "tests/support/encoders.h"
+#include "tests/support/images.h"
 #include "tests/support/long_tail_images.h"
 
 namespace thumbpipe::testing {
@@ -15,8 +17,9 @@ TEST_F(InstallTest, InstalledLauncherFindsItsRoles) {
   const CommandResult install = RunCommand(
       {THUMBPIPE_TEST_CMAKE, "--install", THUMBPIPE_TEST_BUILD_DIR, "--prefix", prefix.path()});
   ASSERT_EQ(install.exit_code, 0) << install.out << install.err;
-  for (const char* role : {"thumbpipe-producer", "thumbpipe-worker", "thumbpipe-sink",
-                           "thumbpipe-opencv.so", "thumbpipe-magick.so"}) {
+  for (const char* role :
+       {"thumbpipe-producer", "thumbpipe-worker", "thumbpipe-sink", "thumbpipe-opencv.so",
+        "thumbpipe-magick.so", "thumbpipe-heif.so", "thumbpipe-jxl.so"}) {
     EXPECT_TRUE(std::filesystem::exists(prefix / (std::string("libexec/thumbpipe/") + role)))
         << role;
     EXPECT_FALSE(std::filesystem::exists(prefix / (std::string("bin/") + role))) << role;
@@ -52,6 +55,17 @@ TEST_F(InstallTest, InstalledLauncherFindsItsRoles) {
       RunCommand({prefix / "bin/thumbpipe", tga.path()}, InFolder(work().path()));
   ASSERT_EQ(with_magick.exit_code, 0) << with_magick.err;
   EXPECT_EQ(ParseSummary(with_magick.err).thumbnails, 1) << with_magick.err;
+  // HEIF and JPEG XL need theirs.
+  TempDir heif_and_jxl;
+  ASSERT_EQ(WriteWithPillow(Pattern(32, 24, 3), heif_and_jxl / "pattern.png", "PNG"), "");
+  ASSERT_EQ(EncodeHeif(heif_and_jxl / "pattern.png", heif_and_jxl / "pattern.heic", {"-q", "90"}),
+            "");
+  ASSERT_EQ(EncodeJxl(heif_and_jxl / "pattern.png", heif_and_jxl / "pattern.jxl"), "");
+  std::filesystem::remove(heif_and_jxl / "pattern.png");
+  const CommandResult with_heif_and_jxl =
+      RunCommand({prefix / "bin/thumbpipe", heif_and_jxl.path()}, InFolder(work().path()));
+  ASSERT_EQ(with_heif_and_jxl.exit_code, 0) << with_heif_and_jxl.err;
+  EXPECT_EQ(ParseSummary(with_heif_and_jxl.err).thumbnails, 2) << with_heif_and_jxl.err;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "worker/decoders/jxl_decoder.h"
 #include "worker/decoders/magick_codec.h"
 #include "worker/decoders/opencv_codec.h"
+#include "worker/decoders/plugin_decoder.h"
 #include "worker/decoders/png/png_decoder.h"
 #include "worker/decoders/tiff_decoder.h"
 #include "worker/decoders/webp_decoder.h"
@@ -32,10 +33,12 @@ const Decoder* DecoderFor(Format format) {
   static const OpenCvDecoder bmp(Format::kBmp);
   static const OpenCvDecoder pnm(Format::kPnm);
   static const GifDecoder gif;
-  static const HeifDecoder heif;
+  // HEIF and JPEG XL come in plug-ins: their libraries cost every worker at start (see
+  // plugin_decoder.h).
+  static const PluginDecoder heif(THUMBPIPE_HEIF_PLUGIN, "thumbpipe_heif_decoder", Format::kHeif);
   static const MagickDecoder tga(Format::kTga), ico(Format::kIco), psd(Format::kPsd),
       pcx(Format::kPcx), sgi(Format::kSgi), xpm(Format::kXpm), xbm(Format::kXbm);
-  static const JpegXlDecoder jxl;
+  static const PluginDecoder jxl(THUMBPIPE_JXL_PLUGIN, "thumbpipe_jxl_decoder", Format::kJpegXl);
   static const Jp2Decoder jp2;
   static const std::array kDecoders{
       Entry{Format::kJpeg, &jpeg},    Entry{Format::kPng, &png},   Entry{Format::kWebp, &webp},

@@ -325,3 +325,9 @@ Status HeifDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* 
 }
 
 }  // namespace thumbpipe
+
+extern "C" __attribute__((visibility("default"))) const thumbpipe::Decoder*
+thumbpipe_heif_decoder() {
+  static const thumbpipe::HeifDecoder decoder;
+  return &decoder;
+}

@@ -6,7 +6,9 @@
 // image's size before anything is decoded. Rows are 8-bit RGB, or RGBA when the image has
 // alpha. The file is read whole and the decoded image held whole; libheif decodes a tiled
 // image's tiles on the calling thread (its codecs may still start threads of their own).
-// Every libheif error becomes a Status. The only file that includes libheif/heif.h. Worker only.
+// Every libheif error becomes a Status. Built into the plug-in thumbpipe-heif.so, which a worker
+// loads only when it meets such a file (plugin_decoder.h). The only file that includes
+// libheif/heif.h. Worker only.
 #pragma once
 
 #include "worker/decoders/decoder.h"
@@ -19,3 +21,7 @@ class HeifDecoder : public Decoder {
 };
 
 }  // namespace thumbpipe
+
+// The plug-in and its entry point: the decoder, which lives as long as the process.
+#define THUMBPIPE_HEIF_PLUGIN "thumbpipe-heif.so"
+extern "C" const thumbpipe::Decoder* thumbpipe_heif_decoder();

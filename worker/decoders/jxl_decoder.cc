@@ -154,3 +154,9 @@ Status JpegXlDecoder::Decode(Input& input, const DecodeRequest& request, RowSink
 }
 
 }  // namespace thumbpipe
+
+extern "C" __attribute__((visibility("default"))) const thumbpipe::Decoder*
+thumbpipe_jxl_decoder() {
+  static const thumbpipe::JpegXlDecoder decoder;
+  return &decoder;
+}

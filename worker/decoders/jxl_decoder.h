@@ -19,7 +19,8 @@
 // room for the image but not for libjxl's buffers, libjxl stops the process (SIGILL, seen with
 // 600M-800M for the latter): the launcher counts the file as failed with that signal. No
 // parallel runner is set, so libjxl works on the calling thread only. Every libjxl error
-// becomes a Status. The only file that includes jxl/decode.h. Worker only.
+// becomes a Status. Built into the plug-in thumbpipe-jxl.so, which a worker loads only when it
+// meets such a file (plugin_decoder.h). The only file that includes jxl/decode.h. Worker only.
 #pragma once
 
 #include "worker/decoders/decoder.h"
@@ -33,3 +34,7 @@ class JpegXlDecoder : public Decoder {
 };
 
 }  // namespace thumbpipe
+
+// The plug-in and its entry point: the decoder, which lives as long as the process.
+#define THUMBPIPE_JXL_PLUGIN "thumbpipe-jxl.so"
+extern "C" const thumbpipe::Decoder* thumbpipe_jxl_decoder();

@@ -2,7 +2,7 @@
 // quadrants, so a turn or a mirror shows) and from the corpus's EXIF-oriented JPEGs: HEIC and
 // AVIF, alpha, rotation by irot, mirroring by imir, EXIF orientation ignored, the embedded
 // thumbnail, truncation and --max-pixels.
-#include "worker/decoders/heif_decoder.h"
+#include "worker/decoders/decoder.h"
 
 #include <gtest/gtest.h>
 
@@ -73,7 +73,7 @@ Decoded Decode(const std::string& file, uint64_t max_pixels = 0,
   request.max_pixels = max_pixels;
   testing::ImageSink sink;
   Decoded decoded;
-  decoded.status = HeifDecoder().Decode(input, request, &sink);
+  decoded.status = DecoderFor(Format::kHeif)->Decode(input, request, &sink);
   decoded.image = std::move(sink.image());
   decoded.full = sink.full();
   return decoded;

@@ -2,7 +2,7 @@
 // (RGB, RGBA, grey, grey+alpha, 16-bit), compared pixel for pixel with their sources; lossy
 // and recompressed photos from the corpus; EXIF orientation from the corpus's JPEGs, applied
 // once; colour profiles; truncated and damaged files; --max-pixels.
-#include "worker/decoders/jxl_decoder.h"
+#include "worker/decoders/decoder.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -35,7 +35,7 @@ std::string Jxl(const testing::TempDir& dir, const std::string& source,
 }
 
 Decoded Decode(const std::string& file, uint64_t max_pixels = 0) {
-  return DecodeWith(JpegXlDecoder(), file, max_pixels);
+  return DecodeWith(*DecoderFor(Format::kJpegXl), file, max_pixels);
 }
 
 Format Sniff(const std::string& file) {

@@ -1,0 +1,121 @@
+// The HEIF and JPEG XL decoders live in plug-ins (plugin_decoder.h): the worker program does not
+// link libheif or libjxl (nor what they start: libde265, x265, dav1d, aom, libhwy), and in a
+// fresh process the plug-ins are loaded by the first file that needs them, not before.
+#include "worker/decoders/plugin_decoder.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "tests/support/encoders.h"
+#include "tests/support/images.h"
+#include "tests/support/support.h"
+#include "tests/worker/decoders/decode_helpers.h"
+#include "worker/decoders/magick_plugin.h"
+#include "worker/thumbnailer.h"
+
+namespace thumbpipe {
+namespace {
+
+using Outcome = Thumbnail::Outcome;
+
+std::span<const uint8_t> Bytes(const std::string& file) {
+  return {reinterpret_cast<const uint8_t*>(file.data()), file.size()};
+}
+
+// Whether this process has mapped a file whose path holds `name`.
+bool Mapped(const std::string& name) {
+  std::ifstream maps("/proc/self/maps");
+  for (std::string line; std::getline(maps, line);) {
+    if (line.find(name) != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool Thumbnails(const std::string& file) {
+  ThumbnailRequest request;
+  request.box = {16, 16};
+  Thumbnail thumbnail;
+  MakeThumbnail(Bytes(file), request, &thumbnail);
+  if (thumbnail.outcome != Outcome::kThumbnail)
+    std::fprintf(stderr, "%s\n", thumbnail.reason.c_str());
+  return thumbnail.outcome == Outcome::kThumbnail;
+}
+
+TEST(PluginDecoderTest, TheWorkerProgramDoesNotLinkLibheifOrLibjxl) {
+  const testing::CommandResult readelf = testing::RunCommand(
+      {"/usr/bin/readelf", "--dynamic", testing::RoleFolder() + "/thumbpipe-worker"});
+  ASSERT_EQ(readelf.exit_code, 0) << readelf.err;
+  EXPECT_NE(readelf.out.find("(NEEDED)"), std::string::npos) << "readelf printed no dependencies";
+  EXPECT_NE(readelf.out.find("libjpeg"), std::string::npos) << readelf.out;
+  for (const char* library : {"libheif", "libjxl", "libde265", "libhwy", "libx265", "libaom"})
+    EXPECT_EQ(readelf.out.find(library), std::string::npos) << library << " in\n" << readelf.out;
+}
+
+// In a fresh process (a death test re-runs this binary for this test alone). This test binary
+// links OpenCV, whose GDAL may map libheif by itself, so what is checked is the plug-ins and
+// libjxl (which nothing else here links).
+TEST(PluginDecoderTest, LoadedOnlyWhenSuchAFileComes) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  testing::TempDir dir;
+  const std::string png = dir / "picture.png";
+  ASSERT_TRUE(cv::imwrite(png, testing::Picture(64, 48, 3)));
+  ASSERT_EQ(testing::EncodeHeif(png, dir / "picture.heic", {"-q", "90"}), "");
+  ASSERT_EQ(testing::EncodeJxl(png, dir / "picture.jxl", {"-d", "0", "-e", "1"}), "");
+  const std::string heif = testing::ReadFile(dir / "picture.heic");
+  const std::string jxl = testing::ReadFile(dir / "picture.jxl");
+  EXPECT_EXIT(
+      {
+        for (const char* other : {"pngsuite/basn2c08.png", "pillow/formats/hopper.jpg",
+                                  "pillow/formats/hopper.gif", "pillow/formats/hopper.webp"}) {
+          if (!Thumbnails(testing::ReadFile(testing::CorpusPath(other)))) std::_Exit(2);
+        }
+        if (Mapped("thumbpipe-heif") || Mapped("thumbpipe-jxl") || Mapped("libjxl")) {
+          std::fprintf(stderr, "a decoder plug-in was loaded for other formats\n");
+          std::_Exit(3);
+        }
+        if (!Thumbnails(heif)) std::_Exit(4);
+        if (!Mapped("thumbpipe-heif") || Mapped("thumbpipe-jxl")) {
+          std::fprintf(stderr, "a HEIF file did not load thumbpipe-heif.so alone\n");
+          std::_Exit(5);
+        }
+        if (!Thumbnails(jxl)) std::_Exit(6);
+        if (!Mapped("thumbpipe-jxl") || !Mapped("libjxl")) {
+          std::fprintf(stderr, "a JPEG XL file did not load thumbpipe-jxl.so and libjxl\n");
+          std::_Exit(7);
+        }
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+// A plug-in that is missing gives every file of its format the same plain error, and the
+// process goes on.
+TEST(PluginDecoderTest, AMissingPlugInIsAnErrorThatSaysWhich) {
+  const PluginDecoder missing("thumbpipe-no-such-plugin.so", "thumbpipe_heif_decoder",
+                              Format::kHeif);
+  MemoryInput input({});
+  DecodeRequest request;
+  request.needed_size = [](Size full) { return full; };
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const Status status = missing.Decode(input, request, nullptr);
+    ASSERT_FALSE(status.ok());
+    EXPECT_NE(status.message().find("HEIF/AVIF decoder could not be loaded: "), std::string::npos)
+        << status.message();
+    EXPECT_NE(status.message().find("thumbpipe-no-such-plugin.so"), std::string::npos)
+        << status.message();
+  }
+  // A plug-in of ours without that entry point.
+  const PluginDecoder wrong(THUMBPIPE_MAGICK_PLUGIN, "thumbpipe_heif_decoder", Format::kHeif);
+  const Status status = wrong.Decode(input, request, nullptr);
+  EXPECT_NE(status.message().find("is not a thumbpipe plug-in of this version"), std::string::npos)
+      << status.message();
+}
+
+}  // namespace
+}  // namespace thumbpipe
