@@ -660,23 +660,47 @@ def clean_env(**extra):
     return env
 
 
+class _PeakRss:
+    """Runs a command under /usr/bin/time, which reports the command's peak RSS (the largest of
+    it and its waited-for descendants). wait4()'s own ru_maxrss cannot be used for a command
+    started from this script: Linux counts into it the resident size of the process that exec'd
+    the command, a (v)fork of this Python, which after building a corpus holds hundreds of
+    megabytes. /usr/bin/time forks the command from its own small process. Its CPU time is in
+    wait4's figures too, and is negligible."""
+
+    def __init__(self, cmd):
+        fd, self.path = tempfile.mkstemp(prefix="bench-rss-")
+        os.close(fd)
+        self.cmd = ["/usr/bin/time", "-f", "%M", "-o", self.path, "--", *cmd]
+
+    def kib(self):
+        try:
+            lines = Path(self.path).read_text().split()
+            return int(lines[-1]) if lines and lines[-1].isdigit() else 0
+        finally:
+            os.unlink(self.path)
+
+
 def measure(cmd, cwd=None, env=None, stdin=None, log=None):
     """Runs `cmd` and returns its wall time, the user+sys CPU of it and all its waited-for
-    descendants, and their peak RSS (the largest of any one process), from wait4()."""
+    descendants (wait4), and their peak RSS (the largest of any one process, _PeakRss)."""
+    peak = _PeakRss(cmd)
     with open(stdin, "rb") if stdin else open(os.devnull, "rb") as inp, \
             open(log, "wb") if log else open(os.devnull, "wb") as out:
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env or clean_env(), stdin=inp, stdout=out, stderr=out)
+        proc = subprocess.Popen(peak.cmd, cwd=cwd, env=env or clean_env(), stdin=inp, stdout=out,
+                                stderr=out)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(wall, usage.ru_utime, usage.ru_stime, usage.ru_maxrss, proc.returncode, log, usage)
+    return Run(wall, usage.ru_utime, usage.ru_stime, peak.kib(), proc.returncode, log, usage)
 
 
 def measure_sampled(cmd, cwd=None, env=None, stdin=None, log=None, interval=0.005):
     """measure(), plus a breakdown per process name from polling /proc: the largest VmHWM
     seen, and RssAnon/RssFile/RssShmem when RSS was highest (sampled, so approximate)."""
     processes = {}
+    peak = _PeakRss(cmd)
 
     def descendants(root):
         children = {}
@@ -712,7 +736,8 @@ def measure_sampled(cmd, cwd=None, env=None, stdin=None, log=None, interval=0.00
     with open(stdin, "rb") if stdin else open(os.devnull, "rb") as inp, \
             open(log, "wb") if log else open(os.devnull, "wb") as out:
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env or clean_env(), stdin=inp, stdout=out, stderr=out)
+        proc = subprocess.Popen(peak.cmd, cwd=cwd, env=env or clean_env(), stdin=inp, stdout=out,
+                                stderr=out)
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
@@ -722,7 +747,7 @@ def measure_sampled(cmd, cwd=None, env=None, stdin=None, log=None, interval=0.00
             time.sleep(interval)
         wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    run = Run(wall, usage.ru_utime, usage.ru_stime, usage.ru_maxrss, proc.returncode, log, usage)
+    run = Run(wall, usage.ru_utime, usage.ru_stime, peak.kib(), proc.returncode, log, usage)
     by_name = {}
     for entry in processes.values():
         best = by_name.get(entry["name"])
