@@ -14,6 +14,7 @@ import math
 import os
 import platform
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -774,6 +775,68 @@ def summarize(runs):
             "walls": walls}
 
 
+class OtherWork:
+    """What else ran on the machine while a benchmark measured, so that wall-time targets are
+    judged only on an otherwise idle machine (the load average cannot tell: the benchmark keeps
+    the CPUs busy itself). start() and stop() read the busy time of all CPUs from /proc/stat
+    (user, nice, system, irq and softirq, and steal: time the hypervisor gave to others, which
+    slows the runs just the same) and the CPU time of this process and of every child it waited
+    for (getrusage RUSAGE_SELF and RUSAGE_CHILDREN, which hold the measured runs' wait4() times).
+    The busy time less our own is other work: `cpu_s` in CPU-seconds, `cpus` in CPUs on average
+    over the wall time between the two. Work done for the runs but charged to none of their
+    processes (kernel threads writing their files back, interrupts) counts as other work, so the
+    figure errs towards "busy". `quiet`: at most QUIET_CPUS of it.
+    """
+
+    QUIET_CPUS = 0.1
+
+    def __init__(self):
+        self.wall = self.busy_s = self.own_s = self.cpu_s = self.cpus = None
+        self.runs_cpu_s = None  # the measured runs' own wait4() times, part of own_s, if given
+        self._started = None
+
+    @staticmethod
+    def _sample():
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[1:9])
+        busy = (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+        own = sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                     resource.getrusage(resource.RUSAGE_CHILDREN)))
+        return time.perf_counter(), busy, own
+
+    def start(self):
+        self._started = self._sample()
+        return self
+
+    def stop(self):
+        (wall0, busy0, own0), (wall1, busy1, own1) = self._started, self._sample()
+        self.wall, self.busy_s, self.own_s = wall1 - wall0, busy1 - busy0, own1 - own0
+        # /proc/stat counts in clock ticks, getrusage more finely: on an idle machine the
+        # difference can come out a little below zero.
+        self.cpu_s = max(0.0, self.busy_s - self.own_s)
+        self.cpus = self.cpu_s / self.wall if self.wall > 0 else 0.0
+        return self
+
+    @property
+    def quiet(self):
+        return self.cpus is not None and self.cpus <= self.QUIET_CPUS
+
+    def text(self):
+        return f"other work {self.cpus:.2f} CPUs"
+
+    def verdict_note(self):
+        """What a wall-time target's measured text ends with: the other work, and whether the
+        target was judged."""
+        if self.quiet:
+            return f"; {self.text()}"
+        return f"; not judged: {self.text()} on {os.cpu_count()}"
+
+    def as_dict(self):
+        return {"wall_s": self.wall, "busy_cpu_s": self.busy_s, "own_cpu_s": self.own_s,
+                "runs_cpu_s": self.runs_cpu_s, "other_cpu_s": self.cpu_s, "other_cpus": self.cpus,
+                "cpus": os.cpu_count(), "quiet_cpus": self.QUIET_CPUS}
+
+
 # ---------------------------------------------------------------- the tools
 
 
@@ -963,13 +1026,16 @@ def make_tools(names, workers, box):
     return tools
 
 
-def alternate(tools, corpus, work, runs, warmup, check=None):
+def alternate(tools, corpus, work, runs, warmup, check=None, other=None):
     """Runs every tool `warmup + runs` times, alternated (A B C A B C ...), each into a fresh
-    folder; returns {tool name: [measured Runs]} and {tool name: thumbnails of the last run}."""
+    folder; returns {tool name: [measured Runs]} and {tool name: thumbnails of the last run}.
+    `other`, an OtherWork, measures what else ran on the machine during the measured rounds."""
     results = {t.name: [] for t in tools}
     counts = {}
     total = warmup + runs
     for round_ in range(total):
+        if other is not None and round_ == warmup:
+            other.start()
         for tool in tools:
             out = work / tool.name / f"run-{round_}"
             log = work / tool.name / f"run-{round_}.log"
@@ -981,6 +1047,11 @@ def alternate(tools, corpus, work, runs, warmup, check=None):
                 + ("" if run.status == 0 else f"  (exit {run.status})"))
             if round_ >= warmup:
                 results[tool.name].append(run)
+    if other is not None and runs > 0:
+        other.stop()
+        other.runs_cpu_s = sum(r.cpu for rs in results.values() for r in rs)
+        say(f"{other.text()} during the measured runs ({other.busy_s:.1f} CPU-s busy, "
+            f"{other.own_s:.1f} of them ours, {other.runs_cpu_s:.1f} in the runs)")
     return results, counts
 
 
@@ -1044,14 +1115,18 @@ def results_folder(name, *parts, quick=False):
     return folder
 
 
-def write_results(folder, title, table, data, quick, args=None, notes=(), targets=(), after=""):
+def write_results(folder, title, table, data, quick, args=None, notes=(), targets=(), after="",
+                  other=None):
     """Writes table.md (what the report assembles) and results.json into `folder`, and prints
-    the table. `targets`: (target, measured text, ok) rows, shown as pass/fail."""
+    the table. `targets`: (target, measured text, ok) rows, shown as pass/fail. `other`: the
+    OtherWork of the measured runs, given beside the load average."""
     now = datetime.datetime.now().astimezone()
     meta = {"title": title, "command": command_line(), "date": now.isoformat(timespec="seconds"),
             "quick": quick, "invoked_by": os.environ.get("THUMBPIPE_BENCH_INVOKED_BY"),
             "machine": machine(), "versions": versions(),
             "load_average_before": _initial_load, "load_average_after": os.getloadavg()}
+    if other is not None and other.cpus is not None:
+        meta["other_work"] = other.as_dict()
     if args is not None:
         meta.update({"workers": args.workers, "size": args.size,
                      "runs": getattr(args, "runs", None), "warmup": getattr(args, "warmup", None)})
@@ -1064,7 +1139,9 @@ def write_results(folder, title, table, data, quick, args=None, notes=(), target
               f"`{meta['command']}` on {now:%Y-%m-%d %H:%M %Z}"
               + (" (**quick mode**: a smoke test, not a measurement)" if quick else "")
               + f"; load average {load_text(_initial_load)} before, "
-              + f"{load_text(meta['load_average_after'])} after.", ""]
+              + f"{load_text(meta['load_average_after'])} after"
+              + (f"; {other_work_text(meta['other_work'])} during the measured runs"
+                 if "other_work" in meta else "") + ".", ""]
     body = table.rstrip() + "\n"
     if targets:
         body += "\nTargets:\n\n" + targets_table(targets)
@@ -1080,6 +1157,11 @@ _initial_load = os.getloadavg()
 
 def load_text(load):
     return "/".join(f"{x:.2f}" for x in load)
+
+
+def other_work_text(other_work):
+    """'other work 0.03 CPUs (of 2)' from the other_work entry of a result's meta."""
+    return f"other work {other_work['other_cpus']:.2f} CPUs (of {other_work['cpus']})"
 
 
 def markdown_table(headers, rows, align=None):
