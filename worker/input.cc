@@ -97,7 +97,7 @@ Status FileInput::Whole(std::span<const uint8_t>* all) {
       try {
         buffer_->resize(buffer_->size() * 2);
       } catch (const std::bad_alloc&) {
-        return Status::Error("not enough memory to read the file (--max-memory)");
+        return Status::OverLimit("not enough memory to read the file (--max-memory)");
       }
     }
     size_t got = 0;
