@@ -23,6 +23,14 @@ class Status {
     return status;
   }
 
+  // The run's own limits (--max-pixels, --max-memory) refused the work: it says nothing about
+  // the file, so it is not remembered as the file's failure and a later run tries again.
+  static Status OverLimit(std::string message) {
+    Status status(std::move(message));
+    status.over_limit_ = true;
+    return status;
+  }
+
   // "<what>: <strerror(err)>", the shape of every OS error we report.
   template <typename... Args>
   static Status FromErrno(int err, fmt::format_string<Args...> what, Args&&... args) {
@@ -31,6 +39,7 @@ class Status {
 
   bool ok() const { return message_.empty(); }
   bool IsQueueBroken() const { return queue_broken_; }
+  bool IsOverLimit() const { return over_limit_; }
   const std::string& message() const { return message_; }
 
   // Prefixes the message with context: "decode '/a.jpg'" + ": " + message.
@@ -44,6 +53,7 @@ class Status {
 
   std::string message_;
   bool queue_broken_ = false;
+  bool over_limit_ = false;
 };
 
 }  // namespace thumbpipe

@@ -251,7 +251,7 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const CommandLi
                "before, even unchanged");
   app.add_flag("--prune", options->prune,
                "With --incremental: remove thumbnails in the output folder that no file in the "
-               "catalog refers to any more");
+               "catalog refers to any more, and the box folders (WxH) that leaves empty");
   app.add_flag("--watch", options->watch,
                "After the first (incremental) pass, keep watching ROOT and make thumbnails of "
                "files as they arrive, until stopped");

@@ -21,6 +21,7 @@
 #include "common/message.h"
 #include "common/run_names.h"
 #include "launcher/children.h"
+#include "launcher/new_folders.h"
 #include "launcher/service_notifier.h"
 #include "launcher/service_reporter.h"
 #include "launcher/stale_runs.h"
@@ -144,9 +145,16 @@ int RunThumbpipe(const RunOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   std::string role_folder;
   Status status = FindRoleFolder(&role_folder);
+  // A run refused here takes back the folders it made: a usage error leaves nothing behind.
+  NewFolders new_folders;
+  new_folders.Note(options.output_dir);
+  for (const std::string* file : {&options.manifest, &options.catalog, &options.stats_json}) {
+    if (!file->empty()) new_folders.Note(std::filesystem::path(*file).parent_path());
+  }
   if (status.ok()) status = PrepareOutputs(options);
   if (status.ok()) status = PrepareStatsDestination(options.stats_json);
   if (!status.ok()) {
+    new_folders.Remove();
     LogError("{}", status.message());
     return kExitUsage;
   }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <functional>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "common/boxes.h"
@@ -93,7 +94,8 @@ size_t CatalogWriter::DropUnseen() {
   return removed;
 }
 
-Status CatalogWriter::Prune(const std::string& output_dir, size_t* removed) {
+Status CatalogWriter::Prune(const std::string& output_dir,
+                            const std::vector<std::string>& run_folders, size_t* removed) {
   *removed = 0;
   if (warned_) {
     return Status::Error(
@@ -159,6 +161,7 @@ Status CatalogWriter::Prune(const std::string& output_dir, size_t* removed) {
     }
   };
   Status unlinked;
+  std::set<std::string> emptied;  // box folders a thumbnail was removed from, maybe the last
   Status status = catalog_->ForEachUnreferred(next, [&](const std::string& name) {
     if (uncatalogued_.count(name) != 0) return;
     const size_t slash = name.find('/');
@@ -168,11 +171,22 @@ Status CatalogWriter::Prune(const std::string& output_dir, size_t* removed) {
     if (it == folder_fds.end()) return;
     if (::unlinkat(it->second, file.c_str(), 0) == 0) {
       ++*removed;
+      if (!folder.empty()) emptied.insert(folder);
     } else if (errno != ENOENT && unlinked.ok()) {
       unlinked = Status::FromErrno(errno, "cannot remove '{}/{}'", EscapePath(output_dir), name);
     }
   });
   if (dir != nullptr) ::closedir(dir);
+  // A box folder of other runs' boxes that now holds nothing goes too; rmdir(2) leaves one
+  // that still holds anything.
+  for (const std::string& folder : run_folders) emptied.erase(folder);
+  for (const std::string& folder : emptied) {
+    if (::unlinkat(fd, folder.c_str(), AT_REMOVEDIR) != 0 && errno != ENOTEMPTY &&
+        errno != EEXIST && errno != ENOENT && unlinked.ok()) {
+      unlinked = Status::FromErrno(errno, "cannot remove the emptied folder '{}/{}'",
+                                   EscapePath(output_dir), folder);
+    }
+  }
   for (const auto& [folder, folder_fd] : folder_fds) ::close(folder_fd);
   Commit();
   if (!status.ok()) return status;

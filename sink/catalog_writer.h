@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "catalog/catalog.h"
 #include "common/message.h"
@@ -42,8 +43,11 @@ class CatalogWriter {
   // catalog refers to ("<name>" at the top, "<W>x<H>/<name>" in a box folder), nor any
   // thumbnail of this run that the catalog does not hold (see uncatalogued_). Returns how many, or
   // an error; does nothing when a write to the catalog failed in this run (it may then miss
-  // thumbnails that the manifest lists).
-  Status Prune(const std::string& output_dir, size_t* removed);
+  // thumbnails that the manifest lists). A box folder left empty by that is removed too,
+  // unless it is one of `run_folders` (this run's box folders, which its workers may still
+  // write to).
+  Status Prune(const std::string& output_dir, const std::vector<std::string>& run_folders,
+               size_t* removed);
 
  private:
   CatalogWriter(std::unique_ptr<Catalog> catalog, std::string root, std::string settings)

@@ -159,7 +159,7 @@ void Sink::EndFirstPass() {
     }
     if (!env_.prune_output_dir.empty()) {
       size_t removed = 0;
-      Status status = env_.catalog->Prune(env_.prune_output_dir, &removed);
+      Status status = env_.catalog->Prune(env_.prune_output_dir, env_.run_box_folders, &removed);
       if (!status.ok()) LogWarning("--prune: {}", status.message());
       LogInfo("pruned {} thumbnails no file refers to any more", removed);
     }

@@ -37,6 +37,7 @@ struct SinkEnv {
   // pruning).
   CatalogWriter* catalog = nullptr;
   std::string prune_output_dir;
+  std::vector<std::string> run_box_folders;  // this run's "<W>x<H>" folders: never pruned
   // Set by the producer once the whole tree is queued; only then are the catalog entries of
   // files not seen dropped. Set here once every file of that walk is reported.
   const std::atomic<uint32_t>* walk_done = nullptr;

@@ -1,8 +1,10 @@
 // thumbpipe-sink: started by the launcher, collects results and writes the manifest.
 #include "catalog/entry.h"
+#include "common/boxes.h"
 #include "common/clock.h"
 #include "common/ipc_queue.h"
 #include "common/log.h"
+#include "common/options.h"
 #include "common/role.h"
 #include "sink/sink.h"
 #include "sink/stats_json.h"
@@ -50,7 +52,12 @@ int main(int argc, char** argv) {
     }
     if (!catalog->note().empty()) LogWarning("{}", catalog->note());
     env.catalog = catalog.get();
-    if (options.prune) env.prune_output_dir = options.output_dir;
+    if (options.prune) {
+      env.prune_output_dir = options.output_dir;
+      if (!options.more_boxes.empty()) {
+        for (const Box& box : RunBoxes(options)) env.run_box_folders.push_back(BoxName(box));
+      }
+    }
   }
   status = Sink(std::move(env)).Run();
   if (status.ok() && !context.options.stats_json.empty()) {

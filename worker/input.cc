@@ -48,6 +48,8 @@ Status FileInput::Open(const SourceOpener& sources, const std::string& path,
   if (::fstat(fd, &st) != 0) return Status::FromErrno(errno, "cannot stat");
   if (!S_ISREG(st.st_mode)) return Status::Error("not a regular file");
   file->size_at_open_ = static_cast<uint64_t>(st.st_size);
+  file->mtime_at_open_ = st.st_mtim;
+  file->ctime_at_open_ = st.st_ctim;
   file->read_ns_ = MonotonicNanos() - start;
   if (buffer->size() < kHeadBytes) buffer->resize(kHeadBytes);
   size_t got = 0;
@@ -97,7 +99,7 @@ Status FileInput::Whole(std::span<const uint8_t>* all) {
       try {
         buffer_->resize(buffer_->size() * 2);
       } catch (const std::bad_alloc&) {
-        return Status::Error("not enough memory to read the file (--max-memory)");
+        return Status::OverLimit("not enough memory to read the file (--max-memory)");
       }
     }
     size_t got = 0;
@@ -132,6 +134,17 @@ Status FileInput::Read(uint8_t* out, size_t size, size_t* got) {
     break;
   }
   return Status::OK();
+}
+
+bool FileInput::Changed() const {
+  const auto same = [](const timespec& a, const timespec& b) {
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+  };
+  if (buffer_at_end_) return false;  // read again from the buffer alone
+  struct stat st;
+  if (::fstat(fd_, &st) != 0) return true;  // nothing to vouch for it
+  return static_cast<uint64_t>(st.st_size) != size_at_open_ || !same(st.st_mtim, mtime_at_open_) ||
+         !same(st.st_ctim, ctime_at_open_);
 }
 
 Status FileInput::Rewind() {

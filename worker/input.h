@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <span>
 #include <string>
 #include <vector>
@@ -30,6 +31,11 @@ class Input {
   // Starts Read() over from the file's first byte, for a decoder that must read it twice
   // (a fast path that gives up halfway and leaves the file to a library).
   virtual Status Rewind() = 0;
+  // True when reading again after Rewind() may give other bytes than the first time: the file
+  // is held in memory only in part and what it says of its size, modification or change time
+  // differs from when it was opened (a rewrite of the same size within one tick of the file
+  // system's clock goes unseen). For a decoder that reads it a second time.
+  virtual bool Changed() const = 0;
   // Bytes read from the file so far.
   virtual uint64_t bytes_read() const = 0;
 
@@ -45,6 +51,7 @@ class MemoryInput : public Input {
   Status Whole(std::span<const uint8_t>* all) override;
   Status Read(uint8_t* out, size_t size, size_t* got) override;
   Status Rewind() override;
+  bool Changed() const override { return false; }
   uint64_t bytes_read() const override { return data_.size(); }
 
  private:
@@ -68,6 +75,7 @@ class FileInput : public Input {
   Status Whole(std::span<const uint8_t>* all) override;
   Status Read(uint8_t* out, size_t size, size_t* got) override;
   Status Rewind() override;
+  bool Changed() const override;
   uint64_t bytes_read() const override { return bytes_read_; }
   // Nanoseconds spent opening the file and in read(2) so far.
   int64_t read_ns() const { return read_ns_; }
@@ -83,6 +91,8 @@ class FileInput : public Input {
   bool at_end_ = false;
   bool buffer_at_end_ = false;  // buffer_ holds the file up to its end
   uint64_t size_at_open_ = 0;
+  timespec mtime_at_open_{};
+  timespec ctime_at_open_{};
   size_t position_ = 0;  // Read()'s position in the file
   uint64_t bytes_read_ = 0;
   int64_t read_ns_ = 0;

@@ -17,11 +17,6 @@
 namespace thumbpipe {
 namespace {
 
-void Fail(Thumbnail* out, std::string reason) {
-  out->outcome = Thumbnail::Outcome::kFailed;
-  out->reason = std::move(reason);
-}
-
 // A decode failure's reason names the format: decoders' own reasons do (see decoder.h); what
 // reached them from elsewhere (reading the file, shrinking) gets the name in front.
 std::string NamingTheFormat(Format format, const std::string& message) {
@@ -29,6 +24,16 @@ std::string NamingTheFormat(Format format, const std::string& message) {
   if (message.size() > name.size() && message.starts_with(name) && message[name.size()] == ' ')
     return message;
   return fmt::format("{}: {}", name, message);
+}
+
+void Fail(Thumbnail* out, std::string reason) {
+  out->outcome = Thumbnail::Outcome::kFailed;
+  out->reason = std::move(reason);
+}
+
+void Fail(Thumbnail* out, Format format, const Status& status) {
+  Fail(out, NamingTheFormat(format, status.message()));
+  out->over_limit = status.IsOverLimit();
 }
 
 // Decoders report their own allocation failures; std::bad_alloc from anywhere else ends up
@@ -50,8 +55,7 @@ void MakeThumbnailOrThrow(Input& input, const ThumbnailRequest& request, Thumbna
   // read whole anyway.
   std::span<const uint8_t> exif_source = head;
   if (format == Format::kWebp || format == Format::kTiff) {
-    if (Status status = input.Whole(&exif_source); !status.ok())
-      return Fail(out, NamingTheFormat(format, status.message()));
+    if (Status status = input.Whole(&exif_source); !status.ok()) return Fail(out, format, status);
   }
   // HEIF's rotation and mirroring live in the file's irot/imir, which its decoder applies; its
   // EXIF orientation is to be ignored (ISO/IEC 23008-12), or the image would turn twice. JPEG
@@ -101,7 +105,7 @@ void MakeThumbnailOrThrow(Input& input, const ThumbnailRequest& request, Thumbna
   std::vector<Image> shrunk;
   Status status = decoder->Decode(input, decode_request, &sink);
   if (status.ok()) status = sink.Finish(&shrunk);
-  if (!status.ok()) return Fail(out, NamingTheFormat(format, status.message()));
+  if (!status.ok()) return Fail(out, format, status);
   const auto finish = [&](Image image, Image* upright, std::string* name) {
     *upright = PrepareForFormat(ApplyOrientation(std::move(image), orientation), request.format,
                                 request.background);
@@ -129,7 +133,7 @@ void MakeThumbnail(Input& input, const ThumbnailRequest& request, Thumbnail* out
     const Format format = out->format;
     *out = Thumbnail();
     out->format = format;
-    Fail(out, OutOfMemory(format).message());
+    Fail(out, format, OutOfMemory(format));
   }
 }
 

@@ -43,6 +43,9 @@ struct Thumbnail {
   // only); else empty.
   std::vector<uint8_t> png;
   std::string reason;  // for kNotImage and kFailed
+  // For kFailed: the run's limits (--max-pixels, --max-memory) refused the image, not its data
+  // (Status::IsOverLimit); a run with other limits may make it.
+  bool over_limit = false;
   // For kThumbnail: the thumbnails of request.more_boxes, in their order; image, name and
   // png above are the first box's.
   std::vector<BoxThumbnail> more;

@@ -210,8 +210,14 @@ class DesktopCacheTest : public E2eTest {
       ASSERT_TRUE(UnescapePath(failure["path"].get<std::string>(), &path));
       failed.insert(path);
       EXPECT_TRUE(views.at(path).lookup.empty()) << path;
-      EXPECT_TRUE(fs::exists(thumbnails_folder() + "/" + DesktopFailMarkerName(FileUri(path))))
-          << "no failure marker for " << EscapePath(path);
+      // A refusal by the run's limits is not the file's failure: no marker (a run with other
+      // limits tries it again). Every other failure has one.
+      const std::string reason = failure["reason"];
+      const bool over_limit =
+          reason.ends_with("(--max-pixels)") || reason.ends_with("(--max-memory)");
+      EXPECT_EQ(fs::exists(thumbnails_folder() + "/" + DesktopFailMarkerName(FileUri(path))),
+                !over_limit)
+          << "failure marker for " << EscapePath(path) << " (" << reason << ")";
     }
     EXPECT_EQ(thumbnailed.size(), stats["counts"]["thumbnails"].get<size_t>());
     EXPECT_EQ(thumbnailed.size() + failed.size() + stats["counts"]["not_images"].get<size_t>(),
@@ -399,6 +405,34 @@ TEST_F(DesktopCacheTest, FailuresLeaveMarkersTheFactoryAccepts) {
   views = AskFactory();
   EXPECT_EQ(views.at(broken).lookup.size(), 2u);
   ExpectModes();
+}
+
+// --max-pixels and --max-memory are the run's limits, not the file's fault: an image refused by
+// them gets no marker, and a run with a larger limit makes its thumbnails without
+// --retry-failed. A damaged file beside it still gets its marker and is passed over.
+TEST_F(DesktopCacheTest, FileRefusedByTheRunsLimitsGetsNoMarkerAndIsTriedAgain) {
+  const std::string jpeg = ReadFile(CorpusPath("exif-orientation/Landscape_1.jpg"));
+  const std::string large = photos_ + "/large.jpg";    // 1800x1200
+  const std::string broken = photos_ + "/broken.png";  // 32x32, within the limit
+  const std::string png = ReadFile(CorpusPath("pngsuite/basn2c08.png"));
+  WriteFile(large, jpeg);
+  WriteFile(broken, png.substr(0, png.size() / 2));
+  const time_t hour_ago = ::time(nullptr) - 3600;
+  SetMTime(large, hour_ago);
+  SetMTime(broken, hour_ago);
+
+  const CommandResult limited = Run({"--max-pixels", "1000000"});
+  EXPECT_EQ(ParseSummary(limited.err).failed, 2) << limited.err;
+  EXPECT_NE(limited.err.find("(--max-pixels)"), std::string::npos) << limited.err;
+  EXPECT_FALSE(fs::exists(thumbnails_folder() + "/" + DesktopFailMarkerName(FileUri(large))));
+  EXPECT_TRUE(fs::exists(thumbnails_folder() + "/" + DesktopFailMarkerName(FileUri(broken))));
+
+  const CommandResult unlimited = Run();
+  EXPECT_EQ(Processed(unlimited.err), std::vector<std::string>{"large.jpg"}) << unlimited.err;
+  const Summary summary = ParseSummary(unlimited.err);
+  EXPECT_EQ(summary.thumbnails, 1) << unlimited.err;
+  EXPECT_EQ(summary.skipped_failed, 1);  // the damaged file, counted as failed
+  EXPECT_EQ(AskFactory().at(large).lookup.size(), 2u);
 }
 
 TEST_F(DesktopCacheTest, FileItsWorkerCrashedOnGetsAMarkerAndIsNotTriedAgain) {

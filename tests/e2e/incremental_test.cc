@@ -159,6 +159,21 @@ TEST_F(IncrementalTest, OtherSettingsForceRetryFailed) {
   EXPECT_EQ(Processed(Run({"--size", "100x100", "--force"}).err).size(), 6u);
 }
 
+// --max-pixels and --max-memory are the run's limits, not the file's fault: what they refused
+// is done by the next run without --retry-failed. The damaged file is still remembered.
+TEST_F(IncrementalTest, FilesRefusedByTheRunsLimitsAreTriedAgain) {
+  const CommandResult limited = Run({"--max-pixels", "1000000"});  // the JPEGs are 1800x1200
+  EXPECT_EQ(Processed(limited.err).size(), 6u) << limited.err;
+  EXPECT_EQ(ParseSummary(limited.err).failed, 4) << limited.err;
+  EXPECT_THAT(limited.err, ::testing::HasSubstr("(--max-pixels)"));
+
+  const CommandResult unlimited = Run();
+  EXPECT_EQ(Processed(unlimited.err),
+            (std::set<std::string>{"Landscape_1.jpg", "Landscape_6.jpg", "Portrait_3.jpg"}));
+  EXPECT_EQ(ParseSummary(unlimited.err).thumbnails, 4) << unlimited.err;
+  EXPECT_THAT(Processed(Run().err), ::testing::IsEmpty());
+}
+
 // The format, its quality and JPEG's background shape the thumbnail: changing one redoes
 // every file. The name hashes pixels, so a JPEG of an opaque image has the PNG's hash.
 TEST_F(IncrementalTest, FormatQualityAndBackgroundAreSettings) {

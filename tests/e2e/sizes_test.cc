@@ -318,6 +318,35 @@ TEST_F(SizesIncrementalTest, PruneRemovesWhatNoSizeRefersTo) {
     EXPECT_TRUE(fs::is_regular_file(thumbnails() + "/" + line.thumbnail)) << line.thumbnail;
   }
   EXPECT_EQ(ListFolder(thumbnails() + "/128x128").size(), small.size() + 1);  // and notes.txt
+
+  // Another size alone: the size folders' thumbnails go, and with them a folder left empty;
+  // one that holds something else stays, and so does one that was empty before.
+  std::set<std::string> sized;
+  for (const ManifestLine& line : ReadManifest(manifest())) sized.insert(line.thumbnail);
+  fs::create_directory(thumbnails() + "/32x32");
+  const CommandResult other = Run("64x64", {"--prune"});
+  EXPECT_THAT(other.err,
+              ::testing::HasSubstr("pruned " + std::to_string(sized.size()) + " thumbnails"));
+  EXPECT_FALSE(fs::exists(thumbnails() + "/256x256"));
+  EXPECT_THAT(ListFolder(thumbnails() + "/128x128"), ::testing::ElementsAre("notes.txt"));
+  EXPECT_TRUE(fs::is_directory(thumbnails() + "/32x32"));
+  EXPECT_EQ(ReadManifest(manifest()).size(), std::size(kImages));
+  for (const ManifestLine& line : ReadManifest(manifest())) {
+    EXPECT_TRUE(fs::is_regular_file(thumbnails() + "/" + line.thumbnail)) << line.thumbnail;
+  }
+}
+
+// This run's own size folders stay, even emptied: its workers write there (in watch mode
+// while the run goes on).
+TEST_F(SizesIncrementalTest, PruneKeepsThisRunsSizeFolders) {
+  MakeOld();
+  Run("128x128,256x256");
+  for (const auto& entry : fs::directory_iterator(photos_)) fs::remove_all(entry.path());
+  const CommandResult pruned = Run("128x128,256x256", {"--prune"});
+  EXPECT_THAT(pruned.err, ::testing::Not(::testing::HasSubstr("pruned 0 thumbnails")));
+  EXPECT_THAT(ListFolder(thumbnails()), ::testing::UnorderedElementsAre("128x128", "256x256"));
+  EXPECT_THAT(ListFolder(thumbnails() + "/128x128"), ::testing::IsEmpty());
+  EXPECT_THAT(ListFolder(thumbnails() + "/256x256"), ::testing::IsEmpty());
 }
 
 }  // namespace

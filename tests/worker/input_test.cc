@@ -2,6 +2,11 @@
 // the head or not.
 #include "worker/input.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <ctime>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,6 +54,29 @@ TEST(Input, FileRewindsToItsFirstByte) {
     ASSERT_TRUE(input->Rewind().ok());
     EXPECT_EQ(ReadAll(*input, 4096), bytes) << size;
   }
+}
+
+// Changed: only when a second read would go to the file again and the file says it is not
+// the same any more.
+TEST(Input, ChangedWhenTheFileIsWrittenAgainAndNotHeldWhole) {
+  testing::TempDir dir;
+  const SourceOpener sources;
+  const timespec hour_ago{::time(nullptr) - 3600, 0};
+  const timespec times[2] = {hour_ago, hour_ago};
+  for (size_t size : {size_t{100}, 3 * Input::kHeadBytes + 17}) {
+    const std::string bytes = Bytes(size);
+    testing::WriteFile(dir / "file", bytes);
+    ASSERT_EQ(::utimensat(AT_FDCWD, (dir / "file").c_str(), times, 0), 0);
+    std::vector<uint8_t> buffer;
+    std::unique_ptr<FileInput> input;
+    ASSERT_TRUE(FileInput::Open(sources, dir / "file", &buffer, &input).ok());
+    EXPECT_EQ(ReadAll(*input, 4096), bytes);
+    EXPECT_FALSE(input->Changed()) << size;
+    testing::WriteFile(dir / "file", bytes);  // the same bytes, written again
+    EXPECT_EQ(input->Changed(), size > Input::kHeadBytes) << size;
+  }
+  MemoryInput memory({});
+  EXPECT_FALSE(memory.Changed());
 }
 
 TEST(Input, MemoryRewindsToItsFirstByte) {

@@ -206,6 +206,23 @@ TEST_F(ThumbnailerTest, TruncatedFilesFail) {
   EXPECT_EQ(t.reason, "PNG data ends early (the file is truncated)");
 }
 
+// A refusal by the run's limits is marked as such (not the file's fault, see worker.cc); a
+// damaged or unsupported file is not.
+TEST_F(ThumbnailerTest, OnlyTheRunsLimitsMakeAFailureOverLimit) {
+  const Thumbnail too_large = Make(testing::PngClaiming(100'000, 100'000, 2));
+  EXPECT_EQ(too_large.outcome, Outcome::kFailed);
+  EXPECT_TRUE(too_large.over_limit) << too_large.reason;
+  EXPECT_NE(too_large.reason.find("(--max-pixels)"), std::string::npos) << too_large.reason;
+  const std::string jpeg =
+      testing::ReadFile(testing::CorpusPath("exif-orientation/Landscape_1.jpg"));
+  const Thumbnail truncated = Make(jpeg.substr(0, jpeg.size() / 2));
+  EXPECT_EQ(truncated.outcome, Outcome::kFailed);
+  EXPECT_FALSE(truncated.over_limit);
+  const Thumbnail unsupported = MakeFromCorpus("libjpeg-turbo/monkey12.jpg");
+  EXPECT_EQ(unsupported.outcome, Outcome::kFailed);
+  EXPECT_FALSE(unsupported.over_limit);
+}
+
 // libpng refuses sides above a million pixels unless told otherwise; the pixel limit is what
 // decides, so this is a thumbnail, not a "damaged header".
 TEST_F(ThumbnailerTest, PngWiderThanAMillionPixelsIsDecoded) {

@@ -42,11 +42,11 @@ Status DamagedOrUnsupported(Format format) {
 Status TooManyPixels(Format format, Size size, uint64_t max_pixels) {
   const double limit = static_cast<double>(max_pixels) / 1e6;
   if (size.width == 0 || size.height == 0) {
-    return Status::Error(
+    return Status::OverLimit(
         fmt::format("{} image has more pixels than the limit of {:.1f} megapixels (--max-pixels)",
                     FormatName(format), limit));
   }
-  return Status::Error(fmt::format(
+  return Status::OverLimit(fmt::format(
       "{} image is {}x{} ({:.1f} megapixels), more than the limit of {:.1f} (--max-pixels)",
       FormatName(format), size.width, size.height,
       static_cast<double>(size.width) * size.height / 1e6, limit));
@@ -67,10 +67,10 @@ bool WithinPixelLimit(Size size, uint64_t max_pixels) {
 
 Status OutOfMemory(Format format, Size size) {
   if (size.width == 0 || size.height == 0) {
-    return Status::Error(fmt::format(
+    return Status::OverLimit(fmt::format(
         "{} image needs more memory than a worker may use (--max-memory)", FormatName(format)));
   }
-  return Status::Error(
+  return Status::OverLimit(
       fmt::format("{} image of {}x{} pixels needs more memory than a worker may use (--max-memory)",
                   FormatName(format), size.width, size.height));
 }

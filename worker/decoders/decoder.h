@@ -73,6 +73,9 @@ const Decoder* DecoderFor(Format format);
 //                                 limit of 200.0 (--max-pixels)
 //   OutOfMemory(kPng, size)       PNG image of 14000x14000 pixels needs more memory than a
 //                                 worker may use (--max-memory)
+//
+// TooManyPixels and OutOfMemory are the run's limits speaking, not the file: their Status is
+// OverLimit (common/status.h), so the file is not remembered as failed.
 Status Truncated(Format format);
 Status CorruptHeader(Format format, std::string_view what = {});
 Status Corrupt(Format format, std::string_view what = {});

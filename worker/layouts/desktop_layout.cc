@@ -55,6 +55,11 @@ void MakeDesktopThumbnails(const DesktopLayoutEnv& env, const std::string& path,
     result->kind = not_image ? ResultKind::kNotImage : ResultKind::kFailed;
     result->reason = refused != nullptr ? refused->reason : "no thumbnail was made";
     if (not_image) return;  // not a file a desktop would make a thumbnail of either
+    if (refused != nullptr && refused->over_limit) {
+      // This run's limits, not the file: no marker, so a run with other limits tries again.
+      result->flags |= kResultTransient;
+      return;
+    }
     // Thumbnails of what the file was are stale now; the marker says not to try again.
     const int64_t write_start = MonotonicNanos();
     const Status status =

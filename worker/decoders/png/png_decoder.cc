@@ -6,6 +6,7 @@
 #include <csetjmp>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "worker/colour/colour_transform.h"
@@ -14,6 +15,9 @@
 
 namespace thumbpipe {
 namespace {
+
+// Why a second read of the file cannot be trusted to give the rows of the first.
+constexpr std::string_view kChangedWhileRead = "the file changed while it was read";
 
 // libpng pulls bytes in small pieces; they come from the file in chunks of this size.
 constexpr size_t kChunkBytes = 64 * 1024;
@@ -71,7 +75,7 @@ class SkippingSink : public RowSink {
       : sink_(sink), full_(full), channels_(channels), skip_(skip) {}
   Status Begin(Size full, Size rows, uint32_t channels, uint32_t block) override {
     if (full != full_ || rows != full_ || channels != channels_ || block != 1)
-      return Corrupt(kPng, "the file changed while it was read");
+      return Corrupt(kPng, kChangedWhileRead);
     return Status::OK();
   }
   void Row(const uint8_t* row) override {
@@ -385,11 +389,15 @@ Status DecodePng(Input& input, const DecodeRequest& request, RowSink* sink, bool
   if (fast.outcome != FastPath::Outcome::kGaveUp) return status;
   // The fast path met something it does not take after reading image data: libpng reads the
   // file again from its start and has the last word, on damage and its reason too. The rows
-  // handed over so far came from the same data, so libpng's are the same.
+  // handed over so far came from the same data, so libpng's are the same, provided the file is
+  // still what the fast path read: else the rows mix two versions of it, and are refused.
+  // Looked at once libpng is done, so a change at any time until then is seen.
   *route = PngRoute::kFastGaveUp;
   if (Status rewound = input.Rewind(); !rewound.ok()) return rewound;
   SkippingSink skipping(sink, fast.full, fast.channels, fast.rows);
-  return DecodeWithLibpng(input, request, &skipping, nullptr);
+  status = DecodeWithLibpng(input, request, &skipping, nullptr);
+  if (input.Changed()) return Corrupt(kPng, kChangedWhileRead);
+  return status;
 }
 
 Status PngDecoder::Decode(Input& input, const DecodeRequest& request, RowSink* sink) const {

@@ -2,10 +2,15 @@
 // reason) for every layout, filter, chunking and kind of damage.
 #include "worker/decoders/png/png_decoder.h"
 
+#include <fcntl.h>
 #include <png.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
+#include <ctime>
+
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -400,6 +405,88 @@ TEST(PngDecoder, TooMuchOrTooLittleDataOrAWrongChecksumEndAsWithLibpng) {
             PngRoute::kFastGaveUp);
   EXPECT_EQ(ExpectSameAsLibpng(with_stream(compress(raw) + "junk"), "data after the stream").route,
             PngRoute::kFastGaveUp);
+}
+
+// A real file that is saved again (in place, same inode) the first time the decoder starts it
+// over: between the fast path's read and libpng's.
+class RewrittenOnRewind : public Input {
+ public:
+  RewrittenOnRewind(FileInput* file, std::string path, std::string later)
+      : file_(file), path_(std::move(path)), later_(std::move(later)) {}
+  std::span<const uint8_t> Head() const override { return file_->Head(); }
+  bool HeadIsWhole() const override { return file_->HeadIsWhole(); }
+  Status Whole(std::span<const uint8_t>* all) override { return file_->Whole(all); }
+  Status Read(uint8_t* out, size_t size, size_t* got) override {
+    return file_->Read(out, size, got);
+  }
+  Status Rewind() override {
+    ++rewinds_;
+    if (!later_.empty()) testing::WriteFile(path_, later_);
+    later_.clear();
+    return file_->Rewind();
+  }
+  bool Changed() const override { return file_->Changed(); }
+  uint64_t bytes_read() const override { return file_->bytes_read(); }
+  int rewinds() const { return rewinds_; }
+
+ private:
+  FileInput* file_;
+  std::string path_;
+  std::string later_;
+  int rewinds_ = 0;
+};
+
+TEST(PngDecoder, FileChangedBeforeLibpngReadsItAgainIsNotMixedIn) {
+  // Noise, so that the file is larger than the head an Input keeps (Input::kHeadBytes): the
+  // second read comes from the file again.
+  Layout layout;
+  layout.width = 600;
+  layout.height = 400;
+  const std::string good = Rechunk(Encode(layout, Rows(layout, 8, false)), 0);
+  ASSERT_GT(good.size(), 2 * Input::kHeadBytes);
+  // A wrong Adler-32 at the end of the image data: the fast path hands over every row, then
+  // leaves the file to libpng.
+  const size_t idat = good.find("IDAT") - 4;
+  const size_t length = testing::Be32(good, idat);
+  std::string stream = good.substr(idat + 8, length);
+  stream.back() = static_cast<char>(stream.back() ^ 1);
+  const std::string gives_up =
+      good.substr(0, idat) + Chunk("IDAT", stream) + good.substr(idat + 12 + length);
+  // Saved again: another image of the same size.
+  const std::string other = Rechunk(Encode(layout, Rows(layout, 9, false)), 0);
+
+  testing::TempDir dir;
+  const std::string path = dir / "image.png";
+  const auto decode = [&](const std::string& later, PngRoute* route, int* rewinds) {
+    testing::WriteFile(path, gives_up);
+    // Saved an hour ago, so that saving it again is seen whatever the clock's tick.
+    const timespec hour_ago{::time(nullptr) - 3600, 0};
+    const timespec times[2] = {hour_ago, hour_ago};
+    EXPECT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+    std::vector<uint8_t> buffer;
+    std::unique_ptr<FileInput> file;
+    const SourceOpener sources;
+    EXPECT_TRUE(FileInput::Open(sources, path, &buffer, &file).ok());
+    RewrittenOnRewind input(file.get(), path, later);
+    DecodeRequest request;
+    request.needed_size = [](Size full) { return full; };
+    testing::RecordingSink sink;
+    const Status status = DecodePng(input, request, &sink, true, route);
+    *rewinds = input.rewinds();
+    return status;
+  };
+  PngRoute route = PngRoute::kLibpng;
+  int rewinds = 0;
+  // Unchanged: libpng's verdict on the file stands.
+  const Status unchanged = decode("", &route, &rewinds);
+  EXPECT_EQ(route, PngRoute::kFastGaveUp);
+  EXPECT_EQ(rewinds, 1);
+  EXPECT_EQ(unchanged.message(), Decode(gives_up, false).status.message());
+  // Changed: neither version's verdict, but the file's change.
+  const Status changed = decode(other, &route, &rewinds);
+  EXPECT_EQ(route, PngRoute::kFastGaveUp);
+  EXPECT_FALSE(changed.ok());
+  EXPECT_EQ(changed.message(), "PNG data is damaged (the file changed while it was read)");
 }
 
 TEST(PngDecoder, FastPathGivesLibpngsOutcomeOnPngSuite) {
