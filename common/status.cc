@@ -8,7 +8,7 @@ Status Status::WithContext(std::string_view context) const {
   if (ok()) return *this;
   Status status(fmt::format("{}: {}", context, message_));
   status.queue_broken_ = queue_broken_;
-  status.over_limit_ = over_limit_;
+  status.transient_ = transient_;
   return status;
 }
 

@@ -23,13 +23,17 @@ class Status {
     return status;
   }
 
-  // The run's own limits (--max-pixels, --max-memory) refused the work: it says nothing about
-  // the file, so it is not remembered as the file's failure and a later run tries again.
-  static Status OverLimit(std::string message) {
+  // A failure that says nothing lasting about the file, so it is not remembered as the file's
+  // (no failure marker, not "failed before" in the catalog) and a later run tries again: the
+  // file changed while it was read, a decoder's plug-in could not be loaded.
+  static Status Transient(std::string message) {
     Status status(std::move(message));
-    status.over_limit_ = true;
+    status.transient_ = true;
     return status;
   }
+  // The run's own limits (--max-pixels, --max-memory) refused the work: transient, since a run
+  // with other limits may do it.
+  static Status OverLimit(std::string message) { return Transient(std::move(message)); }
 
   // "<what>: <strerror(err)>", the shape of every OS error we report.
   template <typename... Args>
@@ -39,7 +43,7 @@ class Status {
 
   bool ok() const { return message_.empty(); }
   bool IsQueueBroken() const { return queue_broken_; }
-  bool IsOverLimit() const { return over_limit_; }
+  bool IsTransient() const { return transient_; }
   const std::string& message() const { return message_; }
 
   // Prefixes the message with context: "decode '/a.jpg'" + ": " + message.
@@ -53,7 +57,7 @@ class Status {
 
   std::string message_;
   bool queue_broken_ = false;
-  bool over_limit_ = false;
+  bool transient_ = false;
 };
 
 }  // namespace thumbpipe

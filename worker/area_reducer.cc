@@ -34,7 +34,7 @@ class Divider {
 };
 
 Status NoMemoryFor(Size to) {
-  return Status::Error(
+  return Status::OverLimit(
       fmt::format("not enough memory for a {}x{} thumbnail (--max-memory)", to.width, to.height));
 }
 

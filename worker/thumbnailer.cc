@@ -33,7 +33,7 @@ void Fail(Thumbnail* out, std::string reason) {
 
 void Fail(Thumbnail* out, Format format, const Status& status) {
   Fail(out, NamingTheFormat(format, status.message()));
-  out->over_limit = status.IsOverLimit();
+  out->transient = status.IsTransient();
 }
 
 // Decoders report their own allocation failures; std::bad_alloc from anywhere else ends up

@@ -43,9 +43,10 @@ struct Thumbnail {
   // only); else empty.
   std::vector<uint8_t> png;
   std::string reason;  // for kNotImage and kFailed
-  // For kFailed: the run's limits (--max-pixels, --max-memory) refused the image, not its data
-  // (Status::IsOverLimit); a run with other limits may make it.
-  bool over_limit = false;
+  // For kFailed: the failure says nothing lasting about the file (Status::IsTransient): the
+  // run's limits (--max-pixels, --max-memory) refused it, it changed while it was read, or its
+  // decoder could not be loaded. It is not remembered as the file's; a later run tries again.
+  bool transient = false;
   // For kThumbnail: the thumbnails of request.more_boxes, in their order; image, name and
   // png above are the first box's.
   std::vector<BoxThumbnail> more;

@@ -166,7 +166,7 @@ void Worker::Process(const std::string& path, Result* result, const FileStamp& s
       return;
     case Thumbnail::Outcome::kFailed:
       result->kind = ResultKind::kFailed;
-      if (thumbnail.over_limit) result->flags |= kResultTransient;
+      if (thumbnail.transient) result->flags |= kResultTransient;
       result->reason = thumbnail.reason;
       return;
     case Thumbnail::Outcome::kThumbnail:

@@ -213,10 +213,10 @@ class DesktopCacheTest : public E2eTest {
       // A refusal by the run's limits is not the file's failure: no marker (a run with other
       // limits tries it again). Every other failure has one.
       const std::string reason = failure["reason"];
-      const bool over_limit =
+      const bool transient =
           reason.ends_with("(--max-pixels)") || reason.ends_with("(--max-memory)");
       EXPECT_EQ(fs::exists(thumbnails_folder() + "/" + DesktopFailMarkerName(FileUri(path))),
-                !over_limit)
+                !transient)
           << "failure marker for " << EscapePath(path) << " (" << reason << ")";
     }
     EXPECT_EQ(thumbnailed.size(), stats["counts"]["thumbnails"].get<size_t>());

@@ -211,16 +211,16 @@ TEST_F(ThumbnailerTest, TruncatedFilesFail) {
 TEST_F(ThumbnailerTest, OnlyTheRunsLimitsMakeAFailureOverLimit) {
   const Thumbnail too_large = Make(testing::PngClaiming(100'000, 100'000, 2));
   EXPECT_EQ(too_large.outcome, Outcome::kFailed);
-  EXPECT_TRUE(too_large.over_limit) << too_large.reason;
+  EXPECT_TRUE(too_large.transient) << too_large.reason;
   EXPECT_NE(too_large.reason.find("(--max-pixels)"), std::string::npos) << too_large.reason;
   const std::string jpeg =
       testing::ReadFile(testing::CorpusPath("exif-orientation/Landscape_1.jpg"));
   const Thumbnail truncated = Make(jpeg.substr(0, jpeg.size() / 2));
   EXPECT_EQ(truncated.outcome, Outcome::kFailed);
-  EXPECT_FALSE(truncated.over_limit);
+  EXPECT_FALSE(truncated.transient);
   const Thumbnail unsupported = MakeFromCorpus("libjpeg-turbo/monkey12.jpg");
   EXPECT_EQ(unsupported.outcome, Outcome::kFailed);
-  EXPECT_FALSE(unsupported.over_limit);
+  EXPECT_FALSE(unsupported.transient);
 }
 
 // libpng refuses sides above a million pixels unless told otherwise; the pixel limit is what

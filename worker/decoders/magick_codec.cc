@@ -147,7 +147,7 @@ Status MagickDecoder::Decode(Input& input, const DecodeRequest& request, RowSink
   }
   const Plugin& plugin = ThePlugin();
   if (!plugin.error.empty()) {
-    return Status::Error(
+    return Status::Transient(
         fmt::format("{} decoder could not be loaded: {}", FormatName(format_), plugin.error));
   }
   ThumbpipeMagickImage image{};

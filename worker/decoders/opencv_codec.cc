@@ -73,7 +73,7 @@ Status OpenCvDecoder::Decode(Input& input, const DecodeRequest& request, RowSink
   if (LooksLikeDicom(file)) return Unsupported(format_, "a DICOM signature at byte 128");
   const Plugin& plugin = ThePlugin(request.max_pixels);
   if (!plugin.error.empty()) {
-    return Status::Error(
+    return Status::Transient(
         fmt::format("{} decoder could not be loaded: {}", FormatName(format_), plugin.error));
   }
   ThumbpipeDecodedImage image{};

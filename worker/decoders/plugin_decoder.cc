@@ -12,7 +12,8 @@ Status PluginDecoder::Decode(Input& input, const DecodeRequest& request, RowSink
     if (LoadPluginSymbol(plugin_, symbol_, &entry, &load_error_)) loaded_ = entry();
   });
   if (loaded_ == nullptr) {
-    return Status::Error(
+    // Transient: it says nothing of the file, and an installation mended later makes it.
+    return Status::Transient(
         fmt::format("{} decoder could not be loaded: {}", FormatName(format_), load_error_));
   }
   return loaded_->Decode(input, request, sink);

@@ -55,7 +55,7 @@ void MakeDesktopThumbnails(const DesktopLayoutEnv& env, const std::string& path,
     result->kind = not_image ? ResultKind::kNotImage : ResultKind::kFailed;
     result->reason = refused != nullptr ? refused->reason : "no thumbnail was made";
     if (not_image) return;  // not a file a desktop would make a thumbnail of either
-    if (refused != nullptr && refused->over_limit) {
+    if (refused != nullptr && refused->transient) {
       // This run's limits, not the file: no marker, so a run with other limits tries again.
       result->flags |= kResultTransient;
       return;

@@ -3,7 +3,8 @@
 // Thumb::MTime, Thumb::Size, Thumb::Mimetype and Software, written mode 0600 to a temporary
 // name in its folder and renamed over what was there. A file that cannot be thumbnailed gets a
 // failure marker instead (a 1x1 PNG with the same Thumb::URI and Thumb::MTime, and the reason),
-// unless the run's own limits refused it (Thumbnail::over_limit); a success removes a stale one.
+// unless the failure was transient (Thumbnail::transient: the run's own limits, a change while
+// it was read, a plug-in not loaded); a success removes a stale one.
 // Whether the work was needed at all was decided before, by the producer
 // (producer/desktop_check.h). Worker only.
 #pragma once

@@ -661,7 +661,7 @@ def clean_env(**extra):
     return env
 
 
-class _PeakRss:
+class PeakRss:
     """Runs a command under /usr/bin/time, which reports the command's peak RSS (the largest of
     it and its waited-for descendants). wait4()'s own ru_maxrss cannot be used for a command
     started from this script: Linux counts into it the resident size of the process that exec'd
@@ -684,8 +684,8 @@ class _PeakRss:
 
 def measure(cmd, cwd=None, env=None, stdin=None, log=None):
     """Runs `cmd` and returns its wall time, the user+sys CPU of it and all its waited-for
-    descendants (wait4), and their peak RSS (the largest of any one process, _PeakRss)."""
-    peak = _PeakRss(cmd)
+    descendants (wait4), and their peak RSS (the largest of any one process, PeakRss)."""
+    peak = PeakRss(cmd)
     with open(stdin, "rb") if stdin else open(os.devnull, "rb") as inp, \
             open(log, "wb") if log else open(os.devnull, "wb") as out:
         started = time.perf_counter()
@@ -701,7 +701,7 @@ def measure_sampled(cmd, cwd=None, env=None, stdin=None, log=None, interval=0.00
     """measure(), plus a breakdown per process name from polling /proc: the largest VmHWM
     seen, and RssAnon/RssFile/RssShmem when RSS was highest (sampled, so approximate)."""
     processes = {}
-    peak = _PeakRss(cmd)
+    peak = PeakRss(cmd)
 
     def descendants(root):
         children = {}
@@ -822,6 +822,8 @@ class OtherWork:
         return self.cpus is not None and self.cpus <= self.QUIET_CPUS
 
     def text(self):
+        if self.cpus is None:
+            return "other work not measured (no measured runs)"
         return f"other work {self.cpus:.2f} CPUs"
 
     def verdict_note(self):

@@ -109,6 +109,8 @@ TEST(PluginDecoderTest, AMissingPlugInIsAnErrorThatSaysWhich) {
         << status.message();
     EXPECT_NE(status.message().find("thumbpipe-no-such-plugin.so"), std::string::npos)
         << status.message();
+    // Says nothing of the file: not remembered as its failure, tried again by a later run.
+    EXPECT_TRUE(status.IsTransient());
   }
   // A plug-in of ours without that entry point.
   const PluginDecoder wrong(THUMBPIPE_MAGICK_PLUGIN, "thumbpipe_heif_decoder", Format::kHeif);

@@ -75,7 +75,7 @@ class SkippingSink : public RowSink {
       : sink_(sink), full_(full), channels_(channels), skip_(skip) {}
   Status Begin(Size full, Size rows, uint32_t channels, uint32_t block) override {
     if (full != full_ || rows != full_ || channels != channels_ || block != 1)
-      return Corrupt(kPng, kChangedWhileRead);
+      return Status::Transient(Corrupt(kPng, kChangedWhileRead).message());
     return Status::OK();
   }
   void Row(const uint8_t* row) override {
@@ -396,7 +396,8 @@ Status DecodePng(Input& input, const DecodeRequest& request, RowSink* sink, bool
   if (Status rewound = input.Rewind(); !rewound.ok()) return rewound;
   SkippingSink skipping(sink, fast.full, fast.channels, fast.rows);
   status = DecodeWithLibpng(input, request, &skipping, nullptr);
-  if (input.Changed()) return Corrupt(kPng, kChangedWhileRead);
+  // Transient: the next run reads the file as it is then.
+  if (input.Changed()) return Status::Transient(Corrupt(kPng, kChangedWhileRead).message());
   return status;
 }
 

@@ -487,6 +487,9 @@ TEST(PngDecoder, FileChangedBeforeLibpngReadsItAgainIsNotMixedIn) {
   EXPECT_EQ(route, PngRoute::kFastGaveUp);
   EXPECT_FALSE(changed.ok());
   EXPECT_EQ(changed.message(), "PNG data is damaged (the file changed while it was read)");
+  // Not remembered as the file's failure: the next run reads it as it is then.
+  EXPECT_TRUE(changed.IsTransient());
+  EXPECT_FALSE(unchanged.IsTransient()) << unchanged.message();
 }
 
 TEST(PngDecoder, FastPathGivesLibpngsOutcomeOnPngSuite) {
