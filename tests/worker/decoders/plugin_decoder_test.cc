@@ -62,13 +62,18 @@ TEST(PluginDecoderTest, TheWorkerProgramDoesNotLinkLibheifOrLibjxl) {
 // libjxl (which nothing else here links).
 TEST(PluginDecoderTest, LoadedOnlyWhenSuchAFileComes) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  testing::TempDir dir;
-  const std::string png = dir / "picture.png";
-  ASSERT_TRUE(cv::imwrite(png, testing::Picture(64, 48, 3)));
-  ASSERT_EQ(testing::EncodeHeif(png, dir / "picture.heic", {"-q", "90"}), "");
-  ASSERT_EQ(testing::EncodeJxl(png, dir / "picture.jxl", {"-d", "0", "-e", "1"}), "");
-  const std::string heif = testing::ReadFile(dir / "picture.heic");
-  const std::string jxl = testing::ReadFile(dir / "picture.jxl");
+  // Made and removed before the death test: its child runs this test again from the start
+  // and ends with _Exit, which would leave a folder of its own behind.
+  std::string heif, jxl;
+  {
+    testing::TempDir dir;
+    const std::string png = dir / "picture.png";
+    ASSERT_TRUE(cv::imwrite(png, testing::Picture(64, 48, 3)));
+    ASSERT_EQ(testing::EncodeHeif(png, dir / "picture.heic", {"-q", "90"}), "");
+    ASSERT_EQ(testing::EncodeJxl(png, dir / "picture.jxl", {"-d", "0", "-e", "1"}), "");
+    heif = testing::ReadFile(dir / "picture.heic");
+    jxl = testing::ReadFile(dir / "picture.jxl");
+  }
   EXPECT_EXIT(
       {
         for (const char* other : {"pngsuite/basn2c08.png", "pillow/formats/hopper.jpg",
