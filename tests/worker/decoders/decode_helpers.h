@@ -1,12 +1,14 @@
 // Helpers for the tests of decoders that read files made by command-line encoders (JPEG XL,
 // JPEG 2000): source images written with OpenCV, a sink that records what a decoder tells it,
-// one call to decode bytes, and exact comparisons of decoded rows with source pixels.
+// one call to decode bytes, exact comparisons of decoded rows with source pixels, and whether a
+// library is loaded in this process.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -73,6 +75,15 @@ inline Thumbnail ThumbnailOf(const std::string& file, Size box, uint64_t max_pix
   Thumbnail thumbnail;
   MakeThumbnail({reinterpret_cast<const uint8_t*>(file.data()), file.size()}, request, &thumbnail);
   return thumbnail;
+}
+
+// Whether this process has mapped a file whose path holds `name` (a library or a plug-in).
+inline bool Mapped(const std::string& name) {
+  std::ifstream maps("/proc/self/maps");
+  for (std::string line; std::getline(maps, line);) {
+    if (line.find(name) != std::string::npos) return true;
+  }
+  return false;
 }
 
 inline cv::Mat ToMat(const Image& image) {

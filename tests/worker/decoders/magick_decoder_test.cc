@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <optional>
 #include <regex>
 #include <set>
@@ -22,6 +21,7 @@
 #include "tests/fakes/image_sink.h"
 #include "tests/support/long_tail_images.h"
 #include "tests/support/support.h"
+#include "tests/worker/decoders/decode_helpers.h"
 #include "worker/sniff.h"
 #include "worker/thumbnailer.h"
 
@@ -404,21 +404,10 @@ TEST(MagickDecoderTest, RunsNoProgramAndLeavesNoTemporaryFile) {
   EXPECT_EQ(testing::ListFolder(temporary.path()), std::vector<std::string>{});
 }
 
-// Whether this process has mapped `name` (a shared library or plug-in).
-bool Mapped(const std::string& name) {
-  std::ifstream maps("/proc/self/maps");
-  for (std::string line; std::getline(maps, line);) {
-    if (line.find(name) != std::string::npos) return true;
-  }
-  return false;
-}
+using testing::Mapped;
 
 bool Thumbnails(const std::string& file) {
-  ThumbnailRequest request;
-  request.box = {16, 16};
-  Thumbnail thumbnail;
-  MakeThumbnail(Bytes(file), request, &thumbnail);
-  return thumbnail.outcome == Outcome::kThumbnail;
+  return testing::ThumbnailOf(file, {16, 16}).outcome == Outcome::kThumbnail;
 }
 
 // In a fresh process (a death test re-runs this binary for this test alone): PNG, JPEG, GIF

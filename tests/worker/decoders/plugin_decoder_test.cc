@@ -7,7 +7,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 
 #include <opencv2/imgcodecs.hpp>
@@ -24,24 +23,11 @@ namespace {
 
 using Outcome = Thumbnail::Outcome;
 
-std::span<const uint8_t> Bytes(const std::string& file) {
-  return {reinterpret_cast<const uint8_t*>(file.data()), file.size()};
-}
+using testing::Mapped;
 
-// Whether this process has mapped a file whose path holds `name`.
-bool Mapped(const std::string& name) {
-  std::ifstream maps("/proc/self/maps");
-  for (std::string line; std::getline(maps, line);) {
-    if (line.find(name) != std::string::npos) return true;
-  }
-  return false;
-}
-
+// Whether a thumbnail of `file` is made; says why not on stderr.
 bool Thumbnails(const std::string& file) {
-  ThumbnailRequest request;
-  request.box = {16, 16};
-  Thumbnail thumbnail;
-  MakeThumbnail(Bytes(file), request, &thumbnail);
+  const Thumbnail thumbnail = testing::ThumbnailOf(file, {16, 16});
   if (thumbnail.outcome != Outcome::kThumbnail)
     std::fprintf(stderr, "%s\n", thumbnail.reason.c_str());
   return thumbnail.outcome == Outcome::kThumbnail;
