@@ -31,6 +31,22 @@ std::vector<CatalogEntry> Under(Catalog* catalog, const std::string& root) {
   return entries;
 }
 
+// The names among `candidates`, fed in their order, that ForEachUnreferred reports.
+std::vector<std::string> Unreferred(Catalog* catalog, const std::vector<std::string>& candidates) {
+  size_t next = 0;
+  std::vector<std::string> unreferred;
+  EXPECT_TRUE(catalog
+                  ->ForEachUnreferred(
+                      [&](std::string* name) {
+                        if (next == candidates.size()) return false;
+                        *name = candidates[next++];
+                        return true;
+                      },
+                      [&](const std::string& name) { unreferred.push_back(name); })
+                  .ok());
+  return unreferred;
+}
+
 class CatalogTest : public ::testing::Test {
  protected:
   std::unique_ptr<Catalog> Open(Catalog::Mode mode) {
@@ -99,17 +115,7 @@ TEST_F(CatalogTest, PutReplacesRemoveForgets) {
   EXPECT_EQ(back[0].outcome, ResultKind::kNotImage);
   // a.jpg's thumbnail was replaced: its name is no longer referred to.
   const std::vector<std::string> candidates = {Entry("/p/a.jpg").thumbnail, "other.png"};
-  size_t next = 0;
-  std::vector<std::string> unreferred;
-  ASSERT_TRUE(writer
-                  ->ForEachUnreferred(
-                      [&](std::string* name) {
-                        if (next == candidates.size()) return false;
-                        *name = candidates[next++];
-                        return true;
-                      },
-                      [&](const std::string& name) { unreferred.push_back(name); })
-                  .ok());
+  const std::vector<std::string> unreferred = Unreferred(writer.get(), candidates);
   std::vector<std::string> expected = candidates;
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(unreferred, expected);
@@ -137,17 +143,7 @@ TEST_F(CatalogTest, UnreferredThumbnailsAreThoseNoEntryNames) {
   ASSERT_TRUE(writer->Put(a).ok());
   ASSERT_TRUE(writer->Commit().ok());
   const std::vector<std::string> candidates = {"zzz.png", "aaa.png", "bbb.png", "zzz.png"};
-  size_t next = 0;
-  std::vector<std::string> unreferred;
-  ASSERT_TRUE(writer
-                  ->ForEachUnreferred(
-                      [&](std::string* name) {
-                        if (next == candidates.size()) return false;
-                        *name = candidates[next++];
-                        return true;
-                      },
-                      [&](const std::string& name) { unreferred.push_back(name); })
-                  .ok());
+  const std::vector<std::string> unreferred = Unreferred(writer.get(), candidates);
   EXPECT_EQ(unreferred, (std::vector<std::string>{"bbb.png", "zzz.png"}));
 }
 
@@ -165,17 +161,7 @@ TEST_F(CatalogTest, EveryThumbnailOfAnEntrysListIsReferredTo) {
   const std::vector<std::string> candidates = {
       "1x1/aaa.png", "2x2/bbb.png", "3x3/ccc.png", "ddd.png",     "aaa.png",
       "2x2/aaa.png", "1x1/ddd.png", "4x4/ccc.png", "3x3/ccc.png", "2x2/bbb.png\n3x3/ccc.png"};
-  size_t next = 0;
-  std::vector<std::string> unreferred;
-  ASSERT_TRUE(writer
-                  ->ForEachUnreferred(
-                      [&](std::string* name) {
-                        if (next == candidates.size()) return false;
-                        *name = candidates[next++];
-                        return true;
-                      },
-                      [&](const std::string& name) { unreferred.push_back(name); })
-                  .ok());
+  const std::vector<std::string> unreferred = Unreferred(writer.get(), candidates);
   EXPECT_EQ(unreferred,
             (std::vector<std::string>{"1x1/ddd.png", "2x2/aaa.png", "2x2/bbb.png\n3x3/ccc.png",
                                       "4x4/ccc.png", "aaa.png"}));
