@@ -100,14 +100,29 @@ void AppendBe32(std::string* out, uint32_t v) {
 }
 
 void AppendChunk(std::string* out, const char* type, const std::string& data) {
-  AppendBe32(out, static_cast<uint32_t>(data.size()));
-  const std::string body = std::string(type, 4) + data;
-  out->append(body);
-  AppendBe32(out, static_cast<uint32_t>(
-                      crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size())));
+  out->append(PngChunk(type, data));
 }
 
 }  // namespace
+
+std::string PngChunk(std::string_view type, const std::string& data) {
+  std::string out;
+  AppendBe32(&out, static_cast<uint32_t>(data.size()));
+  const std::string body = std::string(type.substr(0, 4)) + data;
+  out.append(body);
+  AppendBe32(&out, static_cast<uint32_t>(
+                       crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size())));
+  return out;
+}
+
+std::string Zlib(const std::string& data) {
+  uLongf size = compressBound(data.size());
+  std::string out(size, '\0');
+  compress2(reinterpret_cast<Bytef*>(out.data()), &size,
+            reinterpret_cast<const Bytef*>(data.data()), data.size(), 6);
+  out.resize(size);
+  return out;
+}
 
 std::string PngClaiming(uint32_t w, uint32_t h, uint32_t zero_rows, bool interlaced) {
   std::string png("\x89PNG\r\n\x1A\n", 8);

@@ -36,6 +36,11 @@ std::string PngWithoutChunk(const std::string& png, std::string_view type);
 // The big-endian 32-bit number at `at` of `bytes`.
 uint32_t Be32(const std::string& bytes, size_t at);
 
+// A PNG chunk: its length, `type` (four letters), `data` and CRC.
+std::string PngChunk(std::string_view type, const std::string& data);
+// `data` compressed by zlib at level 6, as a PNG's image data or a zTXt/iCCP payload.
+std::string Zlib(const std::string& data);
+
 // Runs heif-enc (from libheif-examples) on `source` with `options`, writing `out`. Returns ""
 // on success, else why not (heif-enc missing, or what it said).
 std::string EncodeHeif(const std::string& source, const std::string& out,

@@ -162,17 +162,8 @@ std::vector<std::vector<uint8_t>> Rows(const Layout& layout, uint32_t seed, bool
   return rows;
 }
 
-std::string Chunk(const std::string& type, const std::string& data) {
-  std::string out;
-  const auto be32 = [&](uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
-  };
-  be32(static_cast<uint32_t>(data.size()));
-  const std::string body = type + data;
-  out += body;
-  be32(static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size())));
-  return out;
-}
+using testing::PngChunk;
+using testing::Zlib;
 
 // `png` with its image data cut into IDAT chunks of `piece` bytes (0: one chunk).
 std::string Rechunk(const std::string& png, size_t piece) {
@@ -191,7 +182,8 @@ std::string Rechunk(const std::string& png, size_t piece) {
   }
   std::string out = png.substr(0, 8) + head;
   if (piece == 0) piece = data.size();
-  for (size_t at = 0; at < data.size(); at += piece) out += Chunk("IDAT", data.substr(at, piece));
+  for (size_t at = 0; at < data.size(); at += piece)
+    out += PngChunk("IDAT", data.substr(at, piece));
   return out + tail;
 }
 
@@ -278,7 +270,7 @@ TEST(PngDecoder, FastPathTakesPalettesTransparencyAndColourKeysAsLibpng) {
           key.push_back(static_cast<char>(layout.key_value[s]));
         }
         const std::string plain = Encode(layout, rows);
-        const std::string file = plain.substr(0, 33) + Chunk("tRNS", key) + plain.substr(33);
+        const std::string file = plain.substr(0, 33) + PngChunk("tRNS", key) + plain.substr(33);
         const std::string what = "key type " + std::to_string(type) + " depth " +
                                  std::to_string(depth) + " value " + std::to_string(value);
         EXPECT_EQ(ExpectSameAsLibpng(file, what).route, PngRoute::kFast) << what;
@@ -317,7 +309,8 @@ TEST(PngDecoder, FastPathTakesImageDataInChunksOfAnySize) {
   // An empty IDAT chunk among them.
   const std::string split = Rechunk(file, 700);
   const size_t second = split.find("IDAT", split.find("IDAT") + 4) - 4;
-  const std::string with_empty = split.substr(0, second) + Chunk("IDAT", "") + split.substr(second);
+  const std::string with_empty =
+      split.substr(0, second) + PngChunk("IDAT", "") + split.substr(second);
   EXPECT_EQ(ExpectSameAsLibpng(with_empty, "an empty IDAT").route, PngRoute::kFast);
 }
 
@@ -384,26 +377,18 @@ TEST(PngDecoder, TooMuchOrTooLittleDataOrAWrongChecksumEndAsWithLibpng) {
   const auto with_stream = [&](const std::string& stream) {
     const size_t idat = file.find("IDAT") - 4;
     const size_t end = file.find("IEND") - 4;
-    return file.substr(0, idat) + Chunk("IDAT", stream) + file.substr(end);
+    return file.substr(0, idat) + PngChunk("IDAT", stream) + file.substr(end);
   };
-  const auto compress = [](const std::string& data) {
-    uLongf size = compressBound(data.size());
-    std::string out(size, '\0');
-    compress2(reinterpret_cast<Bytef*>(out.data()), &size,
-              reinterpret_cast<const Bytef*>(data.data()), data.size(), 6);
-    out.resize(size);
-    return out;
-  };
-  EXPECT_EQ(ExpectSameAsLibpng(with_stream(compress(raw)), "exact").route, PngRoute::kFast);
-  EXPECT_NE(ExpectSameAsLibpng(with_stream(compress(raw + raw.substr(0, 51))), "a row more").route,
+  EXPECT_EQ(ExpectSameAsLibpng(with_stream(Zlib(raw)), "exact").route, PngRoute::kFast);
+  EXPECT_NE(ExpectSameAsLibpng(with_stream(Zlib(raw + raw.substr(0, 51))), "a row more").route,
             PngRoute::kFast);
-  EXPECT_NE(ExpectSameAsLibpng(with_stream(compress(raw.substr(51))), "a row fewer").route,
+  EXPECT_NE(ExpectSameAsLibpng(with_stream(Zlib(raw.substr(51))), "a row fewer").route,
             PngRoute::kFast);
-  std::string wrong_check = compress(raw);
+  std::string wrong_check = Zlib(raw);
   wrong_check.back() = static_cast<char>(wrong_check.back() ^ 1);
   EXPECT_EQ(ExpectSameAsLibpng(with_stream(wrong_check), "wrong Adler-32").route,
             PngRoute::kFastGaveUp);
-  EXPECT_EQ(ExpectSameAsLibpng(with_stream(compress(raw) + "junk"), "data after the stream").route,
+  EXPECT_EQ(ExpectSameAsLibpng(with_stream(Zlib(raw) + "junk"), "data after the stream").route,
             PngRoute::kFastGaveUp);
 }
 
@@ -451,7 +436,7 @@ TEST(PngDecoder, FileChangedBeforeLibpngReadsItAgainIsNotMixedIn) {
   std::string stream = good.substr(idat + 8, length);
   stream.back() = static_cast<char>(stream.back() ^ 1);
   const std::string gives_up =
-      good.substr(0, idat) + Chunk("IDAT", stream) + good.substr(idat + 12 + length);
+      good.substr(0, idat) + PngChunk("IDAT", stream) + good.substr(idat + 12 + length);
   // Saved again: another image of the same size.
   const std::string other = Rechunk(Encode(layout, Rows(layout, 9, false)), 0);
 

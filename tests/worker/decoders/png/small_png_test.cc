@@ -83,11 +83,7 @@ void AppendBe32(std::string* out, uint32_t v) {
 }
 
 void AppendChunk(std::string* out, const char* type, const std::string& data) {
-  AppendBe32(out, static_cast<uint32_t>(data.size()));
-  const std::string body = type + data;
-  out->append(body);
-  AppendBe32(out, static_cast<uint32_t>(
-                      crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size())));
+  out->append(testing::PngChunk(type, data));
 }
 
 // `png` with a chunk of `type` and `data` right after IHDR.
@@ -169,14 +165,7 @@ TEST(DecodeSmallPng, LeavesEverythingElseToTheNormalPath) {
   }
 }
 
-std::string Zlib(const std::string& data) {
-  uLongf size = compressBound(data.size());
-  std::string out(size, '\0');
-  compress2(reinterpret_cast<Bytef*>(out.data()), &size,
-            reinterpret_cast<const Bytef*>(data.data()), data.size(), 6);
-  out.resize(size);
-  return out;
-}
+using testing::Zlib;
 
 // A 16x8 grey PNG with the given image data and intact chunk CRCs, so only the zlib stream
 // itself can be wrong.
