@@ -56,7 +56,8 @@ void MakeDesktopThumbnails(const DesktopLayoutEnv& env, const std::string& path,
     result->reason = refused != nullptr ? refused->reason : "no thumbnail was made";
     if (not_image) return;  // not a file a desktop would make a thumbnail of either
     if (refused != nullptr && refused->transient) {
-      // This run's limits, not the file: no marker, so a run with other limits tries again.
+      // Not the file's lasting fault (this run's limits, a change while it was read, a decoder
+      // not loaded): no marker, so a later run tries again.
       result->flags |= kResultTransient;
       return;
     }
