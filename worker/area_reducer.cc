@@ -6,32 +6,74 @@
 
 #include <fmt/format.h>
 
+#include "worker/exact_divider.h"
+
 namespace thumbpipe {
 namespace {
 
 // Rows up to this many samples wide are summed down their columns first (see area_reducer.h).
 constexpr size_t kMaxColumnSamples = size_t{1} << 22;
 
-// floor(n / d) for a divisor used for every pixel: a multiplication by its reciprocal, then
-// corrected to the exact quotient (the estimate is off by at most one for the quotients here,
-// which are below 2^9), so it gives what division gives, several times faster.
-class Divider {
- public:
-  explicit Divider(uint64_t d) : d_(d), inverse_(1.0 / static_cast<double>(d)) {}
-  uint64_t operator()(uint64_t n) const {
-    // Signed conversions are single instructions; numbers this large never come from pixels.
-    if (n >= (uint64_t{1} << 62)) return n / d_;
-    uint64_t q = static_cast<uint64_t>(
-        static_cast<int64_t>(static_cast<double>(static_cast<int64_t>(n)) * inverse_));
-    while (q > 0 && q * d_ > n) --q;
-    while ((q + 1) * d_ <= n) ++q;
-    return q;
-  }
+// The loops that run once per sample of every decoded row are built twice, for AVX2 and for
+// the baseline instruction set; the one the CPU can run is chosen when the program loads.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define THUMBPIPE_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define THUMBPIPE_VECTOR_CLONES
+#endif
 
- private:
-  uint64_t d_;
-  double inverse_;
-};
+// Adds `row` times `weight` to the column sums `acc`, `samples` of them: every sample alike
+// when opaque; with alpha (the last of kChannels), colours premultiplied by it.
+template <uint32_t kChannels, bool kAlpha, typename Sum>
+[[gnu::always_inline]] inline void AddRow(const uint8_t* row, uint32_t weight, Sum* acc,
+                                          size_t samples) {
+  if constexpr (!kAlpha) {
+    for (size_t i = 0; i < samples; ++i) acc[i] += Sum{row[i]} * weight;
+  } else {
+    for (size_t i = 0; i < samples; i += kChannels) {
+      const uint32_t aw = row[i + kChannels - 1] * weight;  // below 2^28
+      for (uint32_t ch = 0; ch + 1 < kChannels; ++ch) acc[i + ch] += Sum{row[i + ch]} * aw;
+      acc[i + kChannels - 1] += aw;
+    }
+  }
+}
+
+THUMBPIPE_VECTOR_CLONES void AddOpaque(const uint8_t* row, uint32_t weight, uint32_t* acc,
+                                       size_t samples) {
+  AddRow<1, false>(row, weight, acc, samples);
+}
+THUMBPIPE_VECTOR_CLONES void AddOpaque(const uint8_t* row, uint32_t weight, uint64_t* acc,
+                                       size_t samples) {
+  AddRow<1, false>(row, weight, acc, samples);
+}
+THUMBPIPE_VECTOR_CLONES void AddGreyAlpha(const uint8_t* row, uint32_t weight, uint32_t* acc,
+                                          size_t samples) {
+  AddRow<2, true>(row, weight, acc, samples);
+}
+THUMBPIPE_VECTOR_CLONES void AddGreyAlpha(const uint8_t* row, uint32_t weight, uint64_t* acc,
+                                          size_t samples) {
+  AddRow<2, true>(row, weight, acc, samples);
+}
+THUMBPIPE_VECTOR_CLONES void AddRgba(const uint8_t* row, uint32_t weight, uint32_t* acc,
+                                     size_t samples) {
+  AddRow<4, true>(row, weight, acc, samples);
+}
+THUMBPIPE_VECTOR_CLONES void AddRgba(const uint8_t* row, uint32_t weight, uint64_t* acc,
+                                     size_t samples) {
+  AddRow<4, true>(row, weight, acc, samples);
+}
+
+template <typename Sum>
+void AddWeighted(const uint8_t* row, uint32_t weight, Sum* acc, size_t samples,
+                 uint32_t channels) {
+  if (channels == 2) {
+    AddGreyAlpha(row, weight, acc, samples);
+  } else if (channels == 4) {
+    AddRgba(row, weight, acc, samples);
+  } else {
+    AddOpaque(row, weight, acc, samples);
+  }
+}
 
 Status NoMemoryFor(Size to) {
   return Status::OverLimit(
@@ -95,12 +137,20 @@ Status AreaReducer::Begin(Size from, Size to, uint32_t channels, uint32_t block,
     }
     // With alpha, each colour is summed premultiplied, plus the alpha sum.
     columns_ = size_t{from.width} * channels <= kMaxColumnSamples;
+    column_narrow_.clear();
+    column_wide_.clear();
+    row_sum_.clear();
     if (columns_) {
-      row_sum_.clear();
-      column_acc_.assign(size_t{from.width} * channels, 0);
+      // A column's sum over one output row is at most the largest sample (premultiplied) times
+      // full.height, the output row's height in these units.
+      const uint64_t largest = alpha_ ? 255 * 255 : 255;
+      if (largest * full.height <= UINT32_MAX) {
+        column_narrow_.assign(size_t{from.width} * channels, 0);
+      } else {
+        column_wide_.assign(size_t{from.width} * channels, 0);
+      }
     } else {
       row_sum_.assign(static_cast<size_t>(to.width) * channels, 0);
-      column_acc_.clear();
     }
     acc_.assign(static_cast<size_t>(to.width) * channels, 0);
   } catch (const std::bad_alloc&) {
@@ -130,33 +180,45 @@ void AreaReducer::ReduceRow(const uint8_t* row) {
 }
 
 void AreaReducer::AddToColumns(const uint8_t* row, uint32_t weight) {
-  uint64_t* acc = column_acc_.data();
-  const size_t samples = column_acc_.size();
-  if (!alpha_) {
-    // 8 bits times 32 bits, added in 64: a loop the compiler turns into vector code.
-    for (size_t i = 0; i < samples; ++i) acc[i] += uint64_t{row[i]} * weight;
-    return;
-  }
-  const uint32_t c = channels_;
-  for (size_t i = 0; i < samples; i += c) {
-    const uint32_t aw = row[i + c - 1] * weight;  // below 2^28
-    for (uint32_t ch = 0; ch + 1 < c; ++ch) acc[i + ch] += uint64_t{row[i + ch]} * aw;
-    acc[i + c - 1] += aw;
+  if (!column_narrow_.empty()) {
+    AddWeighted(row, weight, column_narrow_.data(), column_narrow_.size(), channels_);
+  } else {
+    AddWeighted(row, weight, column_wide_.data(), column_wide_.size(), channels_);
   }
 }
 
 void AreaReducer::ReduceColumns() {
-  const uint32_t c = channels_;
-  for (uint32_t x = 0; x < to_.width; ++x) {
-    uint64_t sum[4] = {0, 0, 0, 0};
-    const uint64_t* column = &column_acc_[static_cast<size_t>(first_[x]) * c];
-    const uint32_t* w = &weight_[offset_[x]];
-    for (uint32_t k = 0; k < count_[x]; ++k, column += c) {
-      for (uint32_t ch = 0; ch < c; ++ch) sum[ch] += column[ch] * w[k];
-    }
-    std::memcpy(&acc_[static_cast<size_t>(x) * c], sum, c * sizeof(uint64_t));
+  if (!column_narrow_.empty()) {
+    SumColumns(column_narrow_.data());
+    std::fill(column_narrow_.begin(), column_narrow_.end(), 0);
+  } else {
+    SumColumns(column_wide_.data());
+    std::fill(column_wide_.begin(), column_wide_.end(), 0);
   }
-  std::fill(column_acc_.begin(), column_acc_.end(), 0);
+}
+
+template <typename Sum>
+void AreaReducer::SumColumns(const Sum* columns) {
+  switch (channels_) {
+    case 1: return SumColumnsOf<1>(columns);
+    case 2: return SumColumnsOf<2>(columns);
+    case 3: return SumColumnsOf<3>(columns);
+    default: return SumColumnsOf<4>(columns);
+  }
+}
+
+template <uint32_t kChannels, typename Sum>
+void AreaReducer::SumColumnsOf(const Sum* columns) {
+  uint64_t* acc = acc_.data();
+  for (uint32_t x = 0; x < to_.width; ++x, acc += kChannels) {
+    uint64_t sum[kChannels] = {};
+    const Sum* column = columns + size_t{first_[x]} * kChannels;
+    const uint32_t* w = &weight_[offset_[x]];
+    for (uint32_t k = 0; k < count_[x]; ++k, column += kChannels) {
+      for (uint32_t ch = 0; ch < kChannels; ++ch) sum[ch] += uint64_t{column[ch]} * w[k];
+    }
+    for (uint32_t ch = 0; ch < kChannels; ++ch) acc[ch] = sum[ch];
+  }
 }
 
 void AreaReducer::PushRow(const uint8_t* row) {
@@ -191,28 +253,38 @@ void AreaReducer::PushRow(const uint8_t* row) {
 }
 
 void AreaReducer::EmitRow() {
-  const uint32_t c = channels_;
-  const uint64_t area = uint64_t{full_.width} * full_.height;
-  const Divider by_area(2 * area);
-  uint8_t* out = out_.row(out_y_);
-  for (uint32_t x = 0; x < to_.width; ++x) {
-    const uint64_t* sum = &acc_[static_cast<size_t>(x) * c];
-    if (alpha_) {
-      // Colour sums carry an extra factor alpha (up to 255); their weight is the alpha sum.
-      const uint64_t alpha_sum = sum[c - 1];
-      for (uint32_t ch = 0; ch + 1 < c; ++ch) {
-        out[ch] =
-            alpha_sum == 0 ? 0 : static_cast<uint8_t>((2 * sum[ch] + alpha_sum) / (2 * alpha_sum));
-      }
-      out[c - 1] = static_cast<uint8_t>(by_area(2 * alpha_sum + area));
-    } else {
-      for (uint32_t ch = 0; ch < c; ++ch)
-        out[ch] = static_cast<uint8_t>(by_area(2 * sum[ch] + area));
-    }
-    out += c;
+  switch (channels_) {
+    case 1: EmitRowOf<1>(); break;
+    case 2: EmitRowOf<2>(); break;
+    case 3: EmitRowOf<3>(); break;
+    default: EmitRowOf<4>(); break;
   }
   std::fill(acc_.begin(), acc_.end(), 0);
   ++out_y_;
+}
+
+template <uint32_t kChannels>
+void AreaReducer::EmitRowOf() {
+  constexpr bool kAlpha = kChannels == 2 || kChannels == 4;
+  const uint64_t area = uint64_t{full_.width} * full_.height;
+  const ExactDivider by_area(2 * area);
+  uint8_t* out = out_.row(out_y_);
+  const uint64_t* sum = acc_.data();
+  for (uint32_t x = 0; x < to_.width; ++x, out += kChannels, sum += kChannels) {
+    if constexpr (kAlpha) {
+      // Colour sums carry an extra factor alpha (up to 255); their weight is the alpha sum.
+      const uint64_t alpha_sum = sum[kChannels - 1];
+      for (uint32_t ch = 0; ch + 1 < kChannels; ++ch) {
+        out[ch] =
+            alpha_sum == 0 ? 0 : static_cast<uint8_t>((2 * sum[ch] + alpha_sum) / (2 * alpha_sum));
+      }
+      out[kChannels - 1] = static_cast<uint8_t>(by_area(2 * alpha_sum + area));
+    } else {
+      for (uint32_t ch = 0; ch < kChannels; ++ch) {
+        out[ch] = static_cast<uint8_t>(by_area(2 * sum[ch] + area));
+      }
+    }
+  }
 }
 
 Status AreaReducer::Finish(Image* out) {

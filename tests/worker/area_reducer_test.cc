@@ -199,3 +199,25 @@ TEST(AreaReducer, EqualsTheDefinitionSummedPixelByPixel) {
 
 }  // namespace
 }  // namespace thumbpipe
+
+namespace thumbpipe {
+namespace {
+
+// Column sums are kept in 32 bits only where they cannot outgrow them: an opaque image of more
+// than 16,843,009 rows, or one with alpha of more than 66,051, needs 64. All-white columns that
+// tall would wrap around in 32 bits, and come out nearly black.
+TEST(AreaReducer, SumsTooLargeForThirtyTwoBitsStayExact) {
+  for (const auto& [channels, height] :
+       {std::pair{1u, 16'843'010u}, std::pair{2u, 66'052u}, std::pair{4u, 66'052u}}) {
+    SCOPED_TRACE(::testing::Message() << channels << " channels, " << height << " rows");
+    Image tall;
+    tall.Allocate(1, height, channels);
+    std::fill(tall.pixels.begin(), tall.pixels.end(), uint8_t{255});
+    Image out;
+    ASSERT_TRUE(ReduceImage(tall, {1, 1}, &out).ok());
+    EXPECT_EQ(out.pixels, std::vector<uint8_t>(channels, 255));
+  }
+}
+
+}  // namespace
+}  // namespace thumbpipe
