@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/sha256.h"
+#include "worker/colour/matrix_shaper.h"
 
 namespace thumbpipe {
 namespace {
@@ -231,6 +232,102 @@ bool ChangesNothing(const ColourTransform& transform, uint32_t channels) {
   return true;
 }
 
+// Inverts a 3x3 matrix; false if it is singular.
+bool Invert(const double (&m)[3][3], double (&inverse)[3][3]) {
+  const double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+                     m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+                     m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+  if (!std::isfinite(det) || std::fabs(det) < 1e-12) return false;
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 3; ++j) {
+      // The cofactor of m[j][i], over the determinant.
+      const int r0 = (j + 1) % 3, r1 = (j + 2) % 3, c0 = (i + 1) % 3, c1 = (i + 2) % 3;
+      inverse[i][j] = (m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0]) / det;
+    }
+  }
+  return true;
+}
+
+// The matrix from a matrix-shaper profile's linear RGB to PCS XYZ: its colorants as columns.
+bool ColorantMatrix(cmsHPROFILE profile, double (&m)[3][3]) {
+  const cmsTagSignature tags[3] = {cmsSigRedColorantTag, cmsSigGreenColorantTag,
+                                   cmsSigBlueColorantTag};
+  for (int c = 0; c < 3; ++c) {
+    const auto* xyz = static_cast<const cmsCIEXYZ*>(cmsReadTag(profile, tags[c]));
+    if (xyz == nullptr) return false;
+    m[0][c] = xyz->X;
+    m[1][c] = xyz->Y;
+    m[2][c] = xyz->Z;
+  }
+  return true;
+}
+
+const cmsToneCurve* TrcOf(cmsHPROFILE profile, int channel) {
+  const cmsTagSignature tags[3] = {cmsSigRedTRCTag, cmsSigGreenTRCTag, cmsSigBlueTRCTag};
+  return static_cast<const cmsToneCurve*>(cmsReadTag(profile, tags[channel]));
+}
+
+// The largest difference between two transforms' outputs on a grid spanning every level and
+// on every grey.
+int LargestDifference(const ColourTransform& a, const ColourTransform& b, uint32_t channels) {
+  std::vector<uint8_t> in = Grid(channels);
+  for (int v = 0; v < 256; ++v) {
+    in.insert(in.end(), 3, static_cast<uint8_t>(v));
+    if (channels == 4) in.push_back(static_cast<uint8_t>(v));
+  }
+  const auto pixels = static_cast<uint32_t>(in.size() / channels);
+  std::vector<uint8_t> out_a(in.size()), out_b(in.size());
+  a.Convert(in.data(), out_a.data(), pixels);
+  b.Convert(in.data(), out_b.data(), pixels);
+  int largest = 0;
+  for (size_t i = 0; i < in.size(); ++i) {
+    largest = std::max(largest, std::abs(int{out_a[i]} - int{out_b[i]}));
+  }
+  return largest;
+}
+
+// For RGB(A) from a matrix-shaper profile `in` to sRGB (`out`, also matrix-shaper): the same
+// conversion as `lcms`, evaluated by MatrixShaper; null where the profile has other tables
+// for the perceptual intent, or where the two disagree by more than one level anywhere on a
+// grid spanning every level (lcms2 then stays in charge).
+std::shared_ptr<const ColourTransform> FastMatrixShaper(cmsHPROFILE in, cmsHPROFILE out,
+                                                        uint32_t channels,
+                                                        const ColourTransform& lcms) {
+  if (!cmsIsMatrixShaper(in) || cmsIsCLUT(in, INTENT_PERCEPTUAL, LCMS_USED_AS_INPUT) ||
+      !cmsIsMatrixShaper(out)) {
+    return nullptr;
+  }
+  double in_matrix[3][3], out_matrix[3][3], out_inverse[3][3], to_srgb[3][3];
+  if (!ColorantMatrix(in, in_matrix) || !ColorantMatrix(out, out_matrix) ||
+      !Invert(out_matrix, out_inverse)) {
+    return nullptr;
+  }
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 3; ++j) {
+      to_srgb[i][j] = 0;
+      for (int k = 0; k < 3; ++k) to_srgb[i][j] += out_inverse[i][k] * in_matrix[k][j];
+    }
+  }
+  float linear[3][256];
+  for (int c = 0; c < 3; ++c) {
+    const cmsToneCurve* curve = TrcOf(in, c);
+    if (curve == nullptr) return nullptr;
+    for (int v = 0; v < 256; ++v) {
+      linear[c][v] = cmsEvalToneCurveFloat(curve, static_cast<cmsFloat32Number>(v) / 255);
+      if (!std::isfinite(linear[c][v])) return nullptr;
+    }
+  }
+  const cmsToneCurve* srgb = TrcOf(out, 0);
+  if (srgb == nullptr) return nullptr;
+  double srgb_steps[255];
+  for (int k = 0; k < 255; ++k) {
+    srgb_steps[k] = cmsEvalToneCurveFloat(srgb, (static_cast<cmsFloat32Number>(k) + 0.5f) / 255);
+  }
+  auto fast = std::make_shared<MatrixShaper>(linear, to_srgb, srgb_steps, channels);
+  if (LargestDifference(*fast, lcms, channels) > 1) return nullptr;
+  return fast;
+}
+
 std::shared_ptr<const ColourTransform> BuildToSrgb(const ColourSource& source, uint32_t channels) {
   const bool grey = channels <= 2;
   Profile in;
@@ -260,6 +357,9 @@ std::shared_ptr<const ColourTransform> BuildToSrgb(const ColourSource& source, u
         cmsCreateTransform(in.get(), type, out.get(), type, INTENT_PERCEPTUAL, flags);
     if (handle == nullptr) return nullptr;
     transform = std::make_shared<LcmsTransform>(handle, channels, channels);
+    if (auto fast = FastMatrixShaper(in.get(), out.get(), channels, *transform)) {
+      transform = std::move(fast);
+    }
   }
   if (ChangesNothing(*transform, channels)) return nullptr;
   return transform;

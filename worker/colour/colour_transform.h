@@ -13,6 +13,11 @@
 // - Rendering intent: perceptual (relative colorimetric for the matrix/shaper profiles that
 //   have no perceptual table), no black point compensation. Out-of-gamut colours are clipped.
 // - Grey stays grey (converted to sRGB's tone curve), alpha is copied unchanged.
+// - RGB through a matrix-shaper profile (no tables for the perceptual intent: Adobe RGB,
+//   Display P3, ProPhoto, every profile made from gAMA/cHRM or nclx) is converted by
+//   MatrixShaper (matrix_shaper.h), several times faster than lcms2's own 8-bit transform and
+//   closer to lcms2's exact pipeline, wherever it agrees with lcms2 within one level on a grid
+//   spanning every level; otherwise by lcms2.
 // - A transform that changes no colour by more than one level (an "sRGB" profile of another
 //   vendor, a gamma of 2.2 with sRGB's primaries...) is not applied at all: such rows are
 //   left untouched, at no cost.
