@@ -1,7 +1,10 @@
 #include "worker/decoders/plugin_loader.h"
 
+#include <cstring>
 #include <filesystem>
 #include <system_error>
+
+#include "worker/decoders/plugin_abi.h"
 
 namespace thumbpipe {
 
@@ -18,6 +21,17 @@ void* OpenPlugin(const char* name, std::string* error) {
     // dlerror's text names the file already ("<path>: cannot open shared object file: ...").
     const char* why = ::dlerror();
     *error = why != nullptr ? std::string(why) : "cannot load " + path;
+    return nullptr;
+  }
+  const auto* stamp = static_cast<const char*>(::dlsym(handle, "thumbpipe_plugin_abi"));
+  if (stamp == nullptr || std::strcmp(stamp, THUMBPIPE_PLUGIN_ABI) != 0) {
+    // A plug-in left by another installation: its code would be called with this worker's
+    // structures, and may not agree with them.
+    *error = "'" + path + "' was built for another thumbpipe (plug-in interface " +
+             (stamp != nullptr ? std::string(stamp, strnlen(stamp, 64)) : "unstamped") +
+             ", this worker's " + THUMBPIPE_PLUGIN_ABI + "); install thumbpipe again";
+    ::dlclose(handle);
+    return nullptr;
   }
   return handle;
 }

@@ -24,7 +24,10 @@ bool LoadPluginSymbol(const char* name, const char* symbol, Function* function, 
 // The path of `name` in the running program's folder.
 std::string PluginPath(const char* name);
 
-// dlopen of PluginPath(name), or null with *error saying why.
+// dlopen of PluginPath(name), or null with *error saying why. A plug-in is used only if it
+// carries the stamp of the interface this worker was built with (thumbpipe_plugin_abi, made by
+// cmake/plugin_abi.cmake from every header of worker/ and common/): a plug-in of another build
+// left in the folder is refused, and named.
 void* OpenPlugin(const char* name, std::string* error);
 
 template <typename Decode, typename Release>

@@ -110,5 +110,23 @@ TEST(PluginDecoderTest, AMissingPlugInIsAnErrorThatSaysWhich) {
       << status.message();
 }
 
+// A plug-in another build left in the folder (an older installation) has the entry point, but
+// not this worker's interface: it is refused before any of its code runs, and named.
+TEST(PluginDecoderTest, APlugInOfAnotherBuildIsRefused) {
+  const PluginDecoder stale("thumbpipe-test-stale.so", "thumbpipe_heif_decoder", Format::kHeif);
+  MemoryInput input({});
+  DecodeRequest request;
+  request.needed_size = [](Size full) { return full; };
+  const Status status = stale.Decode(input, request, nullptr);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("thumbpipe-test-stale.so' was built for another thumbpipe "
+                                  "(plug-in interface 0123456789abcdef, this worker's "),
+            std::string::npos)
+      << status.message();
+  EXPECT_NE(status.message().find("install thumbpipe again"), std::string::npos)
+      << status.message();
+  EXPECT_TRUE(status.IsTransient());
+}
+
 }  // namespace
 }  // namespace thumbpipe
