@@ -53,7 +53,7 @@ class SharedObjects {
 // The desktop's cache: the thumbnails folder, a folder per flavour of the run and our failure
 // markers' folder, each made mode 0700 when missing (with the missing folders above them), as
 // the Thumbnail Managing Standard asks. Folders that exist are left as they are.
-Status PrepareDesktopCache(const RunOptions& options) {
+Status PrepareDesktopCache(const RunOptions& options, NewFolders* new_folders) {
   std::vector<std::string> folders = {options.output_dir};
   for (int i = 0; i < kDesktopFlavourCount; ++i) {
     if ((options.desktop_flavours & (1u << i)) != 0) {
@@ -63,21 +63,26 @@ Status PrepareDesktopCache(const RunOptions& options) {
   folders.push_back(options.output_dir + "/fail");
   folders.push_back(options.output_dir + "/" + DesktopFailFolder());
   for (const std::string& folder : folders) {
-    for (size_t slash = folder.find('/', 1);; slash = folder.find('/', slash + 1)) {
-      const std::string path = folder.substr(0, slash);
-      if (::mkdir(path.c_str(), kDesktopFolderMode) != 0 && errno != EEXIST) {
-        return Status::FromErrno(errno, "cannot create the thumbnail cache's folder '{}'",
-                                 EscapePath(path));
-      }
-      if (slash == std::string::npos) break;
+    if (const int error = new_folders->Make(folder, kDesktopFolderMode); error != 0) {
+      return Status::FromErrno(error, "cannot create the thumbnail cache's folder '{}'",
+                               EscapePath(folder));
     }
   }
   return Status::OK();
 }
 
-Status PrepareOutputs(const RunOptions& options) {
+// Makes the run's folders through `new_folders` (see new_folders.h), then checks them; a
+// folder that cannot be made is reported by the check, in its words.
+Status PrepareOutputs(const RunOptions& options, NewFolders* new_folders) {
   if (options.layout == OutputLayout::kFreedesktop) {
-    if (Status status = PrepareDesktopCache(options); !status.ok()) return status;
+    if (Status status = PrepareDesktopCache(options, new_folders); !status.ok()) return status;
+  }
+  new_folders->Make(options.output_dir);
+  const std::string* catalog = options.incremental ? &options.catalog : nullptr;
+  for (const std::string* file : {&options.manifest, catalog, &options.stats_json}) {
+    if (file != nullptr && !file->empty()) {
+      new_folders->Make(std::filesystem::path(*file).parent_path());
+    }
   }
   std::error_code ec;
   std::filesystem::create_directories(options.output_dir, ec);
@@ -94,6 +99,7 @@ Status PrepareOutputs(const RunOptions& options) {
   if (!options.more_boxes.empty()) {
     for (const Box& box : RunBoxes(options)) {
       const std::string folder = options.output_dir + "/" + BoxName(box);
+      new_folders->Make(folder);
       std::filesystem::create_directory(folder, ec);
       if (ec || !std::filesystem::is_directory(folder)) {
         return Status::Error(fmt::format("cannot create output folder '{}': {}", EscapePath(folder),
@@ -147,11 +153,7 @@ int RunThumbpipe(const RunOptions& options) {
   Status status = FindRoleFolder(&role_folder);
   // A run refused here takes back the folders it made: a usage error leaves nothing behind.
   NewFolders new_folders;
-  new_folders.Note(options.output_dir);
-  for (const std::string* file : {&options.manifest, &options.catalog, &options.stats_json}) {
-    if (!file->empty()) new_folders.Note(std::filesystem::path(*file).parent_path());
-  }
-  if (status.ok()) status = PrepareOutputs(options);
+  if (status.ok()) status = PrepareOutputs(options, &new_folders);
   if (status.ok()) status = PrepareStatsDestination(options.stats_json);
   if (!status.ok()) {
     new_folders.Remove();

@@ -8,37 +8,32 @@
 #include <system_error>
 
 namespace thumbpipe {
-namespace {
 
-// Removes `folder` and the folders in it, deepest first; rmdir(2) refuses a folder that still
-// holds anything, and symbolic links are not followed.
-void RemoveEmptyFolders(const std::filesystem::path& folder) {
+int NewFolders::Make(const std::string& path, mode_t mode) {
+  if (path.empty()) return 0;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
-    if (entry.is_directory(ec) && !entry.is_symlink(ec)) RemoveEmptyFolders(entry.path());
+  const std::filesystem::path absolute = std::filesystem::absolute(path, ec).lexically_normal();
+  if (ec) return ec.value();
+  // From the root down: each folder is made, or found made (by us before, or by anyone).
+  std::filesystem::path at;
+  for (const std::filesystem::path& part : absolute) {
+    if (part.empty()) continue;  // the "" after a trailing slash
+    at /= part;
+    if (at == at.root_path()) continue;
+    if (::mkdir(at.c_str(), mode) == 0) {
+      made_.push_back(at.string());
+      continue;
+    }
+    if (errno != EEXIST) return errno;
+    struct stat st;
+    if (::stat(at.c_str(), &st) != 0) return errno;
+    if (!S_ISDIR(st.st_mode)) return ENOTDIR;
   }
-  ::rmdir(folder.c_str());
-}
-
-}  // namespace
-
-void NewFolders::Note(const std::string& path) {
-  if (path.empty()) return;
-  std::error_code ec;
-  const std::filesystem::path absolute = std::filesystem::absolute(path, ec);
-  if (ec) return;
-  std::filesystem::path missing;
-  struct stat st;
-  for (std::filesystem::path at = absolute.lexically_normal();
-       !at.empty() && ::lstat(at.c_str(), &st) != 0 && errno == ENOENT; at = at.parent_path()) {
-    missing = at;
-    if (at == at.root_path()) break;
-  }
-  if (!missing.empty()) outermost_.push_back(missing.string());
+  return 0;
 }
 
 void NewFolders::Remove() const {
-  for (auto it = outermost_.rbegin(); it != outermost_.rend(); ++it) RemoveEmptyFolders(*it);
+  for (auto it = made_.rbegin(); it != made_.rend(); ++it) ::rmdir(it->c_str());
 }
 
 }  // namespace thumbpipe
