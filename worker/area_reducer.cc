@@ -25,8 +25,8 @@ constexpr size_t kMaxColumnSamples = size_t{1} << 22;
 // Adds `row` times `weight` to the column sums `acc`, `samples` of them: every sample alike
 // when opaque; with alpha (the last of kChannels), colours premultiplied by it.
 template <uint32_t kChannels, bool kAlpha, typename Sum>
-[[gnu::always_inline]] inline void AddRow(const uint8_t* row, uint32_t weight, Sum* acc,
-                                          size_t samples) {
+THUMBPIPE_VECTOR_CLONES void AddRow(const uint8_t* row, uint32_t weight, Sum* acc,
+                                    size_t samples) {
   if constexpr (!kAlpha) {
     for (size_t i = 0; i < samples; ++i) acc[i] += Sum{row[i]} * weight;
   } else {
@@ -38,40 +38,15 @@ template <uint32_t kChannels, bool kAlpha, typename Sum>
   }
 }
 
-THUMBPIPE_VECTOR_CLONES void AddOpaque(const uint8_t* row, uint32_t weight, uint32_t* acc,
-                                       size_t samples) {
-  AddRow<1, false>(row, weight, acc, samples);
-}
-THUMBPIPE_VECTOR_CLONES void AddOpaque(const uint8_t* row, uint32_t weight, uint64_t* acc,
-                                       size_t samples) {
-  AddRow<1, false>(row, weight, acc, samples);
-}
-THUMBPIPE_VECTOR_CLONES void AddGreyAlpha(const uint8_t* row, uint32_t weight, uint32_t* acc,
-                                          size_t samples) {
-  AddRow<2, true>(row, weight, acc, samples);
-}
-THUMBPIPE_VECTOR_CLONES void AddGreyAlpha(const uint8_t* row, uint32_t weight, uint64_t* acc,
-                                          size_t samples) {
-  AddRow<2, true>(row, weight, acc, samples);
-}
-THUMBPIPE_VECTOR_CLONES void AddRgba(const uint8_t* row, uint32_t weight, uint32_t* acc,
-                                     size_t samples) {
-  AddRow<4, true>(row, weight, acc, samples);
-}
-THUMBPIPE_VECTOR_CLONES void AddRgba(const uint8_t* row, uint32_t weight, uint64_t* acc,
-                                     size_t samples) {
-  AddRow<4, true>(row, weight, acc, samples);
-}
-
 template <typename Sum>
 void AddWeighted(const uint8_t* row, uint32_t weight, Sum* acc, size_t samples,
                  uint32_t channels) {
   if (channels == 2) {
-    AddGreyAlpha(row, weight, acc, samples);
+    AddRow<2, true>(row, weight, acc, samples);
   } else if (channels == 4) {
-    AddRgba(row, weight, acc, samples);
+    AddRow<4, true>(row, weight, acc, samples);
   } else {
-    AddOpaque(row, weight, acc, samples);
+    AddRow<1, false>(row, weight, acc, samples);
   }
 }
 
