@@ -288,13 +288,14 @@ int LargestDifference(const ColourTransform& a, const ColourTransform& b, uint32
 
 // For RGB(A) from a matrix-shaper profile `in` to sRGB (`out`, also matrix-shaper): the same
 // conversion as `lcms`, evaluated by MatrixShaper; null where the profile has other tables
-// for the perceptual intent, or where the two disagree by more than one level anywhere on a
+// (D2B0, A2B0) for the perceptual intent, or where the two disagree by more than one level anywhere on a
 // grid spanning every level (lcms2 then stays in charge).
 std::shared_ptr<const ColourTransform> FastMatrixShaper(cmsHPROFILE in, cmsHPROFILE out,
                                                         uint32_t channels,
                                                         const ColourTransform& lcms) {
-  if (!cmsIsMatrixShaper(in) || cmsIsCLUT(in, INTENT_PERCEPTUAL, LCMS_USED_AS_INPUT) ||
-      !cmsIsMatrixShaper(out)) {
+  // lcms2 prefers a D2B0 (floating point) table to everything else, then A2B0.
+  if (!cmsIsMatrixShaper(in) || cmsIsTag(in, cmsSigDToB0Tag) ||
+      cmsIsCLUT(in, INTENT_PERCEPTUAL, LCMS_USED_AS_INPUT) || !cmsIsMatrixShaper(out)) {
     return nullptr;
   }
   double in_matrix[3][3], out_matrix[3][3], out_inverse[3][3], to_srgb[3][3];

@@ -1,5 +1,7 @@
 #include "worker/decoders/plugin_loader.h"
 
+#include <unistd.h>
+
 #include <cstring>
 #include <filesystem>
 #include <system_error>
@@ -21,12 +23,15 @@ void* OpenPlugin(const char* name, std::string* error) {
     // dlerror's text names the file already ("<path>: cannot open shared object file: ...").
     const char* why = ::dlerror();
     *error = why != nullptr ? std::string(why) : "cannot load " + path;
+    // It is there but does not load: most likely left by another build, whose functions
+    // differ from this worker's ("undefined symbol").
+    if (::access(path.c_str(), F_OK) == 0) *error += "; install thumbpipe again";
     return nullptr;
   }
   const auto* stamp = static_cast<const char*>(::dlsym(handle, "thumbpipe_plugin_abi"));
   if (stamp == nullptr || std::strcmp(stamp, THUMBPIPE_PLUGIN_ABI) != 0) {
     // A plug-in left by another installation: its code would be called with this worker's
-    // structures, and may not agree with them.
+    // structures, and may not agree with them. (Its static constructors have run in dlopen.)
     *error = "'" + path + "' was built for another thumbpipe (plug-in interface " +
              (stamp != nullptr ? std::string(stamp, strnlen(stamp, 64)) : "unstamped") +
              ", this worker's " + THUMBPIPE_PLUGIN_ABI + "); install thumbpipe again";

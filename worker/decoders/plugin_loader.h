@@ -27,7 +27,8 @@ std::string PluginPath(const char* name);
 // dlopen of PluginPath(name), or null with *error saying why. A plug-in is used only if it
 // carries the stamp of the interface this worker was built with (thumbpipe_plugin_abi, made by
 // cmake/plugin_abi.cmake from every header of worker/ and common/): a plug-in of another build
-// left in the folder is refused, and named.
+// left in the folder is refused, and named, before the worker calls into it. One that does not
+// even load (its functions no longer match the worker's) says to install thumbpipe again.
 void* OpenPlugin(const char* name, std::string* error);
 
 template <typename Decode, typename Release>

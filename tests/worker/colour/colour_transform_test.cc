@@ -118,6 +118,7 @@ TEST(ColourTransform, AlphaIsCopied) {
   const auto rgba = ColourTransform::ToSrgb(source, 4);
   ASSERT_NE(rgb, nullptr);
   ASSERT_NE(rgba, nullptr);
+  EXPECT_NE(dynamic_cast<const MatrixShaper*>(rgba.get()), nullptr);
   const uint8_t in4[8] = {200, 30, 90, 17, 5, 250, 128, 255};
   const uint8_t in3[6] = {200, 30, 90, 5, 250, 128};
   uint8_t out4[8], out3[6];

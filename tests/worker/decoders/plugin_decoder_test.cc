@@ -111,7 +111,7 @@ TEST(PluginDecoderTest, AMissingPlugInIsAnErrorThatSaysWhich) {
 }
 
 // A plug-in another build left in the folder (an older installation) has the entry point, but
-// not this worker's interface: it is refused before any of its code runs, and named.
+// not this worker's interface: it is refused before the worker calls into it, and named.
 TEST(PluginDecoderTest, APlugInOfAnotherBuildIsRefused) {
   const PluginDecoder stale("thumbpipe-test-stale.so", "thumbpipe_heif_decoder", Format::kHeif);
   MemoryInput input({});
