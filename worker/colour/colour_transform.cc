@@ -213,6 +213,22 @@ std::vector<uint8_t> Grid(uint32_t channels) {
   return grid;
 }
 
+// `transform`'s output for the pixels `in` (of its own channels).
+std::vector<uint8_t> Converted(const ColourTransform& transform, const std::vector<uint8_t>& in) {
+  std::vector<uint8_t> out(in.size());
+  transform.Convert(in.data(), out.data(),
+                    static_cast<uint32_t>(in.size() / transform.in_channels()));
+  return out;
+}
+
+// The largest difference between two sample lists of the same length.
+int LargestDifference(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
+  int largest = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    largest = std::max(largest, std::abs(int{a[i]} - int{b[i]}));
+  return largest;
+}
+
 // True when `transform` moves no sample of a grid spanning every level by more than one.
 bool ChangesNothing(const ColourTransform& transform, uint32_t channels) {
   std::vector<uint8_t> in;
@@ -224,12 +240,7 @@ bool ChangesNothing(const ColourTransform& transform, uint32_t channels) {
   } else {
     in = Grid(channels);
   }
-  std::vector<uint8_t> out(in.size());
-  transform.Convert(in.data(), out.data(), static_cast<uint32_t>(in.size() / channels));
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (std::abs(int{in[i]} - int{out[i]}) > 1) return false;
-  }
-  return true;
+  return LargestDifference(in, Converted(transform, in)) <= 1;
 }
 
 // Inverts a 3x3 matrix; false if it is singular.
@@ -267,29 +278,10 @@ const cmsToneCurve* TrcOf(cmsHPROFILE profile, int channel) {
   return static_cast<const cmsToneCurve*>(cmsReadTag(profile, tags[channel]));
 }
 
-// The largest difference between two transforms' outputs on a grid spanning every level and
-// on every grey.
-int LargestDifference(const ColourTransform& a, const ColourTransform& b, uint32_t channels) {
-  std::vector<uint8_t> in = Grid(channels);
-  for (int v = 0; v < 256; ++v) {
-    in.insert(in.end(), 3, static_cast<uint8_t>(v));
-    if (channels == 4) in.push_back(static_cast<uint8_t>(v));
-  }
-  const auto pixels = static_cast<uint32_t>(in.size() / channels);
-  std::vector<uint8_t> out_a(in.size()), out_b(in.size());
-  a.Convert(in.data(), out_a.data(), pixels);
-  b.Convert(in.data(), out_b.data(), pixels);
-  int largest = 0;
-  for (size_t i = 0; i < in.size(); ++i) {
-    largest = std::max(largest, std::abs(int{out_a[i]} - int{out_b[i]}));
-  }
-  return largest;
-}
-
 // For RGB(A) from a matrix-shaper profile `in` to sRGB (`out`, also matrix-shaper): the same
 // conversion as `lcms`, evaluated by MatrixShaper; null where the profile has other tables
-// (D2B0, A2B0) for the perceptual intent, or where the two disagree by more than one level anywhere on a
-// grid spanning every level (lcms2 then stays in charge).
+// (D2B0, A2B0) for the perceptual intent, or where the two disagree by more than one level anywhere
+// on a grid spanning every level (lcms2 then stays in charge).
 std::shared_ptr<const ColourTransform> FastMatrixShaper(cmsHPROFILE in, cmsHPROFILE out,
                                                         uint32_t channels,
                                                         const ColourTransform& lcms) {
@@ -325,7 +317,13 @@ std::shared_ptr<const ColourTransform> FastMatrixShaper(cmsHPROFILE in, cmsHPROF
     srgb_steps[k] = cmsEvalToneCurveFloat(srgb, (static_cast<cmsFloat32Number>(k) + 0.5f) / 255);
   }
   auto fast = std::make_shared<MatrixShaper>(linear, to_srgb, srgb_steps, channels);
-  if (LargestDifference(*fast, lcms, channels) > 1) return nullptr;
+  // Checked on a grid spanning every level, and on every grey.
+  std::vector<uint8_t> grid = Grid(channels);
+  for (int v = 0; v < 256; ++v) {
+    grid.insert(grid.end(), 3, static_cast<uint8_t>(v));
+    if (channels == 4) grid.push_back(255);
+  }
+  if (LargestDifference(Converted(*fast, grid), Converted(lcms, grid)) > 1) return nullptr;
   return fast;
 }
 
