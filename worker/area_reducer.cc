@@ -25,8 +25,7 @@ constexpr size_t kMaxColumnSamples = size_t{1} << 22;
 // Adds `row` times `weight` to the column sums `acc`, `samples` of them: every sample alike
 // when opaque; with alpha (the last of kChannels), colours premultiplied by it.
 template <uint32_t kChannels, bool kAlpha, typename Sum>
-THUMBPIPE_VECTOR_CLONES void AddRow(const uint8_t* row, uint32_t weight, Sum* acc,
-                                    size_t samples) {
+THUMBPIPE_VECTOR_CLONES void AddRow(const uint8_t* row, uint32_t weight, Sum* acc, size_t samples) {
   if constexpr (!kAlpha) {
     for (size_t i = 0; i < samples; ++i) acc[i] += Sum{row[i]} * weight;
   } else {
@@ -39,8 +38,7 @@ THUMBPIPE_VECTOR_CLONES void AddRow(const uint8_t* row, uint32_t weight, Sum* ac
 }
 
 template <typename Sum>
-void AddWeighted(const uint8_t* row, uint32_t weight, Sum* acc, size_t samples,
-                 uint32_t channels) {
+void AddWeighted(const uint8_t* row, uint32_t weight, Sum* acc, size_t samples, uint32_t channels) {
   if (channels == 2) {
     AddRow<2, true>(row, weight, acc, samples);
   } else if (channels == 4) {
@@ -175,10 +173,14 @@ void AreaReducer::ReduceColumns() {
 template <typename Sum>
 void AreaReducer::SumColumns(const Sum* columns) {
   switch (channels_) {
-    case 1: return SumColumnsOf<1>(columns);
-    case 2: return SumColumnsOf<2>(columns);
-    case 3: return SumColumnsOf<3>(columns);
-    default: return SumColumnsOf<4>(columns);
+    case 1:
+      return SumColumnsOf<1>(columns);
+    case 2:
+      return SumColumnsOf<2>(columns);
+    case 3:
+      return SumColumnsOf<3>(columns);
+    default:
+      return SumColumnsOf<4>(columns);
   }
 }
 
@@ -229,10 +231,18 @@ void AreaReducer::PushRow(const uint8_t* row) {
 
 void AreaReducer::EmitRow() {
   switch (channels_) {
-    case 1: EmitRowOf<1>(); break;
-    case 2: EmitRowOf<2>(); break;
-    case 3: EmitRowOf<3>(); break;
-    default: EmitRowOf<4>(); break;
+    case 1:
+      EmitRowOf<1>();
+      break;
+    case 2:
+      EmitRowOf<2>();
+      break;
+    case 3:
+      EmitRowOf<3>();
+      break;
+    default:
+      EmitRowOf<4>();
+      break;
   }
   std::fill(acc_.begin(), acc_.end(), 0);
   ++out_y_;

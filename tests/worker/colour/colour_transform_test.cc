@@ -38,8 +38,8 @@ struct Primaries {
 // The profile of `p`, as an ICC file in memory, made by lcms2.
 std::vector<uint8_t> Icc(const Primaries& p) {
   const double srgb[5] = {2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045};
-  cmsToneCurve* curve = p.gamma > 0 ? cmsBuildGamma(nullptr, p.gamma)
-                                    : cmsBuildParametricToneCurve(nullptr, 4, srgb);
+  cmsToneCurve* curve =
+      p.gamma > 0 ? cmsBuildGamma(nullptr, p.gamma) : cmsBuildParametricToneCurve(nullptr, 4, srgb);
   cmsToneCurve* curves[3] = {curve, curve, curve};
   cmsHPROFILE profile = cmsCreateRGBProfile(&p.white, &p.rgb, curves);
   cmsUInt32Number size = 0;
@@ -74,11 +74,15 @@ std::vector<uint8_t> ByLcms(const std::vector<uint8_t>& icc, const std::vector<u
 // transform (which is itself 1.7% off the exact one).
 TEST(ColourTransform, MatrixShaperProfilesAgreeWithLcms) {
   const Primaries cases[] = {
-      {"Adobe RGB (1998)", {0.3127, 0.3290, 1}, {{0.64, 0.33, 1}, {0.21, 0.71, 1}, {0.15, 0.06, 1}},
+      {"Adobe RGB (1998)",
+       {0.3127, 0.3290, 1},
+       {{0.64, 0.33, 1}, {0.21, 0.71, 1}, {0.15, 0.06, 1}},
        563.0 / 256},
       {"Display P3", {0.3127, 0.3290, 1}, {{0.68, 0.32, 1}, {0.265, 0.69, 1}, {0.15, 0.06, 1}}, 0},
-      {"ProPhoto RGB", {0.3457, 0.3585, 1},
-       {{0.7347, 0.2653, 1}, {0.1596, 0.8404, 1}, {0.0366, 0.0001, 1}}, 1.8},
+      {"ProPhoto RGB",
+       {0.3457, 0.3585, 1},
+       {{0.7347, 0.2653, 1}, {0.1596, 0.8404, 1}, {0.0366, 0.0001, 1}},
+       1.8},
   };
   const std::vector<uint8_t> rgb = Colours();
   for (const Primaries& p : cases) {
@@ -112,8 +116,8 @@ TEST(ColourTransform, MatrixShaperProfilesAgreeWithLcms) {
 // RGBA: the colours as RGB, alpha copied.
 TEST(ColourTransform, AlphaIsCopied) {
   ColourSource source;
-  source.icc = Icc({"Display P3", {0.3127, 0.3290, 1},
-                    {{0.68, 0.32, 1}, {0.265, 0.69, 1}, {0.15, 0.06, 1}}, 0});
+  source.icc = Icc(
+      {"Display P3", {0.3127, 0.3290, 1}, {{0.68, 0.32, 1}, {0.265, 0.69, 1}, {0.15, 0.06, 1}}, 0});
   const auto rgb = ColourTransform::ToSrgb(source, 3);
   const auto rgba = ColourTransform::ToSrgb(source, 4);
   ASSERT_NE(rgb, nullptr);

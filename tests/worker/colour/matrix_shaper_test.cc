@@ -9,7 +9,9 @@ namespace thumbpipe {
 namespace {
 
 // IEC 61966-2-1's decoding curve.
-double SrgbToLinear(double v) { return v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); }
+double SrgbToLinear(double v) {
+  return v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4);
+}
 
 struct Tables {
   float linear[3][256];
